@@ -1,0 +1,64 @@
+"""The ``kiosk`` console script.
+
+Each sub-command lives in its own module under ``kiosk/commands/`` and is
+imported only when named, so ``kiosk lift status`` never pays for loading Qt,
+mediapipe or dlib. A command module exposes ``register(subparsers)`` which adds
+its parser and sets ``func(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command name -> module under kiosk.commands (kept sorted for --help).
+COMMANDS: dict[str, str] = {
+    "autopilot": "autopilot",
+    "bench": "bench",
+    "check-liveness": "vision",
+    "decode-qr": "qr",
+    "lift": "lift",
+    "run": "run",
+    "self-test": "selftest",
+    "verify-face": "vision",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Tower lobby kiosk")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    seen: set[str] = set()
+    for name, module in COMMANDS.items():
+        if only is not None and name != only:
+            # Register a placeholder so --help lists every command cheaply.
+            sub.add_parser(name)
+            continue
+        if module in seen:
+            continue
+        seen.add(module)
+        try:
+            mod = importlib.import_module(f"kiosk.commands.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"kiosk.commands.{module}":
+                raise
+            sub.add_parser(name, help="(not available in this build)")
+            continue
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    only = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only)
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.error(f"command {args.command!r} is not available in this build")
+    return int(func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
