@@ -1,0 +1,402 @@
+"""The kiosk core: the journey plus the parts that do the work, without Qt.
+
+Screens are views. They read ``kiosk.journey`` and the latest updates,
+subscribe to the callbacks below and call the intent methods (``start``,
+``choose``, ``cancel``...). Every blocking step goes through the
+``TaskRunner``; its callbacks land on the GUI thread, which is the only
+thread that touches the journey.
+
+Callbacks (all on the GUI thread):
+- ``on_state(old, new, event, session)``  journey moved
+- ``on_prompt(visible, seconds_left)``    "Still there?"
+- ``on_scan(ScanFeedback)``               scan screen feedback
+- ``on_options(list[CarOption])``         what can be chosen
+- ``on_selfie(update)``                   liveness progress (LivenessUpdate)
+- ``on_progress(progress)``               lift progress during dispatch
+- ``on_health(HealthSnapshot)``           parts up/down
+- ``on_alert(KioskError)``                a staff alert (also logged)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from kiosk.errors import KioskError, Reason, RefusedError, short_id
+from kiosk.journey import Event, Flow, Journey, State
+from kiosk.services import Services
+from kiosk.tasks import HTTP_LANE, TaskRunner, call_quietly
+
+log = logging.getLogger(__name__)
+
+# Refusals at redeem time that leave the member on the scan screen: the pass
+# was not good, but trying again with a fresh pass is the right next step.
+_RESCAN_REASONS = frozenset({Reason.PASS_INVALID, Reason.PASS_EXPIRED, Reason.PASS_REPLAYED,
+                             Reason.PASS_WRONG_TOWER, Reason.QR_NOT_A_PASS,
+                             Reason.QR_TOO_LARGE})
+# The same rejected QR is reported once per this many seconds, not per frame.
+_REPEAT_HOLDOFF_S = 3.0
+
+
+class ScanStatus(str, Enum):
+    LOOKING = "looking"  # nothing seen
+    SEEN = "seen"  # a code is there but unreadable (hint says why)
+    REJECTED = "rejected"  # read, but not an acceptable pass (reason says why)
+    CHECKING = "checking"  # read and valid offline; asking the backend
+    ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class ScanFeedback:
+    status: ScanStatus
+    reason: Reason | None = None
+    hint: Any = None
+    quad: Any = None
+
+
+@dataclass
+class HealthSnapshot:
+    backend_ok: bool = True
+    backend_latency_ms: float | None = None
+    lift_ok: bool = True
+    camera_ok: bool = True
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def service_ok(self) -> bool:
+        return self.backend_ok and self.lift_ok and self.camera_ok
+
+
+class Kiosk:
+    def __init__(self, services: Services, runner: TaskRunner,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.services = services
+        self.runner = runner
+        self.clock = clock
+        cfg = services.config
+        self.journey = Journey(services.timeouts(), now=clock())
+        self.health = HealthSnapshot()
+        self.options: list[Any] = []
+        self.last_scan: ScanFeedback | None = None
+        self.last_selfie: Any = None
+        self.last_progress: Any = None
+        self.alerts: list[KioskError] = []
+        self._listeners: dict[str, list[Callable[..., None]]] = {}
+        self._loop: Any = None  # the running LatestFrameLoop, if any
+        self._liveness: Any = None
+        self._rejected: dict[str, float] = {}
+        self._next_health = 0.0
+        self._health_inflight = False
+        self._health_every_s = cfg.backend.health_poll_s
+        runner.set_presenter(self._present_error)
+        self.journey.subscribe(self._on_journey)
+        self.journey.subscribe_prompt(lambda v, s: self._emit("prompt", v, s))
+
+    # -- subscriptions -------------------------------------------------
+    def subscribe(self, name: str, callback: Callable[..., None]) -> None:
+        if name == "state":
+            self.journey.subscribe(callback)
+            return
+        self._listeners.setdefault(name, []).append(callback)
+
+    def _emit(self, name: str, *args: Any) -> None:
+        for cb in list(self._listeners.get(name, ())):
+            call_quietly(cb, *args)
+
+    # -- intents from the screens -------------------------------------
+    def touch(self) -> None:
+        self.journey.touch(self.clock())
+
+    def start(self, flow: Flow = Flow.TEST_DRIVE) -> None:
+        event = {Flow.TEST_DRIVE: Event.START, Flow.RETURN: Event.START_RETURN,
+                 Flow.BUY: Event.START_BUY}[flow]
+        self._fire(event)
+
+    def cancel(self) -> None:
+        self._fire(Event.CANCEL)
+
+    def done(self) -> None:
+        self._fire(Event.DONE)
+
+    def choose(self, model: str, colour: str | None = None) -> None:
+        """Member picked a car (test drive) or a model (buy)."""
+        s = self.journey.session
+        if self.journey.state is not State.CHOOSE:
+            return
+        s.model, s.colour = model, colour
+        backend = self.services.backend
+        if s.flow is Flow.BUY:
+            self.runner.run(HTTP_LANE, lambda: backend.buy(s.session_id, model),
+                            lambda order: self._fire(Event.ORDERED, order=order),
+                            self._refuse_or_fail)
+            return
+        self.runner.run(HTTP_LANE, lambda: backend.reserve(s.session_id, model, colour or ""),
+                        lambda res: self._fire(Event.CAR_RESERVED, reservation=res),
+                        self._choose_failed)
+
+    def buy_after_return(self) -> None:
+        s = self.journey.session
+        if self.journey.state is not State.RETURNED:
+            return
+        model = s.model or ""
+        self.runner.run(HTTP_LANE, lambda: self.services.backend.buy(s.session_id, model),
+                        lambda order: self._fire(Event.BUY, order=order),
+                        self._present_error)
+
+    # -- time ------------------------------------------------------------
+    def tick(self) -> None:
+        """Called a few times a second by the UI (or a test loop)."""
+        now = self.clock()
+        self.journey.tick(now)
+        if now >= self._next_health and not self._health_inflight:
+            self._next_health = now + self._health_every_s
+            self.check_health()
+
+    def check_health(self) -> None:
+        self._health_inflight = True
+        self.runner.run(HTTP_LANE, self.services.probe_health, self._health_done,
+                        self._health_failed)
+
+    def _health_done(self, snap: HealthSnapshot) -> None:
+        self._health_inflight = False
+        self.health = snap
+        self.journey.set_service(snap.service_ok, self.clock())
+        self._emit("health", snap)
+
+    def _health_failed(self, err: KioskError) -> None:
+        self._health_done(HealthSnapshot(backend_ok=False, detail={"error": err.to_dict()}))
+
+    # -- journey plumbing ------------------------------------------------
+    def _fire(self, event: Event, **data: Any) -> None:
+        if not self.journey.can(event):
+            # A late callback for a state the member already left (e.g. a
+            # reservation arriving after Cancel) is dropped on purpose.
+            log.info("ignored %s in %s", event.value, self.journey.state.value)
+            self._undo_late(event, data)
+            return
+        self.journey.fire(event, self.clock(), **data)
+
+    def _undo_late(self, event: Event, data: dict[str, Any]) -> None:
+        res = data.get("reservation")
+        if event is Event.CAR_RESERVED and res is not None:
+            self._release(res)
+
+    def _on_journey(self, old: State, new: State, event: Event, session: Any) -> None:
+        self._stop_loop()
+        if new in (State.ATTRACT, State.OUT_OF_SERVICE):
+            # Cancel or timeout before the car was authorised: give the bay back.
+            if session.reservation is not None and session.authorisation is None:
+                self._release(session.reservation)
+        if new is State.SCAN:
+            self.last_scan = ScanFeedback(ScanStatus.LOOKING)
+            self._start_scan()
+        elif new is State.CHOOSE:
+            self._load_options()
+        elif new is State.SELFIE:
+            self._start_selfie()
+        elif new is State.VERIFY:
+            self._verify(session)
+        elif new is State.DISPATCH:
+            self._dispatch(session)
+        elif new in (State.ATTRACT, State.OUT_OF_SERVICE):
+            self._drop_vision()
+
+    def _release(self, reservation: Any) -> None:
+        rid = getattr(reservation, "reservation_id", None)
+        if rid:
+            self.runner.run(HTTP_LANE, lambda: self.services.backend.release(rid))
+
+    # -- scan --------------------------------------------------------------
+    def _start_scan(self) -> None:
+        self._loop = self.services.frame_loop(self.services.scan_frame, self._scan_result)
+        self._loop.start()
+
+    def _scan_result(self, result: Any) -> None:
+        """Runs on the GUI thread with what the vision worker found."""
+        if self.journey.state is not State.SCAN or self._loop is None:
+            return
+        kind, payload = result
+        now = self.clock()
+        if kind == "nothing":
+            self._scan_feedback(ScanFeedback(ScanStatus.LOOKING))
+        elif kind == "seen":
+            self._scan_feedback(ScanFeedback(ScanStatus.SEEN, hint=payload))
+        elif kind == "rejected":
+            text, err = payload
+            if now - self._rejected.get(text, -1e9) < _REPEAT_HOLDOFF_S:
+                return
+            self._rejected[text] = now
+            log.info("scan rejected: %s", err.reason.value)
+            self._scan_feedback(ScanFeedback(ScanStatus.REJECTED, reason=err.reason))
+        elif kind == "pass":
+            text, member_pass = payload
+            self._stop_loop()
+            self._scan_feedback(ScanFeedback(ScanStatus.CHECKING))
+            self.runner.run(HTTP_LANE, lambda: self.services.backend.redeem_pass(text),
+                            lambda ps: self._redeemed(ps, member_pass),
+                            lambda err: self._redeem_failed(err, text))
+
+    def _scan_feedback(self, fb: ScanFeedback) -> None:
+        self.last_scan = fb
+        self._emit("scan", fb)
+
+    def _redeemed(self, ps: Any, member_pass: Any) -> None:
+        if self.journey.state is not State.SCAN:
+            return
+        log.info("pass redeemed for member %s", short_id(getattr(member_pass, "member_id", None)))
+        self._scan_feedback(ScanFeedback(ScanStatus.ACCEPTED))
+        session = self.journey.session
+        model = getattr(ps, "preselected_model", None) or getattr(member_pass, "model", None)
+        if session.flow is Flow.RETURN:
+            session.session_id, session.member_ref = ps.session_id, ps.member_ref
+            self.runner.run(HTTP_LANE, lambda: self.services.backend.start_return(ps.session_id),
+                            lambda job: self._fire(Event.RETURN_AUTHORISED, return_job=job,
+                                                   model=getattr(job, "model", None)),
+                            self._refuse_or_fail)
+            return
+        self._fire(Event.PASS_ACCEPTED, session_id=ps.session_id, member_ref=ps.member_ref,
+                   model=model or None)
+
+    def _redeem_failed(self, err: KioskError, text: str) -> None:
+        if self.journey.state is not State.SCAN:
+            return
+        if err.reason in _RESCAN_REASONS:
+            self._rejected[text] = self.clock()
+            self._scan_feedback(ScanFeedback(ScanStatus.REJECTED, reason=err.reason))
+            self._start_scan()
+            return
+        self._refuse_or_fail(err)
+
+    # -- choose -------------------------------------------------------------
+    def _load_options(self) -> None:
+        self.runner.run(HTTP_LANE, self.services.backend.inventory, self._options_loaded,
+                        self._refuse_or_fail)
+
+    def _options_loaded(self, options: list[Any]) -> None:
+        self.options = list(options)
+        self._emit("options", self.options)
+
+    def _choose_failed(self, err: KioskError) -> None:
+        if err.reason is Reason.CAR_UNAVAILABLE and self.journey.state is State.CHOOSE:
+            # Someone else got that car first: show fresh stock, stay here.
+            self._emit("notice", err)
+            self._load_options()
+            return
+        self._refuse_or_fail(err)
+
+    # -- selfie -------------------------------------------------------------
+    def _start_selfie(self) -> None:
+        self._liveness = self.services.new_liveness()
+        self.last_selfie = None
+        liveness = self._liveness
+        self._loop = self.services.frame_loop(lambda frame: liveness.feed(frame.image, frame.t_mono),
+                                              self._selfie_update)
+        self._loop.start()
+
+    def _selfie_update(self, update: Any) -> None:
+        if self.journey.state is not State.SELFIE or self._loop is None:
+            return
+        self.last_selfie = update
+        self._emit("selfie", update)
+        if not update.done:
+            return
+        self._stop_loop()
+        liveness = self._liveness
+        summary = {"live": bool(update.live), "reason": update.reason,
+                   "challenges": [c.value for c in liveness.challenges]}
+        if not update.live:
+            # The kiosk still reports the attempt so the backend can count
+            # failures (lockout) and give the authoritative refusal.
+            self._fire(Event.SELFIE_DONE, liveness=summary)
+            return
+        self.runner.run("vision", lambda: self.services.embed_best(liveness),
+                        lambda emb: self._fire(Event.SELFIE_DONE, liveness=summary,
+                                               embedding=emb),
+                        self._refuse_or_fail)
+
+    def _drop_vision(self) -> None:
+        if self._liveness is not None:
+            self._liveness.clear()
+        self._liveness = None
+        self.last_selfie = None
+        self._rejected.clear()
+
+    # -- verify and dispatch --------------------------------------------
+    def _verify(self, session: Any) -> None:
+        embedding = session.embedding
+        session.embedding = None  # keep the embedding only as long as the call
+        self.runner.run(HTTP_LANE, lambda: self.services.backend.verify(
+            session.session_id, session.reservation.reservation_id, embedding,
+            session.liveness), lambda auth: self._fire(Event.AUTHORISED, authorisation=auth),
+            self._refuse_or_fail)
+
+    def _dispatch(self, session: Any) -> None:
+        if session.flow is Flow.RETURN:
+            job = session.return_job
+            args = (job.job_id, job.from_bay, job.to_bay, "return")
+            done_event = Event.CAR_STORED
+        else:
+            auth = session.authorisation
+            args = (auth.job_id, auth.source_bay, auth.delivery_bay, "delivery")
+            done_event = Event.CAR_DELIVERED
+        self.last_progress = None
+
+        def progress(p: Any) -> None:
+            self.runner._post(lambda: self._progress(p))
+
+        self.runner.run("lift", lambda: self.services.run_job(*args, progress),
+                        lambda outcome: self._dispatched(outcome, done_event),
+                        self._lift_failed)
+
+    def _progress(self, p: Any) -> None:
+        self.last_progress = p
+        self._emit("progress", p)
+
+    def _dispatched(self, outcome: Any, done_event: Event) -> None:
+        if getattr(outcome, "ok", True):
+            self._fire(done_event, outcome=outcome)
+            return
+        err = KioskError("the lift could not finish the move", reason=Reason.LIFT_FAULT,
+                         outcome=str(getattr(outcome, "result", outcome)))
+        self._lift_failed(err)
+
+    def _lift_failed(self, err: KioskError) -> None:
+        self._alert(err)
+        self._fire(Event.FAILED, refusal=err.reason, refusal_context=err.context)
+
+    # -- failures ---------------------------------------------------------
+    def _refuse_or_fail(self, err: KioskError) -> None:
+        if isinstance(err, RefusedError):
+            self._fire(Event.REFUSED, refusal=err.reason, refusal_context=dict(err.context))
+            return
+        self._present_error(err)
+
+    def _present_error(self, err: KioskError) -> None:
+        """The one place unhandled errors end up: logged, alerted, shown."""
+        log.error("error: %s", err.to_dict())
+        if err.reason in (Reason.BACKEND_UNREACHABLE, Reason.BACKEND_UNAUTHORIZED):
+            self.journey.set_service(False, self.clock())
+        if self.journey.can(Event.FAILED):
+            self._fire(Event.FAILED, refusal=err.reason, refusal_context=dict(err.context))
+        self._alert(err)
+
+    def _alert(self, err: KioskError) -> None:
+        self.alerts.append(err)
+        del self.alerts[:-50]  # bounded: staff see the latest ones
+        self._emit("alert", err)
+
+    # -- lifecycle --------------------------------------------------------
+    def _stop_loop(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.stop()
+
+    def shutdown(self) -> None:
+        self._stop_loop()
+        self._drop_vision()
+        self.runner.shutdown(wait=True)
+        self.services.close()
