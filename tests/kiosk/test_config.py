@@ -1,0 +1,88 @@
+"""Config parsing is pure: table-driven good and hostile inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.config import Config, load_config, parse_config
+from kiosk.errors import ConfigError, Reason
+
+
+def test_defaults_are_valid():
+    cfg = parse_config({})
+    assert cfg == parse_config({}, {})
+    assert cfg.lift.ack_timeout_s > 0 and cfg.selfie.audit_keep_images is False
+
+
+@pytest.mark.parametrize(("data", "key"), [
+    ({"lift": {"ack_timeout_s": "fast"}}, "lift.ack_timeout_s"),
+    ({"lift": {"ack_timeout_s": -1}}, "lift.ack_timeout_s"),
+    ({"lift": {"baudrate": 12345}}, "lift.baudrate"),
+    ({"lift": {"max_resends": True}}, "lift.max_resends"),
+    ({"kiosk": {"language": "fr"}}, "kiosk.language"),
+    ({"kiosk": {"id": ""}}, "kiosk.id"),
+    ({"kiosk": {"kiosk_mode": "yes"}}, "kiosk.kiosk_mode"),
+    ({"backend": {"url": "ftp://x"}}, "backend.url"),
+    ({"backend": {"retries": 99}}, "backend.retries"),
+    ({"selfie": {"challenges": 5}}, "selfie.challenges"),
+    ({"lift": {"colour": "red"}}, "lift.colour"),
+    ({"printer": {}}, "printer"),
+    ({"lift": "fast"}, "lift"),
+])
+def test_bad_values_name_the_key(data, key):
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    assert info.value.reason is Reason.CONFIG_INVALID
+    assert info.value.context["key"] == key
+    assert key.split(".")[-1] in str(info.value)
+
+
+@pytest.mark.parametrize(("env", "path", "value"), [
+    ({"KIOSK_LIFT__URL": "loop://"}, ("lift", "url"), "loop://"),
+    ({"KIOSK_LIFT__ACK_TIMEOUT_S": "0.5"}, ("lift", "ack_timeout_s"), 0.5),
+    ({"KIOSK_KIOSK__KIOSK_MODE": "off"}, ("kiosk", "kiosk_mode"), False),
+    ({"KIOSK_SELFIE__CHALLENGES": "3"}, ("selfie", "challenges"), 3),
+    ({"UNRELATED": "1"}, ("lift", "max_resends"), 3),
+])
+def test_environment_overrides_file(env, path, value):
+    cfg = parse_config({"lift": {"url": "/dev/ttyS0"}}, env)
+    assert getattr(getattr(cfg, path[0]), path[1]) == value
+
+
+@pytest.mark.parametrize("env", [{"KIOSK_LIFT__MAX_RESENDS": "many"},
+                                 {"KIOSK_KIOSK__KIOSK_MODE": "maybe"}])
+def test_bad_environment_values_are_refused(env):
+    with pytest.raises(ConfigError):
+        parse_config({}, env)
+
+
+def test_int_accepted_for_float():
+    assert parse_config({"lift": {"reply_timeout_s": 3}}).lift.reply_timeout_s == 3.0
+
+
+def test_load_config_file(tmp_path):
+    p = tmp_path / "k.toml"
+    p.write_text('[lift]\nurl = "socket://127.0.0.1:9"\n[backend]\nkiosk_key = "s3cret"\n')
+    cfg = load_config(p, env={})
+    assert cfg.lift.url == "socket://127.0.0.1:9"
+    assert cfg.redacted()["backend"]["kiosk_key"] == "***"
+
+
+@pytest.mark.parametrize("content", ["[lift\nurl=", "\xff\xfe", "lift = 3"])
+def test_load_config_broken_files(tmp_path, content):
+    p = tmp_path / "k.toml"
+    p.write_bytes(content.encode("latin-1"))
+    with pytest.raises(ConfigError):
+        load_config(p, env={})
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "nope.toml", env={})
+    assert "does not exist" in str(info.value)
+
+
+def test_example_config_is_valid():
+    from pathlib import Path
+    example = Path(__file__).resolve().parents[2] / "kiosk.example.toml"
+    assert isinstance(load_config(example, env={}), Config)
