@@ -1,0 +1,128 @@
+"""Fakes for unit tests of the core controller alone (never used by the product)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from kiosk.config import Config, parse_config
+from kiosk.errors import Reason, RefusedError
+from kiosk.journey import Timeouts
+
+
+class FakeBackend:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.refuse: dict[str, Reason] = {}
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def _call(self, name: str, *args: Any) -> None:
+        self.gate.wait(5)
+        self.calls.append((name, args))
+        if name in self.refuse:
+            raise RefusedError(name, reason=self.refuse[name])
+
+    def redeem_pass(self, text):
+        self._call("redeem_pass", text)
+        return SimpleNamespace(session_id="S1", member_ref="m-1", preselected_model=None)
+
+    def inventory(self):
+        self._call("inventory")
+        return [SimpleNamespace(model="Aurora", colour="white", available_count=2)]
+
+    def reserve(self, session_id, model, colour):
+        self._call("reserve", session_id, model, colour)
+        return SimpleNamespace(reservation_id="R1", bay=7)
+
+    def release(self, reservation_id):
+        self._call("release", reservation_id)
+
+    def verify(self, session_id, reservation_id, embedding, liveness):
+        self._call("verify", session_id, reservation_id, embedding, liveness)
+        return SimpleNamespace(job_id="J1", source_bay=7, delivery_bay=101, return_by=0)
+
+    def start_return(self, session_id):
+        self._call("start_return", session_id)
+        return SimpleNamespace(job_id="J2", from_bay=101, to_bay=3, model="Aurora")
+
+    def buy(self, session_id, model):
+        self._call("buy", session_id, model)
+        return SimpleNamespace(order_id="O1", url="http://x/orders/O1")
+
+
+class FakeLoop:
+    def __init__(self, services: FakeServices, process, on_result) -> None:
+        self.services, self.process, self.on_result = services, process, on_result
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+        self.services.loops.append(self)
+
+    def stop(self) -> None:
+        self.running = False
+
+    def push(self, frame: Any) -> None:
+        """Deliver one frame as the real loop would (result via poster).
+
+        The fakes' processors hand the frame's payload straight back, so a
+        test pushes the scan result or liveness update it wants to see."""
+        self.on_result(self.process(SimpleNamespace(image=frame, t_mono=0.0, index=0)))
+
+
+@dataclass
+class FakeLiveness:
+    challenges: list = field(default_factory=lambda: [SimpleNamespace(value="blink")])
+    cleared: bool = False
+
+    def feed(self, image, t):
+        return image  # tests push LivenessUpdate-like objects as "frames"
+
+    def clear(self):
+        self.cleared = True
+
+
+class FakeServices:
+    def __init__(self) -> None:
+        self.config: Config = parse_config({})
+        self.backend = FakeBackend()
+        self.camera = SimpleNamespace(latest=lambda: None)
+        self.loops: list[FakeLoop] = []
+        self.jobs: list[tuple] = []
+        self.job_ok = True
+        self.livenesses: list[FakeLiveness] = []
+        self.health = None
+
+    def timeouts(self) -> Timeouts:
+        return Timeouts({})
+
+    def frame_loop(self, process, on_result):
+        return FakeLoop(self, process, lambda r: self.post(lambda: on_result(r)))
+
+    def scan_frame(self, frame):
+        return frame.image  # tests push ready-made scan results
+
+    def new_liveness(self):
+        lv = FakeLiveness()
+        self.livenesses.append(lv)
+        return lv
+
+    def embed_best(self, liveness):
+        return [0.0] * 128
+
+    def run_job(self, job_id, from_bay, to_bay, kind, on_progress):
+        self.jobs.append((job_id, from_bay, to_bay, kind))
+        on_progress(SimpleNamespace(phase="moving", level=2))
+        return SimpleNamespace(ok=self.job_ok, result="done" if self.job_ok else "failed")
+
+    def probe_health(self):
+        if self.health is None:
+            from kiosk.app import HealthSnapshot
+            return HealthSnapshot()
+        return self.health
+
+    def close(self) -> None:
+        pass

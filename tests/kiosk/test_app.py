@@ -1,0 +1,180 @@
+"""The Kiosk controller with fake services: every errand end to end, no Qt."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from kiosk.app import HealthSnapshot, Kiosk, ScanStatus
+from kiosk.errors import PassError, Reason
+from kiosk.journey import Flow, State
+from kiosk.tasks import CallbackQueue, TaskRunner
+from tests.kiosk.fakes import FakeServices
+
+
+@pytest.fixture
+def rig():
+    q = CallbackQueue()
+    services = FakeServices()
+    services.post = q
+    runner = TaskRunner(q)
+    kiosk = Kiosk(services, runner)
+    yield kiosk, services, q
+    kiosk.shutdown()
+
+
+def settle(q: CallbackQueue, cond, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not cond():
+        assert time.monotonic() < deadline, "condition never became true"
+        q.drain(timeout_s=0.05)
+
+
+def good_pass(services):
+    services.loops[-1].push(("pass", ("towerpass:v1;...", SimpleNamespace(member_id="m", model=None))))
+
+
+def live(done=True, ok=True):
+    return SimpleNamespace(done=done, live=ok if done else None, reason=None if ok else "planar_motion")
+
+
+def test_happy_test_drive(rig):
+    kiosk, services, q = rig
+    kiosk.start(Flow.TEST_DRIVE)
+    assert kiosk.journey.state is State.SCAN and services.loops[-1].running
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE and kiosk.options)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    services.loops[-1].push(live(done=False))
+    services.loops[-1].push(live())
+    settle(q, lambda: kiosk.journey.state is State.HANDOVER)
+    verify = [c for c in services.backend.calls if c[0] == "verify"][0]
+    assert verify[1][3]["live"] is True and len(verify[1][2]) == 128
+    assert services.jobs == [("J1", 7, 101, "delivery")]
+    assert kiosk.journey.session.embedding is None  # dropped after the call
+    kiosk.done()
+    assert kiosk.journey.state is State.ATTRACT and services.livenesses[0].cleared
+
+
+def test_rejected_qr_keeps_scanning_and_is_not_repeated(rig):
+    kiosk, services, q = rig
+    seen = []
+    kiosk.subscribe("scan", seen.append)
+    kiosk.start()
+    loop = services.loops[-1]
+    err = PassError("junk", reason=Reason.QR_NOT_A_PASS)
+    loop.push(("rejected", ("hello", err)))
+    loop.push(("rejected", ("hello", err)))
+    q.drain()
+    assert [f.status for f in seen] == [ScanStatus.REJECTED]
+    assert kiosk.journey.state is State.SCAN and loop.running
+
+
+def test_replayed_pass_goes_back_to_scanning(rig):
+    kiosk, services, q = rig
+    services.backend.refuse["redeem_pass"] = Reason.PASS_REPLAYED
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.last_scan.status is ScanStatus.REJECTED)
+    assert kiosk.last_scan.reason is Reason.PASS_REPLAYED
+    assert kiosk.journey.state is State.SCAN and services.loops[-1].running
+
+
+def test_refusal_at_verify(rig):
+    kiosk, services, q = rig
+    services.backend.refuse["verify"] = Reason.NOT_SUPER_MEMBER
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    services.loops[-1].push(live())
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    assert kiosk.journey.session.refusal is Reason.NOT_SUPER_MEMBER
+
+
+def test_failed_liveness_is_reported_without_embedding(rig):
+    kiosk, services, q = rig
+    services.backend.refuse["verify"] = Reason.LIVENESS_FAILED
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    services.loops[-1].push(live(ok=False))
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    verify = [c for c in services.backend.calls if c[0] == "verify"][0]
+    assert verify[1][2] is None and verify[1][3]["live"] is False
+
+
+def test_cancel_after_reservation_releases_it(rig):
+    kiosk, services, q = rig
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.cancel()
+    settle(q, lambda: ("release", ("R1",)) in services.backend.calls)
+
+
+def test_late_reservation_after_cancel_is_released(rig):
+    kiosk, services, q = rig
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    services.backend.gate.clear()
+    kiosk.choose("Aurora", "white")
+    kiosk.cancel()
+    services.backend.gate.set()
+    settle(q, lambda: ("release", ("R1",)) in services.backend.calls)
+    assert kiosk.journey.state is State.ATTRACT
+
+
+def test_lift_fault_goes_to_error_and_alerts_staff(rig):
+    kiosk, services, q = rig
+    services.job_ok = False
+    alerts = []
+    kiosk.subscribe("alert", alerts.append)
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    services.loops[-1].push(live())
+    settle(q, lambda: kiosk.journey.state is State.ERROR)
+    assert kiosk.journey.session.refusal is Reason.LIFT_FAULT
+    assert alerts and alerts[0].reason is Reason.LIFT_FAULT
+
+
+def test_return_then_buy(rig):
+    kiosk, services, q = rig
+    kiosk.start(Flow.RETURN)
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.RETURNED)
+    assert services.jobs == [("J2", 101, 3, "return")]
+    kiosk.buy_after_return()
+    settle(q, lambda: kiosk.journey.state is State.ORDERED)
+    assert kiosk.journey.session.order.order_id == "O1"
+
+
+def test_buy_flow(rig):
+    kiosk, services, q = rig
+    kiosk.start(Flow.BUY)
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora")
+    settle(q, lambda: kiosk.journey.state is State.ORDERED)
+
+
+def test_backend_down_puts_kiosk_out_of_service_and_back(rig):
+    kiosk, services, q = rig
+    services.health = HealthSnapshot(backend_ok=False)
+    kiosk.check_health()
+    settle(q, lambda: kiosk.journey.state is State.OUT_OF_SERVICE)
+    services.health = HealthSnapshot()
+    kiosk.check_health()
+    settle(q, lambda: kiosk.journey.state is State.ATTRACT)
