@@ -1,0 +1,91 @@
+"""Staff PIN hashing, lockout, idle logout and the audit log."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.errors import Reason, StaffError
+from kiosk.staff import AuditLog, StaffGate, hash_pin, verify_pin
+
+PIN_HASH = hash_pin("2468")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.mark.parametrize(("pin", "stored", "ok"), [
+    ("2468", PIN_HASH, True),
+    ("2469", PIN_HASH, False),
+    ("", PIN_HASH, False),
+    ("2468", "", False),
+    ("2468", "plain$2468", False),
+    ("2468", "scrypt$x$8$1$AAAA$AAAA", False),
+    ("2468", PIN_HASH.replace("scrypt", "md5"), False),
+])
+def test_verify_pin_table(pin, stored, ok):
+    assert verify_pin(pin, stored) is ok
+
+
+@pytest.mark.parametrize("pin", ["12", "abcd", "1234567890123", ""])
+def test_hash_refuses_weak_pins(pin):
+    with pytest.raises(StaffError):
+        hash_pin(pin)
+
+
+def test_hash_is_salted():
+    assert hash_pin("2468") != hash_pin("2468")
+
+
+def test_lockout_after_five_wrong_then_unlock(tmp_path):
+    clock = Clock()
+    audit = AuditLog(tmp_path)
+    gate = StaffGate(PIN_HASH, clock=clock, audit=audit)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(StaffError) as info:
+            gate.login("0000")
+        assert info.value.reason is Reason.STAFF_DENIED
+        assert info.value.context["attempts_left"] == left
+    with pytest.raises(StaffError) as info:
+        gate.login("0000")
+    assert info.value.reason is Reason.STAFF_LOCKED
+    with pytest.raises(StaffError) as info:
+        gate.login("2468")  # even the right PIN waits out the lockout
+    assert info.value.reason is Reason.STAFF_LOCKED
+    clock.t += 299
+    assert gate.locked_for_s() == pytest.approx(1)
+    clock.t += 1
+    assert gate.login("2468").who == "staff"
+    results = [e["result"] for e in audit.entries()]
+    assert results == ["denied"] * 4 + ["denied; locked", "locked", "ok"]
+
+
+def test_idle_logout(tmp_path):
+    clock = Clock()
+    gate = StaffGate(PIN_HASH, clock=clock, audit=AuditLog(tmp_path))
+    gate.login("2468")
+    clock.t += 100
+    gate.touch()
+    clock.t += 119
+    assert not gate.expired()
+    clock.t += 1
+    assert gate.expired() and gate.session is None
+
+
+def test_disabled_without_hash(tmp_path):
+    gate = StaffGate("", audit=AuditLog(tmp_path))
+    with pytest.raises(StaffError):
+        gate.login("2468")
+
+
+def test_audit_survives_restart_and_torn_lines(tmp_path):
+    AuditLog(tmp_path).append("staff", "lift.home", "ok")
+    with (tmp_path / AuditLog.FILE).open("a") as fh:
+        fh.write('{"torn": ')
+    log2 = AuditLog(tmp_path)
+    log2.append("staff", "exit", "ok")
+    assert [e["action"] for e in log2.entries()] == ["lift.home", "exit"]
