@@ -151,6 +151,16 @@ class AuditLog:
         self.path = Path(data_dir) / self.FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._end_torn_line()
+
+    def _end_torn_line(self) -> None:
+        # A crash mid-write leaves a line without its newline; start the next
+        # entry on a fresh line so only the torn entry is lost.
+        if self.path.exists() and self.path.stat().st_size:
+            with self.path.open("rb+") as fh:
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    fh.write(b"\n")
 
     def append(self, who: str, action: str, result: str, **detail: Any) -> dict[str, Any]:
         entry = {"t": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "who": who,
