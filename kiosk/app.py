@@ -212,7 +212,9 @@ class Kiosk:
 
     # -- scan --------------------------------------------------------------
     def _start_scan(self) -> None:
-        self._loop = self.services.frame_loop(self.services.scan_frame, self._scan_result)
+        self._loop = self.services.frame_loop(self.services.scan_frame,
+                                             self.runner.posted(self._scan_result),
+                                             self.runner.posted(self._present_error))
         self._loop.start()
 
     def _scan_result(self, result: Any) -> None:
@@ -293,8 +295,9 @@ class Kiosk:
         self._liveness = self.services.new_liveness()
         self.last_selfie = None
         liveness = self._liveness
-        self._loop = self.services.frame_loop(lambda frame: liveness.feed(frame.image, frame.t_mono),
-                                              self._selfie_update)
+        self._loop = self.services.frame_loop(
+            lambda frame: liveness.feed(frame.image, frame.t_mono),
+            self.runner.posted(self._selfie_update), self.runner.posted(self._present_error))
         self._loop.start()
 
     def _selfie_update(self, update: Any) -> None:
@@ -345,9 +348,7 @@ class Kiosk:
             done_event = Event.CAR_DELIVERED
         self.last_progress = None
 
-        def progress(p: Any) -> None:
-            self.runner._post(lambda: self._progress(p))
-
+        progress = self.runner.posted(self._progress)
         self.runner.run("lift", lambda: self.services.run_job(*args, progress),
                         lambda outcome: self._dispatched(outcome, done_event),
                         self._lift_failed)

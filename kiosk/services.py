@@ -29,9 +29,11 @@ class Services(Protocol):
 
     def timeouts(self) -> Timeouts: ...
 
-    def frame_loop(self, process: Callable[[Any], Any],
-                   on_result: Callable[[Any], None]) -> FrameLoop:
-        """A latest-frame worker over the camera; ``on_result`` arrives on the GUI thread."""
+    def frame_loop(self, process: Callable[[Any], Any], on_result: Callable[[Any], None],
+                   on_error: Callable[[Any], None]) -> FrameLoop:
+        """A latest-frame worker over the camera. ``on_result``/``on_error`` are
+        called on the worker thread; the Kiosk passes callbacks that post to
+        the GUI thread."""
 
     def scan_frame(self, frame: Any) -> tuple[str, Any]:
         """Decode one frame: ("nothing", None) | ("seen", hint) |

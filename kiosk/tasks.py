@@ -119,6 +119,14 @@ class TaskRunner:
         fut.add_done_callback(finished)
         return fut
 
+    def post(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the GUI thread (via the poster), from any thread."""
+        self._post(callback)
+
+    def posted(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """Wrap ``fn`` so calling it from a worker runs it on the GUI thread."""
+        return lambda *args: self._post(lambda: fn(*args))
+
     def _post(self, callback: Callable[[], None]) -> None:
         try:
             self._poster(callback)

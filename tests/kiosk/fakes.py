@@ -99,8 +99,8 @@ class FakeServices:
     def timeouts(self) -> Timeouts:
         return Timeouts({})
 
-    def frame_loop(self, process, on_result):
-        return FakeLoop(self, process, lambda r: self.post(lambda: on_result(r)))
+    def frame_loop(self, process, on_result, on_error):
+        return FakeLoop(self, process, on_result)
 
     def scan_frame(self, frame):
         return frame.image  # tests push ready-made scan results

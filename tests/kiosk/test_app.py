@@ -18,7 +18,6 @@ from tests.kiosk.fakes import FakeServices
 def rig():
     q = CallbackQueue()
     services = FakeServices()
-    services.post = q
     runner = TaskRunner(q)
     kiosk = Kiosk(services, runner)
     yield kiosk, services, q
