@@ -1,0 +1,82 @@
+"""``kiosk-backend``: the eligibility service as a process.
+
+    kiosk-backend --db sqlite:///backend.db --seed demo --port 8700
+
+Prints one JSON line ``{"listening": "http://127.0.0.1:PORT", ...}`` on
+stdout once it accepts connections (``--port 0`` picks a free port), then
+serves until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+import uvicorn
+
+from backend import __version__
+from backend.db import redact_url
+from backend.errors import StartupError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk-backend", description="Tower kiosk backend service")
+    p.add_argument("--db", default=os.environ.get("KIOSK_BACKEND_DB", "sqlite:///backend.db"),
+                   help="database URL: sqlite:///path.db or postgresql+psycopg://user@host/db")
+    p.add_argument("--seed", choices=("demo", "none"), default="none",
+                   help="create the demo tower, kiosks and members (skipped if present)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8700, help="0 picks a free port")
+    p.add_argument("--pass-key", default=None,
+                   help="Ed25519 private key PEM for signing passes (created if missing); "
+                        "default: a key generated once and kept in the database")
+    p.add_argument("--tower", default="T1", help="default tower of the /member pages")
+    p.add_argument("--log-level", default="warning",
+                   choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--version", action="version", version=__version__)
+    return p
+
+
+class _AnnouncingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, announce: dict) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            sys.stdout.write(json.dumps(self._announce) + "\n")
+            sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from backend.app import build
+    from backend.server import bind_socket, url_of, uvicorn_config
+
+    try:
+        built = build(args.db, seed=args.seed, pass_key_path=args.pass_key,
+                      default_tower=args.tower)
+        sock = bind_socket(args.host, args.port)
+    except StartupError as exc:
+        print(f"kiosk-backend: {exc}", file=sys.stderr)
+        return 2
+    url = url_of(sock)
+    announce = {"listening": url, "pid": os.getpid(), "db": redact_url(args.db),
+                "version": __version__, "openapi": url + "/openapi.json"}
+    server = _AnnouncingServer(uvicorn_config(built.app, args.log_level), announce)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        built.db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

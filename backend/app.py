@@ -1,0 +1,288 @@
+"""The FastAPI application: /v1 for kiosks, /member and /orders pages.
+
+``build(db_url, ...)`` does everything that can fail before a port is
+opened (database, migrations, seed, keys) and returns the app plus its
+``Service``, so a bad URL or migration is an error at start-up, not at the
+first request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPBearer
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend import __version__, pages, schemas
+from backend.db import Database
+from backend.errors import ApiError, StartupError
+from backend.models import Setting
+from backend.passes import (
+    Ed25519PrivateKey,
+    load_or_create_key_file,
+    load_private_key_pem,
+    private_key_pem,
+)
+from backend.service import KioskCtx, Service
+from backend.txn import check_key, fingerprint, idempotent
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY_S = 30.0
+_ERRORS = {401: {"model": schemas.ErrorOut, "description": "Kiosk credentials missing or wrong"},
+           409: {"model": schemas.ErrorOut, "description": "Business refusal (REASONS.md)"},
+           422: {"model": schemas.ErrorOut, "description": "Invalid request"}}
+
+
+@dataclass
+class Built:
+    app: FastAPI
+    service: Service
+    db: Database
+
+
+def _setting(db: Database, key: str, make: Any) -> str:
+    """A value stored once in the database, shared by every replica."""
+    with db.read() as s:
+        row = s.get(Setting, key)
+        if row is not None:
+            return row.value
+    value = make()
+    try:
+        with db.write() as s:
+            if s.get(Setting, key) is None:
+                s.add(Setting(key=key, value=value))
+    except Exception:  # noqa: BLE001 - a concurrent replica inserted it first
+        log.info("setting %s created concurrently", key)
+    with db.read() as s:
+        return s.get(Setting, key).value
+
+
+def _pass_key(db: Database, pass_key_path: str | None) -> Ed25519PrivateKey:
+    if pass_key_path:
+        return load_or_create_key_file(pass_key_path)
+    return load_private_key_pem(_setting(db, "pass_private_key",
+                                         lambda: private_key_pem(Ed25519PrivateKey.generate())))
+
+
+def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = None,
+          clock: Any = None, default_tower: str = "T1") -> Built:
+    try:
+        db = Database(db_url)
+        db.migrate()
+    except Exception as exc:  # noqa: BLE001 - reported as one clear start-up error
+        raise StartupError(f"database {db_url.split('://')[0]}: {exc}") from exc
+    if seed == "demo":
+        from backend.seed import seed_demo
+
+        seed_demo(db, clock=clock)
+    elif seed not in (None, "", "none"):
+        raise StartupError(f"unknown seed {seed!r} (expected 'demo' or 'none')")
+    key = _pass_key(db, pass_key_path)
+    ref_secret = bytes.fromhex(_setting(db, "member_ref_secret", lambda: secrets.token_hex(32)))
+    service = Service(db, key, ref_secret, clock=clock)
+    return Built(create_app(service, default_tower), service, db)
+
+
+def _ctx(request: Request) -> KioskCtx:
+    return request.state.kiosk
+
+
+def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body)
+
+
+def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async def sweeper() -> None:
+            while True:
+                await asyncio.sleep(SWEEP_EVERY_S)
+                try:
+                    await anyio.to_thread.run_sync(service.sweep)
+                except Exception:  # noqa: BLE001 - the next sweep tries again
+                    log.exception("reservation sweep failed")
+
+        task = asyncio.create_task(sweeper())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="Tower kiosk backend", version=__version__, lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None,
+                  description="Eligibility, inventory and lift jobs for tower kiosks. "
+                              "Refusal reason codes: backend/REASONS.md.")
+    app.state.service = service
+    _install_error_handlers(app)
+    app.include_router(_public_router(service))
+    app.include_router(_kiosk_router(service))
+    app.include_router(pages.router(service, default_tower))
+    from backend.guard import Guard
+
+    app.add_middleware(Guard, db=service.db)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_r: Request, exc: ApiError) -> JSONResponse:
+        return _answer(exc.status, exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _answer(400, {"error": {"reason": "BAD_JSON",
+                                           "message": "The body is not valid JSON."}})
+        # Never echo the input back (it may hold an embedding or a pass).
+        slim = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                 "type": str(e.get("type", ""))} for e in errors[:20]]
+        return _answer(422, {"error": {"reason": "REQUEST_INVALID",
+                                       "message": "The request does not match the API.",
+                                       "errors": slim}})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        reason = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code,
+                                                                   "BAD_REQUEST")
+        return _answer(exc.status_code, {"error": {"reason": reason,
+                                                   "message": str(exc.detail)}})
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_r: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return _answer(503, {"error": {"reason": "DB_UNAVAILABLE",
+                                       "message": "The database is not reachable."}})
+
+    @app.exception_handler(Exception)
+    async def _internal(_r: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _answer(500, {"error": {"reason": "INTERNAL", "message": "Internal error."}})
+
+
+def _public_router(service: Service) -> APIRouter:
+    r = APIRouter(prefix="/v1", tags=["public"])
+
+    @r.get("/health", response_model=schemas.HealthOut)
+    def health() -> JSONResponse:
+        ok = service.db.ping()
+        from backend.rules import iso
+
+        body = {"status": "ok" if ok else "degraded", "version": __version__,
+                "db": "ok" if ok else "down", "time": iso(service.now())}
+        return _answer(200 if ok else 503, body)
+
+    @r.get("/pass-key", response_model=schemas.PassKeyOut)
+    def pass_key() -> dict[str, str]:
+        return {"alg": "Ed25519", "public_key": service.public_key_b64}
+
+    return r
+
+
+def _kiosk_router(service: Service) -> APIRouter:
+    # The Guard middleware enforces these; declaring them documents them in
+    # the OpenAPI (auto_error=False: they never reject on their own).
+    r = APIRouter(prefix="/v1", tags=["kiosk"], responses=_ERRORS, dependencies=[
+        _dep(HTTPBearer(auto_error=False)), _dep(APIKeyHeader(name="X-Kiosk-Id",
+                                                               auto_error=False))])
+    IdemKey = Header(None, alias="Idempotency-Key",  # noqa: N806 - a FastAPI marker
+                     description="Required on every state-changing call; a repeat "
+                                 "returns the stored answer.")
+
+    def write(request: Request, key: str | None, payload: Any, op: Any) -> JSONResponse:
+        ctx = _ctx(request)
+        body = payload.model_dump(mode="json") if payload is not None else None
+        fp = fingerprint(request.method, request.url.path, body)
+        status, answer = idempotent(service.db, ctx.kiosk_id, check_key(key), fp,
+                                    service.now(), lambda s: op(s, ctx))
+        return _answer(status, answer)
+
+    @r.post("/sessions", response_model=schemas.SessionOut, summary="Redeem a member pass")
+    def redeem(request: Request, body: schemas.RedeemIn,
+               idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body,
+                     lambda s, ctx: service.op_redeem(s, ctx, body.pass_text))
+
+    @r.get("/inventory", response_model=schemas.InventoryOut)
+    def inventory(request: Request) -> JSONResponse:
+        return _answer(200, service.inventory(_ctx(request)))
+
+    @r.post("/reservations", response_model=schemas.ReservationOut)
+    def reserve(request: Request, body: schemas.ReserveIn,
+                idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body, lambda s, ctx: service.op_reserve(
+            s, ctx, body.session_id, body.model, body.colour))
+
+    @r.post("/reservations/{reservation_id}/release", response_model=schemas.ReleaseOut)
+    def release(request: Request, reservation_id: schemas.Ident,
+                idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, None,
+                     lambda s, ctx: service.op_release(s, ctx, reservation_id))
+
+    @r.post("/verify", response_model=schemas.AuthorisationOut,
+            summary="Liveness, face, member rules, then authorise the lift job")
+    def verify(request: Request, body: schemas.VerifyIn,
+               idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body, lambda s, ctx: service.op_verify(
+            s, ctx, body.session_id, body.reservation_id, body.embedding, body.liveness.live))
+
+    @r.post("/jobs/{job_id}/report", response_model=schemas.JobOut)
+    def report_job(request: Request, job_id: schemas.Ident, body: schemas.ReportIn,
+                   idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body,
+                     lambda s, ctx: service.op_report_job(s, ctx, job_id, body.outcome))
+
+    @r.post("/returns", response_model=schemas.ReturnOut)
+    def start_return(request: Request, body: schemas.ReturnIn,
+                     idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body,
+                     lambda s, ctx: service.op_start_return(s, ctx, body.session_id))
+
+    @r.post("/orders", response_model=schemas.OrderOut)
+    def buy(request: Request, body: schemas.OrderIn,
+            idempotency_key: str | None = IdemKey) -> JSONResponse:
+        base = str(request.base_url)
+        return write(request, idempotency_key, body, lambda s, ctx: service.op_buy(
+            s, ctx, body.session_id, body.model, base))
+
+    @r.get("/bays", response_model=schemas.BaysOut, tags=["staff"])
+    def bays(request: Request) -> JSONResponse:
+        return _answer(200, service.bays(_ctx(request)))
+
+    @r.post("/bays/{bay}/maintenance", response_model=schemas.BayOut, tags=["staff"])
+    def maintenance(request: Request, bay: int, body: schemas.MaintenanceIn,
+                    idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body, lambda s, ctx: service.op_set_maintenance(
+            s, ctx, bay, body.in_maintenance, body.note))
+
+    @r.post("/heartbeat", response_model=schemas.HeartbeatOut, tags=["staff"])
+    def heartbeat(request: Request, body: schemas.HeartbeatIn,
+                  idempotency_key: str | None = IdemKey) -> JSONResponse:
+        return write(request, idempotency_key, body, lambda s, ctx: service.op_heartbeat(
+            s, ctx, body.status, body.health))
+
+    @r.get("/kiosks", response_model=schemas.KiosksOut, tags=["staff"])
+    def kiosks(request: Request) -> JSONResponse:
+        return _answer(200, service.kiosks(_ctx(request)))
+
+    return r
+
+
+def _dep(scheme: Any) -> Any:
+    from fastapi import Depends
+
+    return Depends(scheme)

@@ -1,0 +1,138 @@
+"""Engine, transactions and migrations.
+
+Writes are serialised per database so two requests can never both take the
+same car:
+
+- SQLite: every write transaction starts with ``BEGIN IMMEDIATE`` (the write
+  lock is taken up front, so a read-then-update cannot interleave with another
+  writer, even in another process). Inside one process a lock queues writers
+  first: SQLite's own busy handler sleeps in steps of up to 100 ms, which
+  would dominate the latency under contention.
+- PostgreSQL: READ COMMITTED plus conditional UPDATEs checked by rowcount
+  (``... WHERE state = 'stored'``) and ``SELECT ... FOR UPDATE`` on the
+  member row for per-member rules, so several stateless replicas agree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+class Database:
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        self._tls = threading.local()
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        if self.dialect == "sqlite":
+            if parsed.database in (None, "", ":memory:"):
+                raise ValueError("an in-memory SQLite database cannot be shared by "
+                                 "threads; give a file path (sqlite:///path.db)")
+            self.engine: Engine = create_engine(
+                url, pool_size=pool_size, max_overflow=20, pool_timeout=30,
+                connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
+            self._setup_sqlite(self.engine)
+        else:
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20,
+                                        pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _setup_sqlite(self, engine: Engine) -> None:
+        tls = self._tls
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own
+            # implicit transactions cannot do BEGIN IMMEDIATE).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if getattr(tls, "immediate", False)
+                                 else "BEGIN")
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on error."""
+        lock = self._write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            self._tls.immediate = True
+            try:
+                with self._sessions() as s:
+                    s.connection()  # BEGIN (IMMEDIATE) now, under the flag
+                    self._tls.immediate = False
+                    try:
+                        yield s
+                        s.commit()
+                    except BaseException:
+                        s.rollback()
+                        raise
+            finally:
+                self._tls.immediate = False
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction (WAL readers never block the writer)."""
+        with self._sessions() as s:
+            try:
+                yield s
+            finally:
+                s.rollback()
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                conn.rollback()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+
+    def migrate(self) -> None:
+        """``alembic upgrade head`` on this database, programmatically."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Several replicas may start at once: one migrates, the others wait.
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(724601)")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password masked, for printing and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is printed as a placeholder
+        return "<unparsable database URL>"

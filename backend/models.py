@@ -1,0 +1,237 @@
+"""Database tables (SQLAlchemy 2.0 ORM). The schema itself is owned by the
+Alembic migrations in ``backend/migrations``; these classes must match them.
+
+Points in time are stored as Unix seconds (UTC) in ``Float`` columns named
+``*_at``: the same on SQLite and PostgreSQL, no time-zone round trips, and
+comparisons in SQL are plain numeric ones.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CarState(str, Enum):
+    STORED = "stored"
+    RESERVED = "reserved"
+    OUT = "out"
+    MAINTENANCE = "maintenance"
+
+
+class ReservationState(str, Enum):
+    HELD = "held"
+    RELEASED = "released"
+    EXPIRED = "expired"
+    AUTHORISED = "authorised"  # verify passed; a delivery job owns the car now
+    CONSUMED = "consumed"  # the car was delivered
+
+
+class JobKind(str, Enum):
+    DELIVERY = "delivery"
+    RETURN = "return"
+
+
+class JobState(str, Enum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED_IN_BAY = "failed_in_bay"
+    FAILED_MOVED = "failed_moved"
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Tower(Base):
+    __tablename__ = "towers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    levels: Mapped[int] = mapped_column(Integer)
+    bays_per_level: Mapped[int] = mapped_column(Integer)
+    delivery_bays: Mapped[list[int]] = mapped_column(JSON)
+    credit_min: Mapped[int] = mapped_column(Integer, default=700)
+    quota_drives: Mapped[int] = mapped_column(Integer, default=5)
+    quota_window_days: Mapped[int] = mapped_column(Integer, default=60)
+    drive_max_h: Mapped[int] = mapped_column(Integer, default=72)
+    face_max_distance: Mapped[float] = mapped_column(Float, default=0.5)
+    reservation_s: Mapped[int] = mapped_column(Integer, default=300)
+    pass_lifetime_s: Mapped[int] = mapped_column(Integer, default=60)
+    session_s: Mapped[int] = mapped_column(Integer, default=600)
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    last_seen_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    health: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class CarModel(Base):
+    __tablename__ = "car_models"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(64))
+
+
+class Colour(Base):
+    __tablename__ = "colours"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(64))
+
+
+class Offering(Base):
+    """A model x colour the tower carries (listed even when out of stock)."""
+
+    __tablename__ = "offerings"
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"), primary_key=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("car_models.id"), primary_key=True)
+    colour_id: Mapped[str] = mapped_column(ForeignKey("colours.id"), primary_key=True)
+
+
+class Bay(Base):
+    __tablename__ = "bays"
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"), primary_key=True)
+    bay: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level: Mapped[int] = mapped_column(Integer)
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Car(Base):
+    __tablename__ = "cars"
+    # The database itself refuses two cars in one bay (NULLs, cars that are
+    # out, do not collide in a unique index on SQLite or PostgreSQL).
+    __table_args__ = (
+        UniqueConstraint("tower_id", "bay", name="uq_cars_tower_bay"),
+        Index("ix_cars_pick", "tower_id", "model_id", "colour_id", "state"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    model_id: Mapped[str] = mapped_column(ForeignKey("car_models.id"))
+    colour_id: Mapped[str] = mapped_column(ForeignKey("colours.id"))
+    bay: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default=CarState.STORED.value)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    credit_score: Mapped[int] = mapped_column(Integer)
+    # The enrolled 128-d face template. Never leaves the backend.
+    template: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    preselected_model: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Pass(Base):
+    __tablename__ = "passes"
+    __table_args__ = (Index("ix_passes_member", "member_id", "tower_id", "expires_at"),)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    tower_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(1024))
+    issued_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    redeemed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    redeemed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class KioskSession(Base):
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class Reservation(Base):
+    __tablename__ = "reservations"
+    __table_args__ = (Index("ix_reservations_state", "state", "expires_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    car_id: Mapped[str] = mapped_column(ForeignKey("cars.id"))
+    bay: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), default=ReservationState.HELD.value)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_member", "member_id", "state"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    car_id: Mapped[str] = mapped_column(ForeignKey("cars.id"))
+    reservation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    drive_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    from_bay: Mapped[int] = mapped_column(Integer)
+    to_bay: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default=JobState.PENDING.value)
+    created_at: Mapped[float] = mapped_column(Float)
+    reported_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Drive(Base):
+    __tablename__ = "drives"
+    __table_args__ = (Index("ix_drives_member", "member_id", "started_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    car_id: Mapped[str] = mapped_column(ForeignKey("cars.id"))
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    started_at: Mapped[float] = mapped_column(Float)
+    due_at: Mapped[float] = mapped_column(Float)
+    returned_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    model_id: Mapped[str] = mapped_column(ForeignKey("car_models.id"))
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to a state-changing call, replayed on a repeat."""
+
+    __tablename__ = "idempotency"
+    kiosk_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float, index=True)

@@ -1,0 +1,526 @@
+"""What the kiosk can ask: sessions, inventory, reservations, verify, jobs,
+returns, orders. Every ``op_*`` runs inside one write transaction handed in by
+``backend.txn.idempotent``; reads open their own.
+
+Allocation is a conditional ``UPDATE cars SET state='reserved' WHERE id=? AND
+state='stored'`` checked by rowcount: whichever database, only one
+transaction can move a car out of ``stored``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backend import rules
+from backend.clock import SystemClock
+from backend.db import Database
+from backend.errors import ApiError, Refusal
+from backend.models import (
+    Bay,
+    Car,
+    CarModel,
+    CarState,
+    Colour,
+    Drive,
+    Job,
+    JobKind,
+    JobState,
+    Kiosk,
+    KioskSession,
+    Member,
+    Offering,
+    Order,
+    Pass,
+    Reservation,
+    ReservationState,
+    Tower,
+)
+from backend.passes import MemberPass, parse_and_verify, public_key_b64, sign_pass
+
+# A pass shown on the member page is replaced once less than this is left, so
+# the kiosk never reads one that expires while it is being redeemed.
+PASS_REFRESH_MARGIN_S = 20.0
+
+
+@dataclass(frozen=True)
+class KioskCtx:
+    kiosk_id: str
+    tower_id: str
+
+
+def new_id(prefix: str, nbytes: int = 8) -> str:
+    return f"{prefix}-{secrets.token_hex(nbytes)}"
+
+
+def policy_of(tower: Tower) -> rules.Policy:
+    return rules.Policy(credit_min=tower.credit_min, quota_drives=tower.quota_drives,
+                        quota_window_days=tower.quota_window_days,
+                        drive_max_h=tower.drive_max_h,
+                        face_max_distance=tower.face_max_distance)
+
+
+class Service:
+    def __init__(self, db: Database, pass_key: Ed25519PrivateKey, ref_secret: bytes,
+                 clock: Any = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.pass_key = pass_key
+        self.public_key = pass_key.public_key()
+        self.public_key_b64 = public_key_b64(pass_key)
+        self._ref_secret = ref_secret
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def member_ref(self, member_id: str) -> str:
+        """An opaque, stable short id that is safe to show and log."""
+        digest = hmac.new(self._ref_secret, member_id.encode("utf-8"), hashlib.sha256)
+        return "M-" + digest.hexdigest()[:10]
+
+    # -- helpers ---------------------------------------------------------
+    @staticmethod
+    def _tower(s: Session, tower_id: str) -> Tower:
+        tower = s.get(Tower, tower_id)
+        if tower is None:
+            raise ApiError(404, "TOWER_UNKNOWN", "This kiosk's tower is not configured.")
+        return tower
+
+    @staticmethod
+    def _session(s: Session, ctx: KioskCtx, session_id: str, now: float) -> KioskSession:
+        row = s.get(KioskSession, session_id)
+        if row is None or row.kiosk_id != ctx.kiosk_id:
+            raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")
+        if row.expires_at <= now:
+            raise ApiError(410, "SESSION_EXPIRED", "The session has expired; scan again.")
+        return row
+
+    @staticmethod
+    def _release(s: Session, r: Reservation, to: ReservationState) -> None:
+        r.state = to.value
+        s.execute(update(Car).where(Car.id == r.car_id, Car.state == CarState.RESERVED.value)
+                  .values(state=CarState.STORED.value))
+
+    def expire_reservations(self, s: Session, now: float) -> int:
+        rows = s.scalars(select(Reservation).where(
+            Reservation.state == ReservationState.HELD.value,
+            Reservation.expires_at <= now)).all()
+        for r in rows:
+            self._release(s, r, ReservationState.EXPIRED)
+        return len(rows)
+
+    def _has_expired_holds(self, now: float) -> bool:
+        with self.db.read() as s:
+            return s.scalar(select(Reservation.id).where(
+                Reservation.state == ReservationState.HELD.value,
+                Reservation.expires_at <= now).limit(1)) is not None
+
+    def sweep(self) -> int:
+        """Release expired holds (also done lazily by every read that counts stock)."""
+        now = self.now()
+        if not self._has_expired_holds(now):
+            return 0
+        with self.db.write() as s:
+            return self.expire_reservations(s, now)
+
+    @staticmethod
+    def _delivery_bay(s: Session, tower: Tower) -> int:
+        busy = set(s.scalars(select(Job.to_bay).where(
+            Job.tower_id == tower.id, Job.kind == JobKind.DELIVERY.value,
+            Job.state == JobState.PENDING.value)))
+        busy |= set(s.scalars(select(Job.from_bay).where(
+            Job.tower_id == tower.id, Job.kind == JobKind.RETURN.value,
+            Job.state == JobState.PENDING.value)))
+        free = [b for b in tower.delivery_bays if b not in busy]
+        return (free or list(tower.delivery_bays))[0]
+
+    # -- passes ----------------------------------------------------------
+    def current_pass(self, member_id: str, tower_id: str) -> MemberPass | None:
+        """The member's live pass for a tower, issuing a fresh one when the
+        last was redeemed or is near expiry. None: unknown member or tower."""
+        now = self.now()
+        with self.db.write() as s:
+            member = s.get(Member, member_id)
+            tower = s.get(Tower, tower_id)
+            if member is None or tower is None:
+                return None
+            row = s.scalars(select(Pass).where(
+                Pass.member_id == member_id, Pass.tower_id == tower_id,
+                Pass.redeemed_at.is_(None),
+                Pass.expires_at >= now + PASS_REFRESH_MARGIN_S)
+                .order_by(Pass.expires_at.desc()).limit(1)).first()
+            if row is not None:
+                return parse_and_verify(self.public_key, row.text)
+            p = sign_pass(self.pass_key, tower_id, member_id, member.preselected_model,
+                          int(now) + tower.pass_lifetime_s)
+            s.add(Pass(nonce=p.nonce, member_id=member_id, tower_id=tower_id, text=p.text,
+                       issued_at=now, expires_at=p.expires_at))
+            return p
+
+    def op_redeem(self, s: Session, ctx: KioskCtx, text: str) -> dict[str, Any]:
+        now = self.now()
+        p = parse_and_verify(self.public_key, text)
+        if p.tower_id != ctx.tower_id:
+            raise Refusal("PASS_WRONG_TOWER", "This pass is for another tower.")
+        if now > p.expires_at:
+            raise Refusal("PASS_EXPIRED", "The pass has expired; show a fresh one.")
+        row = s.get(Pass, p.nonce)
+        if row is None or row.member_id != p.member_id or row.tower_id != p.tower_id:
+            raise Refusal("PASS_INVALID", "This pass was not issued by this service.")
+        member = s.get(Member, p.member_id)
+        if member is None or not member.active:
+            raise Refusal("MEMBER_UNKNOWN", "This membership is not active.")
+        used = s.execute(update(Pass).where(Pass.nonce == p.nonce, Pass.redeemed_at.is_(None))
+                         .values(redeemed_at=now, redeemed_by=ctx.kiosk_id))
+        if used.rowcount != 1:
+            raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
+        tower = self._tower(s, ctx.tower_id)
+        sess = KioskSession(id=new_id("S", 12), member_id=member.id, kiosk_id=ctx.kiosk_id,
+                            tower_id=ctx.tower_id, created_at=now,
+                            expires_at=now + tower.session_s)
+        s.add(sess)
+        open_drive = s.scalar(select(Drive.id).where(
+            Drive.member_id == member.id, Drive.returned_at.is_(None)).limit(1))
+        return {"session_id": sess.id, "member_ref": self.member_ref(member.id),
+                "preselected_model": p.model or member.preselected_model or None,
+                "has_open_drive": open_drive is not None,
+                "expires_at": rules.iso(sess.expires_at)}
+
+    # -- inventory and reservations ----------------------------------------
+    def inventory(self, ctx: KioskCtx) -> dict[str, Any]:
+        self.sweep()
+        with self.db.read() as s:
+            self._tower(s, ctx.tower_id)
+            offers = s.execute(
+                select(Offering.model_id, Offering.colour_id, CarModel.name_en,
+                       CarModel.name_zh, Colour.name_en, Colour.name_zh)
+                .join(CarModel, CarModel.id == Offering.model_id)
+                .join(Colour, Colour.id == Offering.colour_id)
+                .where(Offering.tower_id == ctx.tower_id)
+                .order_by(Offering.model_id, Offering.colour_id)).all()
+            counts = dict(((m, c), n) for m, c, n in s.execute(
+                select(Car.model_id, Car.colour_id, func.count(Car.id))
+                .join(Bay, (Bay.tower_id == Car.tower_id) & (Bay.bay == Car.bay))
+                .where(Car.tower_id == ctx.tower_id, Car.state == CarState.STORED.value,
+                       Bay.maintenance.is_(False))
+                .group_by(Car.model_id, Car.colour_id)))
+        return {"tower_id": ctx.tower_id, "options": [
+            {"model": m, "colour": c, "model_name": {"en": men, "zh_CN": mzh},
+             "colour_name": {"en": cen, "zh_CN": czh},
+             "available_count": int(counts.get((m, c), 0))}
+            for m, c, men, mzh, cen, czh in offers]}
+
+    def op_reserve(self, s: Session, ctx: KioskCtx, session_id: str, model: str,
+                   colour: str) -> dict[str, Any]:
+        now = self.now()
+        sess = self._session(s, ctx, session_id, now)
+        tower = self._tower(s, ctx.tower_id)
+        self.expire_reservations(s, now)
+        # One bay per session: choosing again gives the previous bay back.
+        for old in s.scalars(select(Reservation).where(
+                Reservation.session_id == sess.id,
+                Reservation.state == ReservationState.HELD.value)):
+            self._release(s, old, ReservationState.RELEASED)
+        query = (select(Car.id, Car.bay, Car.colour_id)
+                 .join(Bay, (Bay.tower_id == Car.tower_id) & (Bay.bay == Car.bay))
+                 .where(Car.tower_id == ctx.tower_id, Car.model_id == model,
+                        Car.state == CarState.STORED.value, Bay.maintenance.is_(False))
+                 .order_by(Car.bay).limit(20))
+        if colour:
+            query = query.where(Car.colour_id == colour)
+        for car_id, bay, car_colour in s.execute(query).all():
+            won = s.execute(update(Car).where(Car.id == car_id,
+                                              Car.state == CarState.STORED.value)
+                            .values(state=CarState.RESERVED.value))
+            if won.rowcount == 1:
+                r = Reservation(id=new_id("R"), session_id=sess.id, member_id=sess.member_id,
+                                tower_id=ctx.tower_id, car_id=car_id, bay=bay,
+                                created_at=now, expires_at=now + tower.reservation_s,
+                                state=ReservationState.HELD.value)
+                s.add(r)
+                return {"reservation_id": r.id, "car_id": car_id, "bay": bay,
+                        "model": model, "colour": car_colour,
+                        "expires_at": rules.iso(r.expires_at)}
+        raise Refusal("CAR_UNAVAILABLE", "No car of that model and colour is free right now.",
+                      model=model, colour=colour)
+
+    def _own_reservation(self, s: Session, ctx: KioskCtx, reservation_id: str) -> Reservation:
+        r = s.get(Reservation, reservation_id)
+        if r is not None:
+            sess = s.get(KioskSession, r.session_id)
+            if sess is not None and sess.kiosk_id == ctx.kiosk_id:
+                return r
+        raise ApiError(404, "RESERVATION_UNKNOWN", "No such reservation at this kiosk.")
+
+    def op_release(self, s: Session, ctx: KioskCtx, reservation_id: str) -> dict[str, Any]:
+        r = self._own_reservation(s, ctx, reservation_id)
+        released = r.state == ReservationState.HELD.value
+        if released:
+            self._release(s, r, ReservationState.RELEASED)
+        return {"reservation_id": r.id, "released": released, "state": r.state}
+
+    # -- verify ------------------------------------------------------------
+    def op_verify(self, s: Session, ctx: KioskCtx, session_id: str, reservation_id: str,
+                  embedding: list[float] | None, live: bool) -> dict[str, Any]:
+        now = self.now()
+        sess = self._session(s, ctx, session_id, now)
+        r = self._own_reservation(s, ctx, reservation_id)
+        if r.session_id != sess.id:
+            raise ApiError(404, "RESERVATION_UNKNOWN", "The reservation is not this session's.")
+        tower = self._tower(s, ctx.tower_id)
+        policy = policy_of(tower)
+        # Row lock (PostgreSQL): one member's rules are checked and acted on by
+        # one transaction at a time, whichever kiosk or replica.
+        member = s.scalars(select(Member).where(Member.id == sess.member_id)
+                           .with_for_update()).one()
+        try:
+            rules.check_liveness(live)
+            rules.check_face(policy, embedding, member.template)
+            drives = [rules.DriveFact(d.started_at, d.due_at, d.returned_at)
+                      for d in s.scalars(select(Drive).where(Drive.member_id == member.id))]
+            pending = s.scalar(select(func.count(Job.id)).where(
+                Job.member_id == member.id, Job.kind == JobKind.DELIVERY.value,
+                Job.state == JobState.PENDING.value)) or 0
+            rules.check_member(policy, member.credit_score, drives, pending, now)
+            self._check_still_held(s, r, now)
+        except Refusal:
+            if r.state == ReservationState.HELD.value:
+                self._release(s, r, ReservationState.RELEASED)
+            raise
+        r.state = ReservationState.AUTHORISED.value
+        car = s.get(Car, r.car_id)
+        job = Job(id=new_id("J", 6), kind=JobKind.DELIVERY.value, tower_id=ctx.tower_id,
+                  kiosk_id=ctx.kiosk_id, member_id=member.id, car_id=r.car_id,
+                  reservation_id=r.id, from_bay=r.bay, to_bay=self._delivery_bay(s, tower),
+                  state=JobState.PENDING.value, created_at=now)
+        s.add(job)
+        return {"job_id": job.id, "source_bay": job.from_bay, "delivery_bay": job.to_bay,
+                "return_by": rules.iso(now + policy.drive_max_s), "car_id": r.car_id,
+                "model": car.model_id if car else None,
+                "colour": car.colour_id if car else None}
+
+    def _check_still_held(self, s: Session, r: Reservation, now: float) -> None:
+        if r.state == ReservationState.HELD.value and r.expires_at <= now:
+            self._release(s, r, ReservationState.EXPIRED)
+        if r.state == ReservationState.EXPIRED.value:
+            raise Refusal("RESERVATION_EXPIRED", "The car was held for too long; choose again.")
+        if r.state != ReservationState.HELD.value:
+            raise Refusal("CAR_UNAVAILABLE", "That car is no longer held for you.")
+        car = s.get(Car, r.car_id)
+        bay = s.get(Bay, (r.tower_id, r.bay))
+        if car is None or car.state != CarState.RESERVED.value or car.bay != r.bay or (
+                bay is not None and bay.maintenance):
+            raise Refusal("CAR_UNAVAILABLE", "That car has just become unavailable.")
+
+    # -- jobs ----------------------------------------------------------------
+    def op_report_job(self, s: Session, ctx: KioskCtx, job_id: str,
+                      outcome: str) -> dict[str, Any]:
+        now = self.now()
+        job = s.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
+        if job is None or job.tower_id != ctx.tower_id:
+            raise ApiError(404, "JOB_UNKNOWN", "No such lift job in this tower.")
+        if job.state != JobState.PENDING.value:
+            if job.state != outcome:
+                raise ApiError(409, "JOB_ALREADY_REPORTED",
+                               f"The job was already reported as {job.state}.",
+                               state=job.state)
+            return self._job_answer(s, job)
+        car = s.get(Car, job.car_id)
+        if car is None:
+            raise ApiError(500, "INTERNAL", "The job's car is missing.")
+        if job.kind == JobKind.DELIVERY.value:
+            self._delivery_outcome(s, job, car, outcome, now)
+        else:
+            self._return_outcome(s, job, car, outcome, now)
+        job.state = outcome
+        job.reported_at = now
+        s.flush()
+        return self._job_answer(s, job)
+
+    def _delivery_outcome(self, s: Session, job: Job, car: Car, outcome: str,
+                          now: float) -> None:
+        r = s.get(Reservation, job.reservation_id) if job.reservation_id else None
+        if outcome == JobState.DELIVERED.value:
+            tower = self._tower(s, job.tower_id)
+            drive = Drive(id=new_id("D"), member_id=job.member_id, car_id=car.id,
+                          tower_id=job.tower_id, started_at=now,
+                          due_at=now + policy_of(tower).drive_max_s)
+            s.add(drive)
+            job.drive_id = drive.id
+            car.state, car.bay = CarState.OUT.value, None
+            if r is not None:
+                r.state = ReservationState.CONSUMED.value
+            return
+        if r is not None:
+            r.state = ReservationState.RELEASED.value
+        if outcome == JobState.FAILED_IN_BAY.value:
+            car.state = CarState.STORED.value
+        else:
+            self._to_maintenance(s, job.tower_id, car, job.from_bay, job.id)
+
+    def _return_outcome(self, s: Session, job: Job, car: Car, outcome: str,
+                        now: float) -> None:
+        drive = s.get(Drive, job.drive_id) if job.drive_id else None
+        if outcome == JobState.FAILED_IN_BAY.value:
+            return  # the car still stands in the delivery bay; the drive stays open
+        if drive is not None and drive.returned_at is None:
+            drive.returned_at = now
+        car.tower_id = job.tower_id
+        if outcome == JobState.DELIVERED.value:
+            car.state, car.bay = CarState.STORED.value, job.to_bay
+        else:
+            self._to_maintenance(s, job.tower_id, car, job.to_bay, job.id)
+
+    @staticmethod
+    def _to_maintenance(s: Session, tower_id: str, car: Car, bay_no: int, job_id: str) -> None:
+        # Where exactly the car stopped is for staff to find out: the bay is
+        # taken out of service with the car booked into it.
+        car.state, car.bay = CarState.MAINTENANCE.value, bay_no
+        bay = s.get(Bay, (tower_id, bay_no))
+        if bay is not None:
+            bay.maintenance = True
+            bay.note = f"lift job {job_id} failed after the car moved"
+
+    @staticmethod
+    def _job_answer(s: Session, job: Job) -> dict[str, Any]:
+        out: dict[str, Any] = {"job_id": job.id, "kind": job.kind, "state": job.state,
+                               "drive_id": job.drive_id, "return_by": None}
+        if job.drive_id and job.kind == JobKind.DELIVERY.value:
+            drive = s.get(Drive, job.drive_id)
+            if drive is not None:
+                out["return_by"] = rules.iso(drive.due_at)
+        return out
+
+    # -- returns and orders ---------------------------------------------------
+    def op_start_return(self, s: Session, ctx: KioskCtx, session_id: str) -> dict[str, Any]:
+        now = self.now()
+        sess = self._session(s, ctx, session_id, now)
+        tower = self._tower(s, ctx.tower_id)
+        drive = s.scalars(select(Drive).where(Drive.member_id == sess.member_id,
+                                              Drive.returned_at.is_(None))
+                          .order_by(Drive.started_at).with_for_update()).first()
+        if drive is None:
+            raise Refusal("NO_OPEN_DRIVE", "There is no test drive to return.")
+        car = s.get(Car, drive.car_id)
+        job = s.scalars(select(Job).where(Job.drive_id == drive.id,
+                                          Job.kind == JobKind.RETURN.value,
+                                          Job.state == JobState.PENDING.value)).first()
+        if job is None:
+            to_bay = self._free_bay(s, tower)
+            job = Job(id=new_id("J", 6), kind=JobKind.RETURN.value, tower_id=tower.id,
+                      kiosk_id=ctx.kiosk_id, member_id=sess.member_id, car_id=drive.car_id,
+                      drive_id=drive.id, from_bay=self._delivery_bay(s, tower), to_bay=to_bay,
+                      state=JobState.PENDING.value, created_at=now)
+            s.add(job)
+        return {"job_id": job.id, "from_bay": job.from_bay, "to_bay": job.to_bay,
+                "drive_id": drive.id, "car_id": drive.car_id,
+                "model": car.model_id if car else None,
+                "colour": car.colour_id if car else None,
+                "overdue": now > drive.due_at}
+
+    @staticmethod
+    def _free_bay(s: Session, tower: Tower) -> int:
+        taken = set(s.scalars(select(Car.bay).where(Car.tower_id == tower.id,
+                                                    Car.bay.is_not(None))))
+        taken |= set(s.scalars(select(Job.to_bay).where(
+            Job.tower_id == tower.id, Job.kind == JobKind.RETURN.value,
+            Job.state == JobState.PENDING.value)))
+        for bay in s.scalars(select(Bay.bay).where(Bay.tower_id == tower.id,
+                                                   Bay.maintenance.is_(False))
+                             .order_by(Bay.bay)):
+            if bay not in taken:
+                return bay
+        raise ApiError(409, "TOWER_FULL", "No free storage bay in this tower.")
+
+    def op_buy(self, s: Session, ctx: KioskCtx, session_id: str, model: str,
+               base_url: str) -> dict[str, Any]:
+        now = self.now()
+        sess = self._session(s, ctx, session_id, now)
+        if not model:
+            # "Buy" right after a return: the model of the member's latest drive.
+            model = s.scalar(select(Car.model_id).join(Drive, Drive.car_id == Car.id)
+                             .where(Drive.member_id == sess.member_id)
+                             .order_by(Drive.started_at.desc()).limit(1)) or ""
+            if not model:
+                raise ApiError(422, "MODEL_REQUIRED", "Say which model to buy.")
+        if s.get(CarModel, model) is None:
+            raise ApiError(422, "MODEL_UNKNOWN", "No such model.", model=model)
+        order = Order(id=new_id("O"), member_id=sess.member_id, model_id=model,
+                      tower_id=ctx.tower_id, kiosk_id=ctx.kiosk_id, created_at=now)
+        s.add(order)
+        return {"order_id": order.id, "model": model,
+                "url": f"{base_url.rstrip('/')}/orders/{order.id}"}
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        with self.db.read() as s:
+            o = s.get(Order, order_id)
+            if o is None:
+                return None
+            m = s.get(CarModel, o.model_id)
+            return {"order_id": o.id, "model": o.model_id,
+                    "model_name": m.name_en if m else o.model_id,
+                    "created_at": rules.iso(o.created_at)}
+
+    # -- staff and kiosks -------------------------------------------------------
+    def bays(self, ctx: KioskCtx) -> dict[str, Any]:
+        self.sweep()
+        with self.db.read() as s:
+            tower = self._tower(s, ctx.tower_id)
+            cars = {c.bay: c for c in s.scalars(select(Car).where(
+                Car.tower_id == tower.id, Car.bay.is_not(None)))}
+            records = [self._bay_record(b, cars.get(b.bay)) for b in s.scalars(
+                select(Bay).where(Bay.tower_id == tower.id).order_by(Bay.bay))]
+            return {"tower_id": tower.id, "levels": tower.levels,
+                    "bays_per_level": tower.bays_per_level,
+                    "delivery_bays": list(tower.delivery_bays), "bays": records}
+
+    @staticmethod
+    def _bay_record(b: Bay, car: Car | None) -> dict[str, Any]:
+        if b.maintenance:
+            state = "maintenance"
+        elif car is None:
+            state = "free"
+        else:
+            state = car.state
+        return {"bay": b.bay, "level": b.level, "car_id": car.id if car else None,
+                "model": car.model_id if car else None,
+                "colour": car.colour_id if car else None,
+                "state": state, "maintenance": b.maintenance, "note": b.note}
+
+    def op_set_maintenance(self, s: Session, ctx: KioskCtx, bay_no: int, on: bool,
+                           note: str | None) -> dict[str, Any]:
+        bay = s.get(Bay, (ctx.tower_id, bay_no))
+        if bay is None:
+            raise ApiError(404, "BAY_UNKNOWN", "No such storage bay in this tower.", bay=bay_no)
+        car = s.scalars(select(Car).where(Car.tower_id == ctx.tower_id,
+                                          Car.bay == bay_no)).first()
+        bay.maintenance, bay.note = on, note
+        if not on and car is not None and car.state == CarState.MAINTENANCE.value:
+            car.state = CarState.STORED.value  # staff resolved it: back in stock
+        s.flush()
+        return self._bay_record(bay, car)
+
+    def op_heartbeat(self, s: Session, ctx: KioskCtx, status: str,
+                     health: dict[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        kiosk = s.get(Kiosk, ctx.kiosk_id)
+        if kiosk is None:
+            raise ApiError(404, "KIOSK_UNKNOWN", "No such kiosk.")
+        kiosk.last_seen_at, kiosk.status, kiosk.health = now, status, health
+        return {"kiosk_id": kiosk.id, "server_time": rules.iso(now)}
+
+    def kiosks(self, ctx: KioskCtx) -> dict[str, Any]:
+        with self.db.read() as s:
+            rows = s.scalars(select(Kiosk).where(Kiosk.tower_id == ctx.tower_id)
+                             .order_by(Kiosk.id)).all()
+            return {"kiosks": [
+                {"kiosk_id": k.id, "tower_id": k.tower_id,
+                 "last_seen_at": rules.iso(k.last_seen_at) if k.last_seen_at else None,
+                 "status": k.status, "health": k.health or {}} for k in rows]}

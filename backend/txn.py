@@ -1,0 +1,82 @@
+"""State-changing calls run here: one write transaction, one stored answer.
+
+``idempotent(db, kiosk_id, key, fingerprint, op)`` runs ``op(session)`` in a
+write transaction and stores its answer (success *or* refusal) under the
+kiosk's Idempotency-Key in the same transaction, so a repeat returns exactly
+what the first call returned and changes nothing. A refusal raised by ``op``
+keeps the changes it made first (e.g. verify releases the reservation, then
+refuses); ops raise before they change anything otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from backend.db import Database
+from backend.errors import ApiError
+from backend.models import IdempotencyRecord
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,128}")
+_ATTEMPTS = 3
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canon = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str | None) -> str:
+    if not key:
+        raise ApiError(400, "IDEMPOTENCY_KEY_REQUIRED",
+                       "State-changing calls need an Idempotency-Key header.")
+    if not IDEMPOTENCY_KEY_RE.fullmatch(key):
+        raise ApiError(400, "IDEMPOTENCY_KEY_INVALID",
+                       "Idempotency-Key must be 8-128 characters of [A-Za-z0-9_.:-].")
+    return key
+
+
+def _stored(rec: IdempotencyRecord, fp: str) -> tuple[int, dict[str, Any]]:
+    if rec.fingerprint != fp:
+        raise ApiError(422, "IDEMPOTENCY_KEY_REUSED",
+                       "This Idempotency-Key was used for a different request.")
+    return rec.status, json.loads(rec.body)
+
+
+def idempotent(db: Database, kiosk_id: str, key: str, fp: str, now: float,
+               op: Callable[[Session], dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    for attempt in range(_ATTEMPTS):
+        try:
+            with db.write() as s:
+                rec = s.get(IdempotencyRecord, (kiosk_id, key))
+                if rec is not None:
+                    return _stored(rec, fp)
+                try:
+                    status, body = 200, op(s)
+                except ApiError as exc:
+                    status, body = exc.status, exc.body()
+                s.add(IdempotencyRecord(kiosk_id=kiosk_id, key=key, fingerprint=fp,
+                                        status=status, body=json.dumps(body),
+                                        created_at=now))
+            return status, body
+        except IntegrityError:
+            # PostgreSQL: a concurrent request with the same key won the insert
+            # (its answer is now stored), or a conflicting write slipped in.
+            with db.read() as s:
+                rec = s.get(IdempotencyRecord, (kiosk_id, key))
+                if rec is not None:
+                    return _stored(rec, fp)
+            log.warning("write conflict, attempt %d", attempt + 1)
+        except OperationalError as exc:
+            # Deadlock / serialization failure / database briefly away.
+            log.warning("database error on attempt %d: %s", attempt + 1, exc.orig)
+    raise ApiError(503, "DB_BUSY", "The database is busy; retry with the same key.")

@@ -1,0 +1,626 @@
+"""The kiosk's client for the backend's /v1 API (requests, Qt-free, thread-safe).
+
+Every call:
+- has a connect and a read timeout;
+- is retried (bounded, exponential backoff with jitter) only when repeating
+  it is harmless: GETs, and POSTs, which all carry an ``Idempotency-Key``
+  (generated here, or passed by the caller so that e.g. a lift-job report
+  retried after a crash reuses the key of the first attempt);
+- validates the answer strictly into a frozen dataclass.
+
+Failures are ``kiosk.errors`` types: unreachable (connection refused, timeout,
+502/503/504) -> ``BackendError(BACKEND_UNREACHABLE)``; 401 ->
+``BACKEND_UNAUTHORIZED``; a documented refusal (409) ->
+``RefusedError(reason=<code>, **context)``; junk -> ``BACKEND_BAD_RESPONSE``;
+any other error answer -> ``BACKEND_ERROR`` with ``code`` and ``status``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import requests
+
+from kiosk.errors import BackendError, Reason, RefusedError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_RESPONSE_BYTES = 1 << 20
+_RETRY_STATUS = frozenset({500, 502, 503, 504})
+_UNREACHABLE_STATUS = frozenset({502, 503, 504})
+# Reasons the backend may refuse with (backend/REASONS.md); anything else in a
+# 409 is not a member-facing refusal.
+REFUSAL_REASONS = frozenset({
+    Reason.NOT_SUPER_MEMBER, Reason.QUOTA_EXCEEDED, Reason.DRIVE_OPEN, Reason.DRIVE_OVERDUE,
+    Reason.FACE_MISMATCH, Reason.LIVENESS_FAILED, Reason.PASS_INVALID, Reason.PASS_EXPIRED,
+    Reason.PASS_REPLAYED, Reason.PASS_WRONG_TOWER, Reason.CAR_UNAVAILABLE,
+    Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN})
+JOB_OUTCOMES = ("delivered", "failed_in_bay", "failed_moved")
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CONTEXT_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+# -- answers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str
+    version: str
+    db: str
+    time: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.db == "ok"
+
+
+@dataclass(frozen=True)
+class PassSession:
+    session_id: str
+    member_ref: str  # opaque, safe to show and log
+    preselected_model: str | None
+    has_open_drive: bool
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CarOption:
+    model: str
+    colour: str
+    model_names: Mapping[str, str]  # language ("en", "zh_CN") -> display name
+    colour_names: Mapping[str, str]
+    available_count: int
+
+    @property
+    def available(self) -> bool:
+        return self.available_count > 0
+
+    def model_name(self, language: str = "en") -> str:
+        return self.model_names.get(language) or self.model_names.get("en") or self.model
+
+    def colour_name(self, language: str = "en") -> str:
+        return self.colour_names.get(language) or self.colour_names.get("en") or self.colour
+
+
+@dataclass(frozen=True)
+class Reservation:
+    reservation_id: str
+    car_id: str
+    bay: int
+    model: str
+    colour: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Authorization:
+    job_id: str
+    source_bay: int
+    delivery_bay: int
+    return_by: datetime
+    car_id: str
+    model: str | None
+    colour: str | None
+
+
+@dataclass(frozen=True)
+class JobReport:
+    job_id: str
+    kind: str  # "delivery" | "return"
+    state: str  # one of JOB_OUTCOMES
+    drive_id: str | None
+    return_by: datetime | None
+
+
+@dataclass(frozen=True)
+class ReturnJob:
+    job_id: str
+    from_bay: int  # the delivery bay the member left the car in
+    to_bay: int  # the free storage bay it goes to
+    drive_id: str
+    car_id: str
+    model: str | None
+    colour: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    model: str
+    url: str
+
+
+@dataclass(frozen=True)
+class BayRecord:
+    bay: int
+    level: int
+    car_id: str | None
+    model: str | None
+    colour: str | None
+    state: str  # free | stored | reserved | maintenance | out
+    maintenance: bool
+    note: str | None
+
+    @property
+    def occupied(self) -> bool:
+        return self.car_id is not None
+
+
+@dataclass(frozen=True)
+class TowerBays:
+    tower_id: str
+    levels: int
+    bays_per_level: int
+    delivery_bays: tuple[int, ...]
+    bays: tuple[BayRecord, ...]
+
+
+@dataclass(frozen=True)
+class KioskStatus:
+    kiosk_id: str
+    tower_id: str
+    last_seen_at: datetime | None
+    status: str | None
+    health: Mapping[str, Any]
+
+
+# -- strict reading of JSON -------------------------------------------------------
+
+
+class _Bad(Exception):
+    """Internal: the answer does not have the documented shape."""
+
+
+def _field(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
+           optional: bool = False) -> Any:
+    if key not in d:
+        if optional:
+            return None
+        raise _Bad(f"missing field {key!r}")
+    v = d[key]
+    if v is None and optional:
+        return None
+    # bool is an int in Python; a JSON true is never a count or a bay.
+    if (kind is int or kind == (int,)) and isinstance(v, bool):
+        raise _Bad(f"field {key!r} is a boolean")
+    if not isinstance(v, kind):
+        raise _Bad(f"field {key!r} has type {type(v).__name__}")
+    return v
+
+
+def _str(d: Mapping[str, Any], key: str, optional: bool = False, max_len: int = 256) -> Any:
+    v = _field(d, key, str, optional)
+    if v is not None and (len(v) > max_len or (not optional and not v)):
+        raise _Bad(f"field {key!r} is empty or too long")
+    return v
+
+
+def _ident(d: Mapping[str, Any], key: str, optional: bool = False) -> Any:
+    v = _field(d, key, str, optional)
+    if v is not None and not _ID_RE.fullmatch(v):
+        raise _Bad(f"field {key!r} is not an id")
+    return v
+
+
+def _int(d: Mapping[str, Any], key: str, lo: int = 0, hi: int = 1_000_000) -> int:
+    v = _field(d, key, int)
+    if not lo <= v <= hi:
+        raise _Bad(f"field {key!r} out of range")
+    return v
+
+
+def _bool(d: Mapping[str, Any], key: str) -> bool:
+    return _field(d, key, bool)
+
+
+def _time(d: Mapping[str, Any], key: str, optional: bool = False) -> Any:
+    v = _str(d, key, optional, max_len=40)
+    if v is None:
+        return None
+    try:
+        t = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Bad(f"field {key!r} is not an ISO time") from None
+    if t.tzinfo is None:
+        raise _Bad(f"field {key!r} has no time zone")
+    return t.astimezone(UTC)
+
+
+def _names(d: Mapping[str, Any], key: str) -> Mapping[str, str]:
+    v = _field(d, key, dict)
+    if not v or not all(isinstance(k, str) and isinstance(n, str) and len(n) <= 64
+                        for k, n in v.items()):
+        raise _Bad(f"field {key!r} is not a name table")
+    return MappingProxyType(dict(v))
+
+
+def _list(d: Mapping[str, Any], key: str, max_len: int = 10_000) -> list[Any]:
+    v = _field(d, key, list)
+    if len(v) > max_len:
+        raise _Bad(f"field {key!r} is too long")
+    return v
+
+
+def _obj(v: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(v, dict):
+        raise _Bad(f"{what} is not an object")
+    return v
+
+
+def _context(err: Mapping[str, Any]) -> dict[str, Any]:
+    """Extra fields of an error, kept only if small, scalar and well named."""
+    out: dict[str, Any] = {}
+    for k, v in list(err.items())[:20]:
+        if k in ("reason", "message") or not isinstance(k, str):
+            continue
+        if not _CONTEXT_KEY_RE.fullmatch(k):
+            continue
+        if isinstance(v, str) and len(v) <= 200 or isinstance(v, bool | int | float) or v is None:
+            out[k] = v
+    return out
+
+
+# -- the client -------------------------------------------------------------------------
+
+
+class BackendClient:
+    def __init__(self, base_url: str, kiosk_id: str, kiosk_key: str, timeout_s: float = 5.0,
+                 retries: int = 2, connect_timeout_s: float | None = None,
+                 backoff_s: float = 0.2, backoff_max_s: float = 2.0,
+                 session_factory: Callable[[], requests.Session] = requests.Session) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise BackendError(f"backend URL {base_url!r} is not http(s)",
+                               reason=Reason.CONFIG_INVALID)
+        self.base_url = base_url.rstrip("/")
+        self.kiosk_id = kiosk_id
+        self._key = kiosk_key
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s if connect_timeout_s is not None else min(
+            timeout_s, 3.0)
+        self.retries = max(0, retries)
+        self.backoff_s, self.backoff_max_s = backoff_s, backoff_max_s
+        self._session_factory = session_factory
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"BackendClient({self.base_url!r}, kiosk_id={self.kiosk_id!r})"
+
+    # -- plumbing ------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = self._session_factory()
+            self._local.session = s
+            with self._sessions_lock:
+                self._sessions.append(s)
+        return s
+
+    def close(self) -> None:
+        self._closed = True
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for s in sessions:
+            s.close()
+
+    def __enter__(self) -> BackendClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _headers(self, idempotency_key: str | None) -> dict[str, str]:
+        h = {"Authorization": f"Bearer {self._key}", "X-Kiosk-Id": self.kiosk_id,
+             "Accept": "application/json"}
+        if idempotency_key is not None:
+            h["Idempotency-Key"] = idempotency_key
+        return h
+
+    def _backoff(self, attempt: int) -> None:
+        delay = min(self.backoff_max_s, self.backoff_s * (2 ** attempt))
+        time.sleep(delay * random.uniform(0.5, 1.0))
+
+    def _request(self, method: str, path: str, body: Any = None,
+                 idempotency_key: str | None = None, auth: bool = True) -> Any:
+        """One logical call: returns the decoded JSON object of a 2xx answer."""
+        if self._closed:
+            raise BackendError("the backend client is closed", reason=Reason.BACKEND_UNREACHABLE)
+        if method != "GET" and idempotency_key is None:
+            idempotency_key = uuid.uuid4().hex
+        if idempotency_key is not None and not re.fullmatch(r"[A-Za-z0-9_.:-]{8,128}",
+                                                            idempotency_key):
+            raise BackendError("bad idempotency key", reason=Reason.INTERNAL)
+        headers = self._headers(idempotency_key) if auth else {"Accept": "application/json"}
+        url = self.base_url + path
+        last: BackendError | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._backoff(attempt - 1)
+            t0 = time.monotonic()
+            try:
+                resp = self._session().request(
+                    method, url, json=body, headers=headers, stream=True,
+                    timeout=(self.connect_timeout_s, self.timeout_s), allow_redirects=False)
+                try:
+                    status, data = resp.status_code, self._read(resp)
+                finally:
+                    resp.close()
+            except requests.RequestException as exc:
+                last = BackendError(f"backend unreachable: {type(exc).__name__}",
+                                    reason=Reason.BACKEND_UNREACHABLE, path=path,
+                                    attempt=attempt + 1)
+                log.warning("%s %s failed (%s), attempt %d", method, path,
+                            type(exc).__name__, attempt + 1)
+                continue
+            log.debug("%s %s -> %d in %.0f ms", method, path, status,
+                      (time.monotonic() - t0) * 1000)
+            if status in _RETRY_STATUS:
+                last = self._error(status, data, path)
+                continue
+            if 200 <= status < 300:
+                if not isinstance(data, dict):
+                    raise BackendError("backend answer is not a JSON object",
+                                       reason=Reason.BACKEND_BAD_RESPONSE, path=path)
+                return data
+            raise self._error(status, data, path)
+        assert last is not None
+        raise last
+
+    @staticmethod
+    def _read(resp: requests.Response) -> Any:
+        """The body as JSON, or ``_Bad`` wrapped by the caller; never huge."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_content(65536):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                return _Bad("answer too large")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        ctype = resp.headers.get("Content-Type", "")
+        if "json" not in ctype.lower():
+            return _Bad(f"answer is {ctype or 'untyped'}, not JSON")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return _Bad("answer is not valid JSON")
+
+    @staticmethod
+    def _error(status: int, data: Any, path: str) -> BackendError:
+        err = data.get("error") if isinstance(data, dict) else None
+        code = err.get("reason") if isinstance(err, dict) else None
+        message = err.get("message") if isinstance(err, dict) else None
+        message = message if isinstance(message, str) else f"backend answered {status}"
+        message = message[:300]
+        if status == 401:
+            return BackendError("the backend refused this kiosk's credentials",
+                                reason=Reason.BACKEND_UNAUTHORIZED, path=path)
+        if status in _UNREACHABLE_STATUS:
+            return BackendError(message, reason=Reason.BACKEND_UNREACHABLE, status=status,
+                                path=path)
+        if status == 409 and isinstance(code, str) and code in Reason.__members__:
+            reason = Reason(code)
+            if reason in REFUSAL_REASONS:
+                return RefusedError(message, reason=reason, **_context(err))
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Z_]{1,40}", code):
+            return BackendError(f"backend answered {status} without a reason",
+                                reason=Reason.BACKEND_BAD_RESPONSE, status=status, path=path)
+        return BackendError(message, reason=Reason.BACKEND_ERROR, status=status, code=code,
+                            path=path)
+
+    def _parse(self, data: Any, path: str, parse: Callable[[Mapping[str, Any]], T]) -> T:
+        try:
+            if isinstance(data, _Bad):
+                raise data
+            return parse(_obj(data, "answer"))
+        except _Bad as exc:
+            raise BackendError(f"unexpected backend answer: {exc}",
+                               reason=Reason.BACKEND_BAD_RESPONSE, path=path) from None
+
+    def _call(self, method: str, path: str, parse: Callable[[Mapping[str, Any]], T],
+              body: Any = None, idempotency_key: str | None = None, auth: bool = True) -> T:
+        return self._parse(self._request(method, path, body, idempotency_key, auth), path,
+                           parse)
+
+    # -- the API -----------------------------------------------------------------------
+    def health(self) -> Health:
+        """``GET /v1/health`` (no auth). A 503 (database down) raises UNREACHABLE."""
+        return self._call("GET", "/v1/health", lambda d: Health(
+            status=_str(d, "status", max_len=20), version=_str(d, "version", max_len=40),
+            db=_str(d, "db", max_len=20), time=_time(d, "time")), auth=False)
+
+    def pass_public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 key that signs member passes."""
+        def parse(d: Mapping[str, Any]) -> bytes:
+            if _str(d, "alg") != "Ed25519":
+                raise _Bad("unexpected key algorithm")
+            try:
+                raw = base64.b64decode(_str(d, "public_key", max_len=64), validate=True)
+            except (binascii.Error, ValueError):
+                raise _Bad("public_key is not base64") from None
+            if len(raw) != 32:
+                raise _Bad("public_key is not 32 bytes")
+            return raw
+
+        return self._call("GET", "/v1/pass-key", parse, auth=False)
+
+    def redeem_pass(self, text: str, idempotency_key: str | None = None) -> PassSession:
+        """Redeem a scanned pass (single use) and open a kiosk session."""
+        return self._call("POST", "/v1/sessions", lambda d: PassSession(
+            session_id=_ident(d, "session_id"), member_ref=_str(d, "member_ref", max_len=32),
+            preselected_model=_str(d, "preselected_model", optional=True, max_len=32) or None,
+            has_open_drive=_bool(d, "has_open_drive"), expires_at=_time(d, "expires_at")),
+            {"pass_text": text}, idempotency_key)
+
+    def inventory(self) -> list[CarOption]:
+        """Every model x colour this kiosk's tower carries (0 available = greyed)."""
+        def parse(d: Mapping[str, Any]) -> list[CarOption]:
+            return [CarOption(model=_ident(o, "model"), colour=_ident(o, "colour"),
+                              model_names=_names(o, "model_name"),
+                              colour_names=_names(o, "colour_name"),
+                              available_count=_int(o, "available_count"))
+                    for o in (_obj(x, "option") for x in _list(d, "options", 1000))]
+
+        return self._call("GET", "/v1/inventory", parse)
+
+    def reserve(self, session_id: str, model: str, colour: str = "",
+                idempotency_key: str | None = None) -> Reservation:
+        """Hold one car (a bay) for a few minutes; colour "" = any colour."""
+        return self._call("POST", "/v1/reservations", lambda d: Reservation(
+            reservation_id=_ident(d, "reservation_id"), car_id=_ident(d, "car_id"),
+            bay=_int(d, "bay", 1), model=_ident(d, "model"), colour=_ident(d, "colour"),
+            expires_at=_time(d, "expires_at")),
+            {"session_id": session_id, "model": model, "colour": colour}, idempotency_key)
+
+    def release(self, reservation_id: str, idempotency_key: str | None = None) -> bool:
+        """Give the bay back. True if it was still held (False: already gone)."""
+        return self._call("POST", f"/v1/reservations/{self._path_id(reservation_id)}/release",
+                          lambda d: _bool(d, "released"), None, idempotency_key)
+
+    def verify(self, session_id: str, reservation_id: str,
+               embedding: Sequence[float] | None, liveness: Mapping[str, Any],
+               idempotency_key: str | None = None) -> Authorization:
+        """Liveness, face, member rules, reservation -> a lift job, or RefusedError."""
+        body = {"session_id": session_id, "reservation_id": reservation_id,
+                "embedding": None if embedding is None else [float(x) for x in embedding],
+                "liveness": _liveness_body(liveness)}
+        return self._call("POST", "/v1/verify", lambda d: Authorization(
+            job_id=_ident(d, "job_id"), source_bay=_int(d, "source_bay", 1),
+            delivery_bay=_int(d, "delivery_bay", 1), return_by=_time(d, "return_by"),
+            car_id=_ident(d, "car_id"), model=_ident(d, "model", optional=True),
+            colour=_ident(d, "colour", optional=True)), body, idempotency_key)
+
+    def report_job(self, job_id: str, outcome: str,
+                   idempotency_key: str | None = None) -> JobReport:
+        """Tell the backend how a lift job ended. Pass the same key when retrying
+        a report after a restart (e.g. ``f"report-{job_id}"``)."""
+        if outcome not in JOB_OUTCOMES:
+            raise BackendError(f"unknown job outcome {outcome!r}", reason=Reason.INTERNAL)
+
+        def parse(d: Mapping[str, Any]) -> JobReport:
+            state = _str(d, "state", max_len=20)
+            kind = _str(d, "kind", max_len=20)
+            if state not in JOB_OUTCOMES or kind not in ("delivery", "return"):
+                raise _Bad("unexpected job state")
+            return JobReport(job_id=_ident(d, "job_id"), kind=kind, state=state,
+                             drive_id=_ident(d, "drive_id", optional=True),
+                             return_by=_time(d, "return_by", optional=True))
+
+        return self._call("POST", f"/v1/jobs/{self._path_id(job_id)}/report", parse,
+                          {"outcome": outcome}, idempotency_key)
+
+    def start_return(self, session_id: str, idempotency_key: str | None = None) -> ReturnJob:
+        """The member brings the car back: a job from a delivery bay to a free bay."""
+        return self._call("POST", "/v1/returns", lambda d: ReturnJob(
+            job_id=_ident(d, "job_id"), from_bay=_int(d, "from_bay", 1),
+            to_bay=_int(d, "to_bay", 1), drive_id=_ident(d, "drive_id"),
+            car_id=_ident(d, "car_id"), model=_ident(d, "model", optional=True),
+            colour=_ident(d, "colour", optional=True), overdue=_bool(d, "overdue")),
+            {"session_id": session_id}, idempotency_key)
+
+    def buy(self, session_id: str, model: str = "", idempotency_key: str | None = None) -> Order:
+        """Open an order; model "" = the model of the member's latest drive."""
+        def parse(d: Mapping[str, Any]) -> Order:
+            url = _str(d, "url", max_len=500)
+            if not url.startswith(("http://", "https://")):
+                raise _Bad("order url is not http(s)")
+            return Order(order_id=_ident(d, "order_id"), model=_ident(d, "model"), url=url)
+
+        return self._call("POST", "/v1/orders", parse,
+                          {"session_id": session_id, "model": model}, idempotency_key)
+
+    def bays(self) -> TowerBays:
+        """The tower's storage bays with the car in each (staff audit, simulator)."""
+        return self._call("GET", "/v1/bays", lambda d: TowerBays(
+            tower_id=_ident(d, "tower_id"), levels=_int(d, "levels", 1),
+            bays_per_level=_int(d, "bays_per_level", 1),
+            delivery_bays=tuple(self._ints(_list(d, "delivery_bays", 100))),
+            bays=tuple(_bay(_obj(b, "bay")) for b in _list(d, "bays"))))
+
+    def set_bay_maintenance(self, bay: int, in_maintenance: bool, note: str | None = None,
+                            idempotency_key: str | None = None) -> BayRecord:
+        return self._call("POST", f"/v1/bays/{int(bay)}/maintenance", _bay,
+                          {"in_maintenance": bool(in_maintenance), "note": note},
+                          idempotency_key)
+
+    def heartbeat(self, status: str, health: Mapping[str, Any] | None = None,
+                  version: str | None = None, idempotency_key: str | None = None) -> datetime:
+        """Report this kiosk's status (e.g. "ok", "out_of_service"); returns server time."""
+        body = {"status": status, "health": dict(health or {}), "version": version}
+        return self._call("POST", "/v1/heartbeat", lambda d: _time(d, "server_time"),
+                          body, idempotency_key)
+
+    def kiosks(self) -> list[KioskStatus]:
+        """Every kiosk of this tower with when it was last seen."""
+        def parse(d: Mapping[str, Any]) -> list[KioskStatus]:
+            return [KioskStatus(kiosk_id=_ident(k, "kiosk_id"), tower_id=_ident(k, "tower_id"),
+                                last_seen_at=_time(k, "last_seen_at", optional=True),
+                                status=_str(k, "status", optional=True, max_len=32),
+                                health=MappingProxyType(dict(_field(k, "health", dict))))
+                    for k in (_obj(x, "kiosk") for x in _list(d, "kiosks", 1000))]
+
+        return self._call("GET", "/v1/kiosks", parse)
+
+    # -- small helpers -------------------------------------------------------------------
+    @staticmethod
+    def _path_id(value: str) -> str:
+        if not isinstance(value, str) or not _ID_RE.fullmatch(value):
+            raise BackendError(f"invalid id {value!r}", reason=Reason.INTERNAL)
+        return value
+
+    @staticmethod
+    def _ints(values: list[Any]) -> list[int]:
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise _Bad("expected a list of integers")
+        return values
+
+
+def _wire(v: Any) -> Any:
+    v = getattr(v, "value", v)  # enums travel as their value
+    return v if v is None or isinstance(v, bool | int | float | str) else str(v)
+
+
+def _liveness_body(liveness: Mapping[str, Any]) -> dict[str, Any]:
+    """The liveness summary in the backend's strict shape: live, challenges,
+    reason, and any other scalar facts under ``detail``."""
+    known = {"live", "challenges", "reason", "detail"}
+    reason = _wire(liveness.get("reason"))
+    detail = {str(k)[:40]: _wire(v) for k, v in liveness.items() if k not in known}
+    detail.update(liveness.get("detail") or {})
+    body: dict[str, Any] = {
+        "live": bool(liveness.get("live", False)),
+        "challenges": [str(_wire(c))[:32] for c in list(liveness.get("challenges") or ())[:8]],
+        "reason": None if reason is None else str(reason)[:64]}
+    if detail:
+        body["detail"] = {k: _wire(v) for k, v in list(detail.items())[:32]}
+    return body
+
+
+def _bay(b: Mapping[str, Any]) -> BayRecord:
+    state = _str(b, "state", max_len=20)
+    if state not in ("free", "stored", "reserved", "maintenance", "out"):
+        raise _Bad("unexpected bay state")
+    return BayRecord(bay=_int(b, "bay", 1), level=_int(b, "level", 1),
+                     car_id=_ident(b, "car_id", optional=True),
+                     model=_ident(b, "model", optional=True),
+                     colour=_ident(b, "colour", optional=True), state=state,
+                     maintenance=_bool(b, "maintenance"),
+                     note=_str(b, "note", optional=True, max_len=200))
