@@ -19,9 +19,17 @@ COMMANDS: dict[str, str] = {
     "check-liveness": "vision",
     "decode-qr": "qr",
     "lift": "lift",
+    "liftsim": "children",
     "run": "run",
     "self-test": "selftest",
+    "serve-backend": "children",
     "verify-face": "vision",
+}
+
+
+PASSTHROUGH = {
+    "serve-backend": lambda mod, rest: mod.run_backend(rest),
+    "liftsim": lambda mod, rest: mod.run_liftsim(rest),
 }
 
 
@@ -51,6 +59,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PASSTHROUGH:
+        # Child processes take their own options verbatim (argparse's
+        # REMAINDER cannot capture leading "--flags").
+        from kiosk.commands import children
+
+        return PASSTHROUGH[argv[0]](children, argv[1:])
     only = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only)
     args = parser.parse_args(argv)

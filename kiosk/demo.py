@@ -1,0 +1,241 @@
+"""Demo mode: every part of the tower on one machine, for real.
+
+``DemoStack`` starts the reference backend (a child process on loopback with
+a fresh SQLite file and the demo seed), the tower simulator (a child process
+on a pseudo-terminal, with the backend's bay occupancy), and a demo camera
+(``demo:``) in which ``DemoActor`` plays the member: it shows a phone with the
+member's current pass when the kiosk scans, and a synthetic face that
+performs the challenges the selfie screen asks for. The kiosk talks to all of
+them through the same code paths as in a tower: HTTP, pyserial, a
+``CameraSource``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import requests
+
+from drivers.camera import CameraSource, register_scheme
+from kiosk.config import Config, parse_config
+from kiosk.errors import KioskError, Reason
+from kiosk.procs import Child, spawn_cli
+
+log = logging.getLogger(__name__)
+
+DEMO_KIOSK_ID = "K1"
+DEMO_KIOSK_KEY = "demo-kiosk-key"
+DEMO_STAFF_PIN = "2468"
+# Levels x bays of the demo tower; the backend seed stocks bays 1..30.
+DEMO_LEVELS, DEMO_BAYS_PER_LEVEL, DEMO_DELIVERY = 5, 6, (101, 102)
+FRAME_W, FRAME_H = 1280, 720
+
+# Which seeded member the actor plays when a person drives the demo by hand.
+MEMBER_FOR_FLOW = {"test_drive": "demo-ok", "return": "demo-return", "buy": "demo-buy"}
+
+
+class DemoActor:
+    """What the demo camera sees: an empty lobby, a phone with a pass, a face.
+
+    Thread-safe: the kiosk (GUI thread) or an autopilot sets the mode; the
+    camera's reader thread calls ``render``.
+    """
+
+    def __init__(self, fps: float = 30.0, seed: int = 0) -> None:
+        self.fps = fps
+        self._lock = threading.Lock()
+        self._mode = "idle"
+        self._pass_frame: np.ndarray | None = None
+        self._face: Callable[[float], np.ndarray] | None = None
+        self._performer: Any = None
+        self._background = self._lobby(seed)
+        self._seed = seed
+
+    @staticmethod
+    def _lobby(seed: int) -> np.ndarray:
+        from kiosk.vision.scenes import lobby_background
+
+        return lobby_background(seed)
+
+    # -- what to show --------------------------------------------------------
+    def show_idle(self) -> None:
+        with self._lock:
+            self._mode = "idle"
+
+    def show_pass(self, text: str) -> None:
+        """Hold a phone showing ``text`` (rendered once: a still phone)."""
+        from kiosk.vision.scenes import render_phone_scene
+
+        frame = render_phone_scene(text, np.random.default_rng(self._seed),
+                                   background=self._background)
+        with self._lock:
+            self._pass_frame = frame
+            self._mode = "pass"
+
+    def show_member(self, photo_bgr: np.ndarray | None = None) -> Any:
+        """Step in front of the camera as a live (synthetic) member."""
+        from kiosk.vision.synth import SyntheticMember, astronaut_bgr
+        from kiosk.vision.synth_actor import Performer
+
+        member = SyntheticMember(photo_bgr if photo_bgr is not None else astronaut_bgr(),
+                                 seed=self._seed)
+        performer = Performer(member, seed=self._seed)
+        with self._lock:
+            self._performer = performer
+            self._face = performer.next_frame
+            self._mode = "face"
+        return performer
+
+    def show_frames(self, render: Callable[[float], np.ndarray]) -> None:
+        """Show anything that renders a frame for time ``t`` (attackers)."""
+        with self._lock:
+            self._performer = None
+            self._face = render
+            self._mode = "face"
+
+    def ask(self, challenge: Any) -> None:
+        """The screen asks for ``challenge``: a cooperative member does it."""
+        with self._lock:
+            performer = self._performer
+        if performer is not None:
+            performer.set_action(challenge, time.monotonic())
+
+    def render(self, t: float) -> np.ndarray:
+        with self._lock:
+            mode, pass_frame, face = self._mode, self._pass_frame, self._face
+        if mode == "pass" and pass_frame is not None:
+            return pass_frame
+        if mode == "face" and face is not None:
+            return face(t)
+        return self._background
+
+    # -- as a camera ------------------------------------------------------------
+    def capture(self) -> _ActorCapture:
+        return _ActorCapture(self)
+
+
+class _ActorCapture:
+    """A ``drivers.camera.Capture`` over the actor, paced like a webcam."""
+
+    def __init__(self, actor: DemoActor) -> None:
+        self._actor = actor
+        self._period = 1.0 / actor.fps
+        self._next = time.monotonic()
+
+    def read(self) -> np.ndarray | None:
+        # Pace to the nominal fps: a real camera's read() blocks for a frame period.
+        now = time.monotonic()
+        if self._next > now:
+            time.sleep(self._next - now)
+        self._next = max(self._next + self._period, time.monotonic())
+        return self._actor.render(time.monotonic())
+
+    def release(self) -> None:
+        pass  # nothing to free: the actor outlives each opening
+
+
+_ACTORS: dict[str, DemoActor] = {}
+
+
+def _demo_factory(target: str, params: dict[str, str], **options: Any) -> CameraSource:
+    actor = _ACTORS.get(target or "default")
+    if actor is None:
+        raise KioskError(f"no demo actor named {target!r}", reason=Reason.CAMERA_UNAVAILABLE)
+    options.setdefault("stall_timeout_s", 2.0)
+    return CameraSource(actor.capture, name="demo-camera", nominal_fps=actor.fps,
+                        # The actor repeats one frame on purpose (a still phone).
+                        detect_duplicates=False, **options)
+
+
+register_scheme("demo", _demo_factory)
+
+
+class DemoStack:
+    """Backend + simulator + demo camera; a context manager that cleans up."""
+
+    def __init__(self, workdir: Path | None = None, *, sim_args: tuple[str, ...] = (),
+                 travel_s: float = 1.2, actor_seed: int = 0) -> None:
+        self._own_dir = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="kiosk-demo-"))
+        self.sim_args = sim_args
+        self.travel_s = travel_s
+        self.actor = DemoActor(seed=actor_seed)
+        self.backend: Child | None = None
+        self.sim: Child | None = None
+        self.backend_url = ""
+        self.pty_path = ""
+        self.config: Config | None = None
+
+    def __enter__(self) -> DemoStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> DemoStack:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        db = self.workdir / "backend.sqlite"
+        self.backend = spawn_cli("backend", ["serve-backend", "--db", f"sqlite:///{db}",
+                                             "--seed", "demo", "--port", "0"],
+                                 stderr_path=self.workdir / "backend.log")
+        self.backend_url = json.loads(self.backend.first_line)["listening"]
+        occupied = self._occupied_bays()
+        self.sim = spawn_cli("liftsim", ["liftsim", "--pty", "--levels", str(DEMO_LEVELS),
+                                         "--bays", str(DEMO_BAYS_PER_LEVEL),
+                                         "--delivery", ",".join(map(str, DEMO_DELIVERY)),
+                                         "--occupied", ",".join(map(str, occupied)) or "none",
+                                         "--travel-s", str(self.travel_s), *self.sim_args],
+                             stderr_path=self.workdir / "liftsim.log")
+        self.pty_path = self.sim.first_line
+        _ACTORS["default"] = self.actor
+        from kiosk.staff import hash_pin
+
+        self.config = parse_config({
+            "kiosk": {"id": DEMO_KIOSK_ID, "tower_id": "T1", "kiosk_mode": False,
+                      "data_dir": str(self.workdir / "data"),
+                      "log_dir": str(self.workdir / "logs")},
+            "backend": {"url": self.backend_url, "kiosk_key": DEMO_KIOSK_KEY,
+                        "heartbeat_s": 30.0},
+            "camera": {"url": "demo:default"},
+            "lift": {"url": self.pty_path},
+            "staff": {"pin_hash": hash_pin(DEMO_STAFF_PIN)},
+        }, env={})
+        log.info("demo stack up: backend %s, lift %s", self.backend_url, self.pty_path)
+        return self
+
+    def _occupied_bays(self) -> list[int]:
+        r = requests.get(f"{self.backend_url}/v1/bays", timeout=10,
+                         headers={"Authorization": f"Bearer {DEMO_KIOSK_KEY}",
+                                  "X-Kiosk-Id": DEMO_KIOSK_ID})
+        r.raise_for_status()
+        bays = r.json()["bays"]
+        return sorted(b["bay"] for b in bays if b.get("car_id") and b["bay"] < 100)
+
+    def member_pass(self, member_id: str) -> str:
+        """The member's current pass, as their phone app would show it."""
+        r = requests.get(f"{self.backend_url}/member/{member_id}/pass.txt", timeout=10)
+        r.raise_for_status()
+        return r.text.strip()
+
+    def stop(self) -> None:
+        for child in (self.sim, self.backend):
+            if child is not None:
+                child.stop()
+        self.sim = self.backend = None
+        _ACTORS.pop("default", None)
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
