@@ -172,7 +172,7 @@ def build_services(config: Config | None, demo: bool = False,
                           max_resends=config.lift.max_resends, baudrate=config.lift.baudrate)
         lift.open()
         stack.callback(lift.close)
-        from kiosk.dispatch import DispatchJournal, Dispatcher
+        from kiosk.dispatch import Dispatcher, DispatchJournal
 
         data_dir = Path(config.kiosk.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
