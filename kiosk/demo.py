@@ -59,6 +59,9 @@ class DemoActor:
         self._performer: Any = None
         self._background = self._lobby(seed)
         self._seed = seed
+        # Faces run on their own clock, from the moment the person steps in,
+        # so a recording plays from its start whatever the time of day.
+        self._t0 = time.monotonic()
 
     @staticmethod
     def _lobby(seed: int) -> np.ndarray:
@@ -93,6 +96,7 @@ class DemoActor:
             self._performer = performer
             self._face = performer.next_frame
             self._mode = "face"
+            self._t0 = time.monotonic()
         return performer
 
     def show_frames(self, render: Callable[[float], np.ndarray]) -> None:
@@ -101,21 +105,22 @@ class DemoActor:
             self._performer = None
             self._face = render
             self._mode = "face"
+            self._t0 = time.monotonic()
 
     def ask(self, challenge: Any) -> None:
         """The screen asks for ``challenge``: a cooperative member does it."""
         with self._lock:
-            performer = self._performer
+            performer, t0 = self._performer, self._t0
         if performer is not None:
-            performer.set_action(challenge, time.monotonic())
+            performer.set_action(challenge, time.monotonic() - t0)
 
     def render(self, t: float) -> np.ndarray:
         with self._lock:
-            mode, pass_frame, face = self._mode, self._pass_frame, self._face
+            mode, pass_frame, face, t0 = self._mode, self._pass_frame, self._face, self._t0
         if mode == "pass" and pass_frame is not None:
             return pass_frame
         if mode == "face" and face is not None:
-            return face(t)
+            return face(t - t0)
         return self._background
 
     # -- as a camera ------------------------------------------------------------

@@ -1,0 +1,302 @@
+"""Autopilot: a whole journey with no human, offscreen, through the real parts.
+
+The demo stack runs for real (backend, tower simulator on a pty, demo
+camera). The autopilot plays the member the way a person would: it *touches*
+the screen (``QTest.mouseClick`` on the buttons a member would press), holds
+a phone up to the camera and performs the challenges the selfie screen asks
+for. It saves one PNG per screen it passes and ends with a JSON summary.
+
+Scenarios name who walks up and what they do; the expected outcome is part
+of the scenario, so the exit code says whether the product behaved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from kiosk.journey import Flow, State
+
+log = logging.getLogger(__name__)
+
+# How long a screen is left to render (and be looked at) before acting on it.
+_SETTLE_MS = 700
+_TIMEOUT_S = 240.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    expect: str  # outcome: "handover", "returned", "ordered", a reason code, "lift_fault"...
+    flow: Flow = Flow.TEST_DRIVE
+    member: str = "demo-ok"
+    # What the member holds up to the scanner, in order: "good" is their
+    # current pass; anything else is a named bad input (see _BAD_PASSES).
+    passes: tuple[str, ...] = ("good",)
+    face: str = "live"  # "live" or an attack kind (still_photo, tilted_photo, ...)
+    sim_args: tuple[str, ...] = ()
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    Scenario("happy", "handover", description="a Super Member takes a test drive"),
+    Scenario("bad-pass", "handover", passes=("junk", "expired", "good"),
+             description="a junk QR, then an expired pass, then a good one"),
+    Scenario("refused-credit", "NOT_SUPER_MEMBER", member="demo-credit"),
+    Scenario("refused-quota", "QUOTA_EXCEEDED", member="demo-quota"),
+    Scenario("refused-open-drive", "DRIVE_OPEN", member="demo-open"),
+    Scenario("return", "returned", flow=Flow.RETURN, member="demo-return"),
+    Scenario("buy", "ordered", flow=Flow.BUY, member="demo-buy"),
+    Scenario("lift-fault", "lift_fault", sim_args=("--estop-mid-move",),
+             description="E-stop while the car is moving"),
+    Scenario("attack-photo", "LIVENESS_FAILED", face="still_photo",
+             description="a printed photo held up to the camera"),
+    Scenario("attack-replay", "LIVENESS_FAILED", face="replay",
+             description="a recording that performs the wrong challenges"),
+    Scenario("impostor", "FACE_MISMATCH", member="demo-face",
+             description="someone else's face with this member's pass"),
+)}
+
+_BAD_PASSES = {
+    "junk": "https://example.com/coupon?code=SUMMER",
+    "other-app": "WIFI:S:Lobby;T:WPA;P:guest1234;;",
+}
+
+
+def outcome_of(kiosk: Any) -> str | None:
+    """The scenario outcome once the journey reached a terminal state."""
+    state = kiosk.journey.state
+    session = kiosk.journey.session
+    if state is State.HANDOVER:
+        return "handover"
+    if state is State.RETURNED:
+        return "returned"
+    if state is State.ORDERED:
+        return "ordered"
+    if state is State.REFUSED:
+        return session.refusal.value if session.refusal else "refused"
+    if state is State.ERROR:
+        reason = session.refusal.value if session.refusal else "error"
+        return "lift_fault" if reason == "LIFT_FAULT" else reason
+    return None
+
+
+def find_button(root: QWidget, name: str) -> QAbstractButton | None:
+    for btn in root.findChildren(QAbstractButton, name):
+        if btn.isVisible() and btn.isEnabled():
+            return btn
+    return None
+
+
+def touch(button: QAbstractButton) -> None:
+    """A finger on the button's centre (press + release)."""
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+
+
+class Autopilot(QObject):
+    def __init__(self, scenario: Scenario, kiosk: Any, window: QWidget, stack: Any,
+                 screenshots: Path | None, on_finish: Callable[[dict[str, Any]], None]) -> None:
+        super().__init__(window)
+        self.s = scenario
+        self.kiosk = kiosk
+        self.window = window
+        self.stack = stack
+        self.actor = stack.actor
+        self.shots = screenshots
+        self.on_finish = on_finish
+        self.screens: list[str] = []
+        self.t0 = time.monotonic()
+        self._passes = list(scenario.passes)
+        self._finished = False
+        self._attacker: Any = None
+        kiosk.subscribe("state", self._on_state)
+        kiosk.subscribe("scan", self._on_scan)
+        kiosk.subscribe("selfie", self._on_selfie)
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(lambda: self._finish("timeout"))
+        self._deadline.start(int(_TIMEOUT_S * 1000))
+
+    # -- driving ----------------------------------------------------------------
+    def begin(self) -> None:
+        QTimer.singleShot(_SETTLE_MS, self._act_attract)
+
+    def _act_attract(self) -> None:
+        self._shoot("attract")
+        name = {Flow.TEST_DRIVE: "btn_start", Flow.RETURN: "btn_return",
+                Flow.BUY: "btn_buy"}[self.s.flow]
+        self._press(name)
+
+    def _on_state(self, old: State, new: State, event: Any, session: Any) -> None:
+        if self._finished:
+            return
+        if new is State.SCAN:
+            QTimer.singleShot(_SETTLE_MS, self._act_scan)
+        elif new is State.CHOOSE:
+            QTimer.singleShot(_SETTLE_MS, self._act_choose)
+        elif new is State.SELFIE:
+            QTimer.singleShot(_SETTLE_MS, self._act_selfie)
+        elif new in (State.VERIFY, State.DISPATCH):
+            QTimer.singleShot(_SETTLE_MS // 2, lambda st=new: self._shoot(st.value))
+        elif new is State.ATTRACT and old is not State.ATTRACT:
+            self._finish("cancelled")
+        out = outcome_of(self.kiosk)
+        if out is not None:
+            QTimer.singleShot(_SETTLE_MS, lambda: self._end_screen(new, out))
+
+    def _act_scan(self) -> None:
+        self._shoot("scan")
+        self._next_pass()
+
+    def _next_pass(self) -> None:
+        if not self._passes:
+            return
+        kind = self._passes.pop(0)
+        if kind == "good":
+            text = self.stack.member_pass(self.s.member)
+        elif kind == "expired":
+            text = self.stack.member_pass(self.s.member, expired=True)
+        else:
+            text = _BAD_PASSES[kind]
+        log.info("autopilot holds up a %s pass", kind)
+        self.actor.show_pass(text)
+
+    def _on_scan(self, feedback: Any) -> None:
+        if feedback.status.value == "rejected" and self._passes:
+            # The member reads the message, puts the phone down and tries the next one.
+            QTimer.singleShot(_SETTLE_MS, lambda: (self._shoot("scan-rejected"),
+                                                   self.actor.show_idle(), self._next_pass()))
+
+    def _act_choose(self) -> None:
+        if not self.kiosk.options:
+            QTimer.singleShot(200, self._act_choose)  # stock still loading
+            return
+        self._shoot("choose")
+        session = self.kiosk.journey.session
+        models = [o for o in self.kiosk.options if o.available_count > 0]
+        wanted = session.model or (models[0].model if models else None)
+        btn = find_button(self.window, f"btn_model_{wanted}") if wanted else None
+        if btn is not None:
+            touch(btn)
+        if self.s.flow is Flow.BUY:
+            return
+        QTimer.singleShot(_SETTLE_MS, lambda: self._pick_colour(wanted))
+
+    def _pick_colour(self, model: str | None) -> None:
+        self._shoot("choose-colour")
+        for o in self.kiosk.options:
+            if o.model == model and o.available_count > 0:
+                btn = find_button(self.window, f"btn_colour_{o.colour}")
+                if btn is not None:
+                    touch(btn)
+                    return
+        log.warning("autopilot found no colour to pick for %s", model)
+
+    def _act_selfie(self) -> None:
+        self._shoot("selfie-ready")
+        self._step_in()
+        self._press("btn_selfie_start")
+        QTimer.singleShot(2500, lambda: self._shoot("selfie"))
+
+    def _step_in(self) -> None:
+        if self.s.face == "live":
+            self.actor.show_member()
+            return
+        from kiosk.vision.synth import SyntheticMember, astronaut_bgr
+        from kiosk.vision.synth_attacks import AttackKind, make_attacker
+
+        # The attacker does not know the challenges in advance: a replay
+        # plays whatever was recorded; a photo cannot perform anything.
+        member = SyntheticMember(astronaut_bgr(), seed=1)
+        liveness = getattr(self.kiosk, "_liveness", None)
+        asked = list(getattr(liveness, "challenges", ()))
+        self._attacker = make_attacker(AttackKind(self.s.face), member, asked=asked)
+        self.actor.show_frames(self._attacker.next_frame)
+
+    def _on_selfie(self, update: Any) -> None:
+        if self.s.face == "live":
+            self.actor.ask(getattr(update, "challenge", None))
+
+    def _end_screen(self, state: State, outcome: str) -> None:
+        if self._finished:
+            return
+        self._shoot(state.value)
+        self._finish(outcome)
+
+    # -- helpers -----------------------------------------------------------------
+    def _press(self, name: str) -> None:
+        btn = find_button(self.window, name)
+        if btn is None:
+            log.error("autopilot: no visible, enabled button %s", name)
+            self._finish(f"no_button:{name}")
+            return
+        touch(btn)
+
+    def _shoot(self, name: str) -> None:
+        if self._finished:
+            return
+        self.screens.append(name)
+        if self.shots is not None:
+            QApplication.processEvents()
+            path = self.shots / f"{len(self.screens):02d}-{name}.png"
+            self.window.grab().save(str(path))
+
+    def _finish(self, outcome: str) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._deadline.stop()
+        self.actor.show_idle()
+        self.on_finish({"scenario": self.s.name, "outcome": outcome, "expected": self.s.expect,
+                        "ok": outcome == self.s.expect, "screens": self.screens,
+                        "seconds": round(time.monotonic() - self.t0, 1)})
+
+
+def run(scenario_name: str, screenshots: str | None, language: str = "en") -> dict[str, Any]:
+    """Run one scenario end to end and return its summary."""
+    from kiosk.app import Kiosk
+    from kiosk.demo import DemoStack
+    from kiosk.tasks import TaskRunner
+    from kiosk.wiring import build_services
+    from ui.app import create_app, make_poster
+
+    scenario = SCENARIOS[scenario_name]
+    shots = Path(screenshots) if screenshots else None
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    with DemoStack(sim_args=scenario.sim_args) as stack, \
+            build_services(None, demo_stack=stack) as services:
+        poster = make_poster()
+        runner = TaskRunner(poster)
+        kiosk = Kiosk(services, runner)
+        app, window = create_app(kiosk, windowed=True, language=language)
+        kiosk.check_health()
+
+        def finish(summary: dict[str, Any]) -> None:
+            result.update(summary)
+            app.quit()
+
+        pilot = Autopilot(scenario, kiosk, window, stack, shots, finish)
+        pilot.begin()
+        try:
+            app.exec()
+        finally:
+            window.shutdown()
+            window.close()
+            kiosk.shutdown()
+    return result
+
+
+def main_json(summary: dict[str, Any]) -> str:
+    return json.dumps(summary, ensure_ascii=False)
