@@ -92,6 +92,8 @@ class Kiosk:
         self._next_health = 0.0
         self._health_inflight = False
         self._health_every_s = cfg.backend.health_poll_s
+        self._heartbeat_every_s = cfg.backend.heartbeat_s
+        self._next_heartbeat = 0.0
         runner.set_presenter(self._present_error)
         self.journey.subscribe(self._on_journey)
         self.journey.subscribe_prompt(lambda v, s: self._emit("prompt", v, s))
@@ -155,6 +157,32 @@ class Kiosk:
         if now >= self._next_health and not self._health_inflight:
             self._next_health = now + self._health_every_s
             self.check_health()
+        if now >= self._next_heartbeat:
+            self._next_heartbeat = now + self._heartbeat_every_s
+            self.send_heartbeat()
+
+    def status_word(self) -> str:
+        """One word for the fleet view: what this kiosk is doing."""
+        state = self.journey.state
+        if state is State.OUT_OF_SERVICE:
+            return "out_of_service"
+        if state is State.STAFF:
+            return "maintenance"
+        return "ok" if state is State.ATTRACT else "busy"
+
+    def send_heartbeat(self) -> None:
+        """Tell the backend we are alive (fleet view); failures only log."""
+        from kiosk import __version__
+
+        h = self.health
+        health = {"backend_ok": h.backend_ok, "lift_ok": h.lift_ok, "camera_ok": h.camera_ok,
+                  "backend_latency_ms": h.backend_latency_ms, "state": self.journey.state.value,
+                  "alerts": len(self.alerts), **{k: v for k, v in h.detail.items()
+                                                 if isinstance(v, (str, int, float, bool))}}
+        status = self.status_word()
+        self.runner.run(HTTP_LANE, lambda: self.services.backend.heartbeat(
+            status, health, version=__version__), None,
+            lambda err: log.warning("heartbeat failed: %s", err.reason.value))
 
     def check_health(self) -> None:
         self._health_inflight = True

@@ -48,6 +48,9 @@ class FakeBackend:
         self._call("start_return", session_id)
         return SimpleNamespace(job_id="J2", from_bay=101, to_bay=3, model="Aurora")
 
+    def heartbeat(self, status, health, version=None):
+        self._call("heartbeat", status, health)
+
     def buy(self, session_id, model):
         self._call("buy", session_id, model)
         return SimpleNamespace(order_id="O1", url="http://x/orders/O1")

@@ -177,3 +177,11 @@ def test_backend_down_puts_kiosk_out_of_service_and_back(rig):
     services.health = HealthSnapshot()
     kiosk.check_health()
     settle(q, lambda: kiosk.journey.state is State.ATTRACT)
+
+
+def test_tick_sends_health_check_and_heartbeat(rig):
+    kiosk, services, q = rig
+    kiosk.tick()
+    settle(q, lambda: any(c[0] == "heartbeat" for c in services.backend.calls))
+    status, health = [c[1] for c in services.backend.calls if c[0] == "heartbeat"][0]
+    assert status == "ok" and health["state"] == "attract"
