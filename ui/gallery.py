@@ -1,0 +1,222 @@
+"""Render every screen, in both languages, to PNGs for review.
+
+    python -m ui.gallery OUTDIR [--language en|zh_CN] [--only NAME...]
+
+Uses the canned services of ``ui.preview`` and walks a real ``Kiosk``
+through each errand (test drive, return then buy, buy, refusals, errors),
+so the screens show what the journey would really put on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from kiosk.errors import Reason
+from kiosk.journey import Event, Flow, State
+
+SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose_models",
+         "choose_colours", "selfie_ready", "selfie_live", "selfie_help", "verify", "dispatch",
+         "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused",
+         "refused_quota", "error", "out_of_service", "staff")
+
+
+class Tour:
+    def __init__(self, window: Any, kiosk: Any, services: Any, outdir: Path, language: str,
+                 only: set[str] | None = None) -> None:
+        self.window, self.kiosk, self.services = window, kiosk, services
+        self.outdir, self.language, self.only = outdir, language, only
+        self.written: list[Path] = []
+
+    # -- helpers ---------------------------------------------------------------
+    def settle(self, cond: Callable[[], bool] = lambda: True, timeout_s: float = 10.0) -> None:
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            if cond():
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gallery: condition not met in {self.kiosk.journey.state}")
+        QApplication.processEvents()
+
+    def shot(self, name: str) -> None:
+        from ui.screenshot import grab
+
+        if self.only and name not in self.only:
+            return
+        self.settle()
+        path = self.outdir / f"{self.language}_{name}.png"
+        self.written.append(grab(self.window, path))
+
+    def fire(self, event: Event, **data: Any) -> None:
+        self.kiosk.journey.fire(event, self.kiosk.clock(), **data)
+        self.settle()
+
+    def at(self, state: State) -> Callable[[], bool]:
+        return lambda: self.kiosk.journey.state is state
+
+    def home(self) -> None:
+        j = self.kiosk.journey
+        if j.can(Event.CANCEL):
+            self.kiosk.cancel()
+        elif j.can(Event.DONE):
+            self.kiosk.done()
+        self.settle(self.at(State.ATTRACT))
+
+    def push(self, result: Any) -> None:
+        self.services.loops[-1].push(result)
+
+    # -- the tour ----------------------------------------------------------------
+    def run(self) -> list[Path]:
+        from ui.preview import lift_progress, live_update
+
+        w, k, s = self.window, self.kiosk, self.services
+        self.shot("attract")
+
+        k.start(Flow.TEST_DRIVE)
+        self.settle(self.at(State.SCAN))
+        self.shot("scan")
+        self.push(("seen", "glare"))
+        self.settle(lambda: w.screen(State.SCAN).feedback is not None)
+        self.shot("scan_seen")
+        w.bridge.prompt.emit(True, 12.0)
+        self.shot("still_there")
+        w.overlay.hide()
+        from kiosk.errors import PassError
+
+        self.push(("rejected", ("old-pass", PassError("expired", reason=Reason.PASS_EXPIRED))))
+        self.shot("scan_rejected")
+
+        self.push(("pass", ("towerpass:v1;...", SimpleNamespace(member_id="demo", model=None))))
+        choose = w.screen(State.CHOOSE)
+        self.settle(lambda: k.journey.state is State.CHOOSE and bool(choose.tiles))
+        self.shot("choose_models")
+        choose.tiles["btn_model_aurora"].click()
+        self.shot("choose_colours")
+
+        s.camera.subject = "face"
+        choose.tiles["btn_colour_white"].click()
+        self.settle(self.at(State.SELFIE))
+        self.shot("selfie_ready")
+        selfie = w.screen(State.SELFIE)
+        selfie.btn_selfie_start.click()
+        self.push(live_update(challenge="turn_left", challenge_index=1, guidance="ok"))
+        self.settle(lambda: selfie.update_ is not None)
+        self.shot("selfie_live")
+        selfie.btn_cant.click()
+        self.shot("selfie_help")
+        selfie.btn_help_back.click()
+
+        s.backend.gate("verify").hold()
+        self.push(live_update(done=True, live=True, challenge=None, challenge_index=2))
+        self.settle(self.at(State.VERIFY))
+        self.shot("verify")
+        s.lift_gate.hold()
+        s.progress = [lift_progress(level=3, target_level=0, eta_s=84.0, door="closed",
+                                    levels=6)]
+        s.backend.gate("verify").release()
+        self.settle(lambda: k.journey.state is State.DISPATCH and k.last_progress is not None)
+        self.shot("dispatch")
+        s.lift_gate.release()
+        self.settle(self.at(State.HANDOVER))
+        self.shot("handover")
+        self.home()
+
+        # Return, then buy the car just returned.
+        s.camera.subject = "phone"
+        s.lift_gate.hold()
+        s.progress = [lift_progress(phase="to_storage", level=1, target_level=4, eta_s=35.0,
+                                    door="closed", levels=6)]
+        k.start(Flow.RETURN)
+        self.settle(self.at(State.SCAN))
+        self.push(("pass", ("towerpass:v1;...", SimpleNamespace(member_id="demo", model=None))))
+        self.settle(lambda: k.journey.state is State.DISPATCH and k.last_progress is not None)
+        self.shot("dispatch_return")
+        s.lift_gate.release()
+        self.settle(self.at(State.RETURNED))
+        self.shot("returned")
+        w.screen(State.RETURNED).btn_buy_this.click()
+        self.settle(self.at(State.ORDERED))
+        self.shot("ordered")
+        self.home()
+
+        k.start(Flow.BUY)
+        self.settle(self.at(State.SCAN))
+        self.push(("pass", ("towerpass:v1;...", SimpleNamespace(member_id="demo", model=None))))
+        self.settle(lambda: k.journey.state is State.CHOOSE and bool(choose.tiles))
+        self.shot("choose_buy")
+        self.home()
+
+        k.start(Flow.TEST_DRIVE)
+        self.fire(Event.REFUSED, refusal=Reason.NOT_SUPER_MEMBER)
+        self.shot("refused")
+        self.home()
+        k.start(Flow.TEST_DRIVE)
+        self.fire(Event.REFUSED, refusal=Reason.QUOTA_EXCEEDED,
+                  refusal_context={"next_possible_at": "2025-07-01T09:00:00Z"})
+        self.shot("refused_quota")
+        self.home()
+        k.start(Flow.TEST_DRIVE)
+        self.fire(Event.FAILED, refusal=Reason.LIFT_FAULT)
+        self.shot("error")
+        self.home()
+
+        k.journey.set_service(False, k.clock())
+        self.settle()
+        self.shot("out_of_service")
+        k.journey.set_service(True, k.clock())
+        self.settle(self.at(State.ATTRACT))
+        self.fire(Event.STAFF_ENTER)
+        self.shot("staff")
+        self.fire(Event.STAFF_EXIT)
+        return self.written
+
+
+def render(outdir: Path, language: str, only: set[str] | None = None) -> list[Path]:
+    """Walk the canned kiosk through every screen in ``language``; return the PNGs."""
+    from kiosk.app import Kiosk
+    from kiosk.tasks import TaskRunner
+    from ui.app import create_app, make_poster
+    from ui.preview import SAMPLE_OPTIONS, CannedServices
+
+    poster = make_poster()
+    services = CannedServices()
+    kiosk = Kiosk(services, TaskRunner(poster))
+    kiosk.options = list(SAMPLE_OPTIONS)  # as if stock had been loaded once
+    _, window = create_app(kiosk, windowed=True, language=language)
+    try:
+        return Tour(window, kiosk, services, outdir, language, only).run()
+    finally:
+        window.close()
+        services.release_all()
+        kiosk.shutdown()
+        poster.close()
+        window.deleteLater()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.gallery", description=__doc__)
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--language", choices=("en", "zh_CN"), action="append")
+    parser.add_argument("--only", nargs="*", choices=SHOTS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    written: list[Path] = []
+    for language in args.language or ["en", "zh_CN"]:
+        written += render(args.outdir, language, set(args.only) if args.only else None)
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Live language switching: English is the source, Simplified Chinese a .qm.
+
+Installing or removing a QTranslator makes Qt send ``LanguageChange`` to every
+widget; screens answer it by re-setting their texts (``retranslate``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTranslator, Signal
+
+from kiosk.errors import KioskError, Reason
+from ui.resources import assets_dir
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "zh_CN")
+QM_NAME = "kiosk_{code}.qm"
+
+
+def qm_path(code: str) -> str:
+    return str(assets_dir() / "i18n" / QM_NAME.format(code=code))
+
+
+class LanguageManager(QObject):
+    changed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._translator: QTranslator | None = None
+        self.language = "en"
+
+    def set_language(self, code: str) -> None:
+        """Switch every visible text to ``code`` ("en" or "zh_CN")."""
+        if code not in LANGUAGES:
+            raise KioskError(f"unsupported language {code!r}", reason=Reason.CONFIG_INVALID,
+                             language=code)
+        if code == self.language and (code == "en" or self._translator is not None):
+            return
+        app = QCoreApplication.instance()
+        if self._translator is not None:
+            app.removeTranslator(self._translator)
+            self._translator = None
+        if code != "en":
+            translator = QTranslator(self)
+            if not translator.load(qm_path(code)):
+                raise KioskError(f"cannot load translations {qm_path(code)}",
+                                 reason=Reason.INTERNAL, language=code)
+            app.installTranslator(translator)
+            self._translator = translator
+        # Dates and numbers follow the language the member reads.
+        QLocale.setDefault(QLocale("zh_CN" if code == "zh_CN" else "en_GB"))
+        self.language = code
+        log.info("language set to %s", code)
+        self.changed.emit(code)

@@ -1,0 +1,265 @@
+"""Canned services and sample data for looking at the screens without hardware.
+
+Used by ``python -m ui.gallery`` and the UI tests; ``kiosk run`` never uses
+them (demo mode has the real parts, see ``kiosk.wiring``). Every blocking
+call can be held on a gate so a screen that waits for the backend or the
+lift (verify, dispatch) stays on screen as long as a test needs it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import segno
+
+from kiosk.config import Config, parse_config
+from kiosk.errors import Reason, RefusedError
+from kiosk.journey import DEFAULT_IDLE_S, Timeouts
+
+GATE_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class SampleOption:
+    model: str
+    colour: str
+    available_count: int
+    display_name: str = ""
+
+
+SAMPLE_OPTIONS = (
+    SampleOption("aurora", "white", 2, "Aurora EV"),
+    SampleOption("aurora", "blue", 1, "Aurora EV"),
+    SampleOption("aurora", "red", 0, "Aurora EV"),
+    SampleOption("aurora", "black", 1, "Aurora EV"),
+    SampleOption("meridian", "silver", 1, "Meridian"),
+    SampleOption("meridian", "grey", 0, "Meridian"),
+    SampleOption("meridian", "white", 2, "Meridian"),
+    SampleOption("vela", "red", 1, "Vela GT"),
+    SampleOption("vela", "yellow", 0, "Vela GT"),
+    SampleOption("solstice", "green", 0, "Solstice"),
+)
+
+
+def live_update(**fields: Any) -> SimpleNamespace:
+    """A LivenessUpdate-shaped object (the real one comes from kiosk.vision)."""
+    base = dict(phase="challenge", guidance=None, challenge="turn_left", challenge_index=0,
+                challenges_total=3, time_left_s=4.5, done=False, live=None, reason=None,
+                face_box=None)
+    base.update(fields)
+    return SimpleNamespace(**base)
+
+
+def lift_progress(**fields: Any) -> SimpleNamespace:
+    base = dict(phase="to_delivery", level=3, target_level=0, door="closed", eta_s=48.0,
+                fault=None)
+    base.update(fields)
+    return SimpleNamespace(**base)
+
+
+class Gate:
+    """Open by default; ``hold()`` makes callers wait until ``release()``."""
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def wait(self) -> None:
+        self._open.wait(GATE_TIMEOUT_S)
+
+
+class CannedBackend:
+    def __init__(self, options: tuple[SampleOption, ...] = SAMPLE_OPTIONS) -> None:
+        self.options = list(options)
+        self.calls: list[str] = []
+        self.gates: dict[str, Gate] = {}
+        self.refuse: dict[str, Reason] = {}
+        self.preselected_model: str | None = None
+
+    def gate(self, name: str) -> Gate:
+        return self.gates.setdefault(name, Gate())
+
+    def release_all(self) -> None:
+        for gate in self.gates.values():
+            gate.release()
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        self.gate(name).wait()
+        if name in self.refuse:
+            raise RefusedError(name, reason=self.refuse[name])
+
+    def redeem_pass(self, text: str) -> Any:
+        self._call("redeem_pass")
+        return SimpleNamespace(session_id="S-demo", member_ref="m-4f2a",
+                               preselected_model=self.preselected_model)
+
+    def inventory(self) -> list[SampleOption]:
+        self._call("inventory")
+        return list(self.options)
+
+    def reserve(self, session_id: str, model: str, colour: str) -> Any:
+        self._call("reserve")
+        return SimpleNamespace(reservation_id="R-1", bay=17)
+
+    def release(self, reservation_id: str) -> None:
+        self._call("release")
+
+    def verify(self, session_id: str, reservation_id: str, embedding: Any, liveness: Any) -> Any:
+        self._call("verify")
+        return sample_authorisation()
+
+    def start_return(self, session_id: str) -> Any:
+        self._call("start_return")
+        return SimpleNamespace(job_id="J-ret", from_bay=2, to_bay=23, model="aurora")
+
+    def buy(self, session_id: str, model: str) -> Any:
+        self._call("buy")
+        return sample_order()
+
+
+def sample_authorisation() -> Any:
+    # A fixed, readable deadline: 72 h after a round start time.
+    return SimpleNamespace(job_id="J-1", source_bay=17, delivery_bay=2,
+                           return_by="2025-06-13T17:30:00+00:00")
+
+
+def sample_order() -> Any:
+    return SimpleNamespace(order_id="O-20250610-0042",
+                           url="https://tower.example/orders/O-20250610-0042")
+
+
+def synthetic_frame(index: int, width: int = 1280, height: int = 720,
+                    subject: str = "phone") -> np.ndarray:
+    """A lobby-like BGR frame with a phone showing a QR code, or a head outline."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = 40 + 30 * (yy / height) + 12 * np.sin(xx / 90.0 + index * 0.05)
+    img = np.stack([base + 18, base + 8, base], axis=-1)
+    if subject == "phone":
+        qr = segno.make("towerpass:v1;t=T1;m=demo;p=;e=0;n=00000000000000000;s=x", error="m")
+        mat = np.array([[bool(v) for v in row] for row in qr.matrix], dtype=bool)
+        n = mat.shape[0]
+        cell = 6
+        qw = n * cell
+        cx, cy = width // 2 + int(20 * np.sin(index / 15)), height // 2
+        pw, ph = qw + 80, qw + 260
+        img[cy - ph // 2:cy + ph // 2, cx - pw // 2:cx + pw // 2] = (30, 30, 34)
+        sx, sy = cx - pw // 2 + 16, cy - ph // 2 + 40
+        img[sy:sy + ph - 80, sx:sx + pw - 32] = (250, 250, 250)
+        big = np.kron(mat, np.ones((cell, cell), dtype=bool))
+        ox, oy = cx - qw // 2, cy - qw // 2
+        region = img[oy:oy + qw, ox:ox + qw]
+        region[big] = (20, 20, 20)
+    elif subject == "face":
+        cx, cy = width / 2, height / 2 + 10
+        head = ((xx - cx) / 150) ** 2 + ((yy - cy) / 200) ** 2 <= 1
+        shoulders = ((xx - cx) / 380) ** 2 + ((yy - (cy + 420)) / 260) ** 2 <= 1
+        img[shoulders] = (90, 70, 60)
+        img[head] = (120, 150, 196)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+class CannedCamera:
+    """``latest()`` returns a fresh synthetic frame (~30 fps worth of indexes)."""
+
+    def __init__(self, subject: str = "phone") -> None:
+        self.subject = subject
+        self._t0 = time.monotonic()
+        self._cache: dict[tuple[int, str], np.ndarray] = {}
+
+    def latest(self) -> Any:
+        now = time.monotonic()
+        index = int((now - self._t0) * 30)
+        key = (index % 60, self.subject)  # a short loop: cheap to keep
+        if key not in self._cache:
+            self._cache[key] = synthetic_frame(key[0], subject=self.subject)
+        return SimpleNamespace(image=self._cache[key], t_mono=now, index=index)
+
+
+class CannedLoop:
+    """A frame loop without a thread: the test pushes what vision "found"."""
+
+    def __init__(self, on_result: Callable[[Any], None]) -> None:
+        self.on_result = on_result
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+
+    def stop(self) -> None:
+        self.running = False
+
+    def push(self, result: Any) -> None:
+        self.on_result(result)
+
+
+class CannedLiveness:
+    def __init__(self) -> None:
+        self.challenges = [SimpleNamespace(value="turn_left"), SimpleNamespace(value="blink")]
+
+    def feed(self, image: Any, t: float) -> Any:
+        return live_update()
+
+    def clear(self) -> None:
+        pass
+
+
+class CannedServices:
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or parse_config({})
+        self.backend = CannedBackend()
+        self.camera = CannedCamera()
+        self.loops: list[CannedLoop] = []
+        self.lift_gate = Gate()
+        self.progress: list[Any] = [lift_progress()]
+        self.closed = False
+
+    def timeouts(self) -> Timeouts:
+        return Timeouts(dict(DEFAULT_IDLE_S))
+
+    def frame_loop(self, process: Callable[[Any], Any], on_result: Callable[[Any], None],
+                   on_error: Callable[[Any], None] | None = None) -> CannedLoop:
+        loop = CannedLoop(on_result)
+        self.loops.append(loop)
+        return loop
+
+    def scan_frame(self, frame: Any) -> tuple[str, Any]:
+        return ("nothing", None)
+
+    def new_liveness(self) -> CannedLiveness:
+        return CannedLiveness()
+
+    def embed_best(self, liveness: Any) -> list[float]:
+        return [0.0] * 128
+
+    def run_job(self, job_id: str, from_bay: int, to_bay: int, kind: str,
+                on_progress: Callable[[Any], None]) -> Any:
+        for p in self.progress:
+            on_progress(p)
+        self.lift_gate.wait()
+        return SimpleNamespace(ok=True, result="done")
+
+    def probe_health(self) -> Any:
+        from kiosk.app import HealthSnapshot
+
+        return HealthSnapshot()
+
+    def release_all(self) -> None:
+        self.backend.release_all()
+        self.lift_gate.release()
+
+    def close(self) -> None:
+        self.release_all()
+        self.closed = True

@@ -1,0 +1,277 @@
+"""Choose: the model (unless the pass preselected one), then the colour.
+
+Out-of-stock colours stay on screen, greyed and disabled: a member should see
+that the tower has the car in red, just not today. The buy flow picks a model
+only. Every option is a large card with the car drawn in its colour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QScrollArea,
+    QScroller,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
+
+from kiosk.errors import Reason
+from kiosk.journey import Flow, State
+from ui.art import car_icon, style_for
+from ui.messages import colour_label, colour_swatch, model_name, reason_message
+from ui.screens.base import Screen
+from ui.widgets import Spinner, button, hbox, label, vbox
+
+COLUMNS = 4
+TILE = QSize(276, 210)
+TILE_ICON = QSize(240, 100)
+
+
+def _option_tile(name: str, size: QSize, icon_size: QSize) -> QToolButton:
+    tile = QToolButton()
+    tile.setObjectName(name)
+    tile.setProperty("role", "tile")
+    tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+    tile.setIconSize(icon_size)
+    tile.setFixedSize(size)
+    tile.setCursor(Qt.CursorShape.PointingHandCursor)
+    tile.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return tile
+
+
+def _grid_page() -> tuple[QScrollArea, QGridLayout]:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    inner = QWidget()
+    inner.setProperty("role", "transparent")
+    grid = QGridLayout(inner)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setSpacing(20)
+    grid.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+    area.setWidget(inner)
+    # Drag to scroll with a finger, like a phone.
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    return area, grid
+
+
+def _clear(grid: QGridLayout) -> None:
+    while grid.count():
+        item = grid.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.deleteLater()
+
+
+class ChooseScreen(Screen):
+    state = State.CHOOSE
+
+    def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
+        super().__init__(kiosk, bridge, parent)
+        root = vbox(self, margins=(56, 20, 56, 28), spacing=14)
+        self.title = label("title")
+        self.subtitle = label("lead")
+        root.addWidget(self.title)
+        root.addWidget(self.subtitle)
+
+        self.pages = QStackedWidget()
+        self.models_area, self.models_grid = _grid_page()
+        self.colours_area, self.colours_grid = _grid_page()
+        self.loading = QWidget()
+        load_lay = vbox(self.loading, spacing=16)
+        load_lay.addStretch(1)
+        self.spinner = Spinner(88)
+        load_lay.addLayout(hbox(None, self.spinner, None))
+        self.loading_text = label("lead", align=Qt.AlignmentFlag.AlignHCenter)
+        load_lay.addWidget(self.loading_text)
+        load_lay.addStretch(1)
+        for page in (self.loading, self.models_area, self.colours_area):
+            self.pages.addWidget(page)
+        root.addWidget(self.pages, 1)
+
+        self.notice = label("notice")
+        self.notice.hide()
+        root.addWidget(self.notice)
+        self.btn_back = button("btn_back", role="secondary")
+        self.btn_back.clicked.connect(self.show_models)
+        self.btn_cancel = button("btn_cancel", role="secondary")
+        self.btn_cancel.clicked.connect(self.kiosk.cancel)
+        self.busy_spinner = Spinner(56)
+        self.busy_text = label("lead")
+        root.addLayout(hbox(self.btn_cancel, self.btn_back, None, self.busy_spinner,
+                            self.busy_text))
+
+        self.options: list[Any] | None = None
+        self.model: str | None = None
+        self.busy = False
+        self.notice_reason: Any = None
+        self.tiles: dict[str, QToolButton] = {}
+        bridge.options.connect(self.on_options)
+        bridge.notice.connect(self.on_notice)
+        self.retranslate()
+
+    # -- journey ---------------------------------------------------------------
+    def enter(self) -> None:
+        self.options, self.model, self.busy, self.notice_reason = None, None, False, None
+        self.notice.hide()
+        self._set_busy(False)
+        self.pages.setCurrentWidget(self.loading)
+        super().enter()
+
+    def leave(self) -> None:
+        self._set_busy(False)
+
+    @property
+    def flow(self) -> Flow | None:
+        return self.session.flow
+
+    def on_options(self, options: Any) -> None:
+        self.options = list(options or [])
+        self._set_busy(False)
+        models = self._models()
+        preselected = self.session.model
+        if self.model is None and self.flow is not Flow.BUY and preselected in models:
+            self.model = preselected
+        if self.model is not None and self.model in models and self.flow is not Flow.BUY:
+            self.show_colours(self.model)
+        else:
+            self.show_models()
+
+    def on_notice(self, err: Any) -> None:
+        if self.kiosk.journey.state is not State.CHOOSE:
+            return
+        self.notice_reason = getattr(err, "reason", Reason.CAR_UNAVAILABLE)
+        self._set_busy(False)
+        self._render_notice()
+
+    # -- pages -----------------------------------------------------------------
+    def _models(self) -> dict[str, list[Any]]:
+        models: dict[str, list[Any]] = {}
+        for opt in self.options or []:
+            models.setdefault(str(opt.model), []).append(opt)
+        return models
+
+    def show_models(self) -> None:
+        self.model = None
+        _clear(self.models_grid)
+        self.tiles = {}
+        for i, (model, opts) in enumerate(self._models().items()):
+            tile = _option_tile(f"btn_model_{model}", TILE, TILE_ICON)
+            in_stock = [o for o in opts if _count(o) > 0]
+            shown = (in_stock or opts)[0]
+            tile.setIcon(car_icon(colour_swatch(str(shown.colour)), style_for(model),
+                                  TILE_ICON.width(), TILE_ICON.height()))
+            tile.setEnabled(self.flow is Flow.BUY or bool(in_stock))
+            tile.clicked.connect(lambda _=False, m=model: self._model_clicked(m))
+            tile.setProperty("model", model)
+            self.models_grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
+            self.tiles[tile.objectName()] = tile
+        self.pages.setCurrentWidget(self.models_area)
+        self.retranslate()
+
+    def show_colours(self, model: str) -> None:
+        self.model = model
+        _clear(self.colours_grid)
+        self.tiles = {}
+        for i, opt in enumerate(self._models().get(model, [])):
+            colour = str(opt.colour)
+            tile = _option_tile(f"btn_colour_{colour}", TILE, TILE_ICON)
+            tile.setIcon(car_icon(colour_swatch(colour), style_for(model), TILE_ICON.width(),
+                                  TILE_ICON.height()))
+            tile.setEnabled(_count(opt) > 0)
+            tile.setProperty("colour", colour)
+            tile.clicked.connect(lambda _=False, c=colour: self._colour_clicked(c))
+            self.colours_grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
+            self.tiles[tile.objectName()] = tile
+        self.pages.setCurrentWidget(self.colours_area)
+        self.retranslate()
+
+    def _model_clicked(self, model: str) -> None:
+        if self.busy:
+            return
+        if self.flow is Flow.BUY:
+            self.model = model
+            self._set_busy(True)
+            self.kiosk.choose(model)
+            return
+        self.show_colours(model)
+
+    def _colour_clicked(self, colour: str) -> None:
+        if self.busy or self.model is None:
+            return
+        self.notice_reason = None
+        self.notice.hide()
+        self._set_busy(True)
+        self.kiosk.choose(self.model, colour)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.busy_spinner.setVisible(busy)
+        self.busy_text.setVisible(busy)
+        for tile in self.tiles.values():
+            tile.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, busy)
+        self.btn_back.setEnabled(not busy)
+
+    # -- texts -----------------------------------------------------------------
+    def _render_notice(self) -> None:
+        if self.notice_reason is None:
+            self.notice.hide()
+            return
+        msg = reason_message(self.notice_reason)
+        self.notice.setText(f"{msg.body} {msg.next_step}")
+        self.notice.show()
+
+    def retranslate(self) -> None:
+        buying = self.flow is Flow.BUY
+        on_colours = self.pages.currentWidget() is self.colours_area
+        if buying:
+            self.title.setText(self.tr("Which model would you like to buy?"))
+            self.subtitle.setText(self.tr("You'll finish your order in the app."))
+        elif on_colours and self.model:
+            opts = self._models().get(self.model, [])
+            name = model_name(opts[0]) if opts else self.model
+            self.title.setText(self.tr("Choose a colour for your {model}").format(model=name))
+            self.subtitle.setText(self.tr("Greyed-out colours aren't in this tower today."))
+        else:
+            self.title.setText(self.tr("Choose your car"))
+            self.subtitle.setText(self.tr("These cars are in this tower now."))
+        self.loading_text.setText(self.tr("Looking at what's in the tower…"))
+        self.busy_text.setText(self.tr("Preparing your order…") if buying
+                               else self.tr("Reserving your car…"))
+        self.btn_cancel.setText(self.tr("Cancel"))
+        self.btn_back.setText(self.tr("Other models"))
+        self.btn_back.setVisible(on_colours and len(self._models()) > 1)
+        models = self._models()
+        for tile in self.tiles.values():
+            model = tile.property("model")
+            colour = tile.property("colour")
+            if colour:
+                opt = next((o for o in models.get(self.model or "", []) if o.colour == colour),
+                           None)
+                line2 = (self.tr("Not in stock") if opt is None or _count(opt) <= 0
+                         else self.tr("Available"))
+                tile.setText(f"{colour_label(colour)}\n{line2}")
+            elif model:
+                opts = models.get(model, [])
+                total = sum(_count(o) for o in opts)
+                if buying:
+                    line2 = self.tr("Order in the app")
+                elif total > 0:
+                    line2 = self.tr("%n available", "", total)
+                else:
+                    line2 = self.tr("Not in stock today")
+                tile.setText(f"{model_name(opts[0]) if opts else model}\n{line2}")
+        self._render_notice()
+
+
+def _count(option: Any) -> int:
+    try:
+        return int(getattr(option, "available_count", 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+

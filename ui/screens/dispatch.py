@@ -1,0 +1,145 @@
+"""Dispatch: the car on its way, live (level, door, time left), on a tower diagram."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from kiosk.journey import Flow, State
+from ui.art import style_for
+from ui.messages import colour_swatch, door_text
+from ui.screens.base import Screen
+from ui.tower_view import TowerView
+from ui.widgets import card, label, vbox
+
+# Phases the lift reports once the car is down and the door opens.
+_ARRIVED = frozenset({"arrived", "door_opening", "door_open", "done", "delivered", "stored"})
+
+
+def _value(x: Any) -> str:
+    return str(getattr(x, "value", x) or "").lower()
+
+
+class DispatchScreen(Screen):
+    state = State.DISPATCH
+
+    def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
+        super().__init__(kiosk, bridge, parent)
+        root = QHBoxLayout(self)
+        root.setContentsMargins(64, 24, 64, 32)
+        root.setSpacing(48)
+        self.tower = TowerView()
+        root.addWidget(self.tower, 4)
+        side = vbox(spacing=18)
+        self.eyebrow = label("eyebrow")
+        self.title = label("title")
+        self.lead = label("lead")
+        self.stats = card()
+        stats = vbox(self.stats, margins=(32, 24, 32, 24), spacing=10)
+        self.level_text = label("stat")
+        self.door_label = label("body")
+        self.eta_text = label("stat_small")
+        stats.addWidget(self.level_text)
+        stats.addWidget(self.eta_text)
+        stats.addWidget(self.door_label)
+        self.wait_note = label("caption")
+        side.addStretch(1)
+        side.addWidget(self.eyebrow)
+        side.addWidget(self.title)
+        side.addWidget(self.lead)
+        side.addSpacing(8)
+        side.addWidget(self.stats)
+        side.addWidget(self.wait_note)
+        side.addStretch(2)
+        root.addLayout(side, 6)
+        self.progress: Any = None
+        self._eta_deadline: float | None = None
+        self._levels_seen = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._render_eta)
+        bridge.progress.connect(self.on_progress)
+        self.retranslate()
+
+    def enter(self) -> None:
+        self.progress = getattr(self.kiosk, "last_progress", None)
+        self._eta_deadline = None
+        self._levels_seen = 0
+        session = self.session
+        self.tower.reset()
+        self.tower.car_colour = colour_swatch(str(session.colour or "silver"))
+        self.tower.car_style = style_for(str(session.model or session.colour or "silver"))
+        if self.progress is not None:
+            self.on_progress(self.progress)
+        self._timer.start()
+        super().enter()
+
+    def leave(self) -> None:
+        self._timer.stop()
+
+    def on_progress(self, progress: Any) -> None:
+        self.progress = progress
+        level = getattr(progress, "level", None)
+        target = getattr(progress, "target_level", None)
+        levels = getattr(progress, "levels", None)
+        eta = getattr(progress, "eta_s", None)
+        if eta is not None:
+            self._eta_deadline = time.monotonic() + max(0.0, float(eta))
+        phase = _value(getattr(progress, "phase", None))
+        for v in (level, target):
+            if isinstance(v, int):
+                self._levels_seen = max(self._levels_seen, v + 1)
+        door = _value(getattr(progress, "door", None))
+        self.tower.set_lift(level if isinstance(level, int) else None,
+                            target if isinstance(target, int) else None,
+                            levels=levels if isinstance(levels, int) else None,
+                            carrying=self._carrying(phase), door_open=door in ("open", "opening"),
+                            fault=bool(getattr(progress, "fault", None)))
+        self.retranslate()
+
+    def _carrying(self, phase: str) -> bool:
+        # Going up empty to fetch a car vs. bringing one down: guess from the
+        # phase name, default to "carrying" so the member sees their car.
+        return not any(w in phase for w in ("fetch", "to_source", "empty", "queued"))
+
+    def _render_eta(self) -> None:
+        if self._eta_deadline is None:
+            self.eta_text.setText(self.tr("Working out the time…"))
+            return
+        left = max(0, math.ceil(self._eta_deadline - time.monotonic()))
+        if _value(getattr(self.progress, "phase", None)) in _ARRIVED or left == 0:
+            self.eta_text.setText(self.tr("Almost there"))
+        elif left >= 60:
+            self.eta_text.setText(self.tr("About {m} min {s} s left").format(m=left // 60,
+                                                                            s=left % 60))
+        else:
+            self.eta_text.setText(self.tr("About {s} seconds left").format(s=left))
+
+    def retranslate(self) -> None:
+        returning = self.session.flow is Flow.RETURN
+        p = self.progress
+        if returning:
+            self.eyebrow.setText(self.tr("Returning your car"))
+            self.title.setText(self.tr("We're storing your car"))
+            self.lead.setText(self.tr("Thanks for bringing it back. Please stay clear of the "
+                                      "bay while the lift works."))
+        else:
+            self.eyebrow.setText(self.tr("You're all set"))
+            self.title.setText(self.tr("Your car is on its way"))
+            self.lead.setText(self.tr("The lift is bringing it down to the delivery bay."))
+        level = getattr(p, "level", None)
+        levels = getattr(p, "levels", None) or self._levels_seen or None
+        if isinstance(level, int) and levels:
+            self.level_text.setText(self.tr("Level {x} of {y}").format(x=level, y=levels - 1))
+        elif isinstance(level, int):
+            self.level_text.setText(self.tr("Level {x}").format(x=level))
+        else:
+            self.level_text.setText(self.tr("Starting the lift…"))
+        self.door_label.setText(door_text(getattr(p, "door", None)))
+        self.door_label.setVisible(bool(self.door_label.text()))
+        self.wait_note.setText(self.tr("The bay door opens by itself when the car is ready."))
+        self._render_eta()
