@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 
 import uvicorn
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     announce = {"listening": url, "pid": os.getpid(), "db": redact_url(args.db),
                 "version": __version__, "openapi": url + "/openapi.json"}
     server = _AnnouncingServer(uvicorn_config(built.app, args.log_level), announce)
+    # uvicorn shuts down gracefully on these, then re-raises the signal with
+    # the handlers found at start: make those no-ops so a stop exits 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
         server.run(sockets=[sock])
     finally:

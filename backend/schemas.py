@@ -23,7 +23,9 @@ class Strict(BaseModel):
 
 
 class RedeemIn(Strict):
-    pass_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(
+    # Longer than a pass may be (1024 bytes), so an oversize scan is refused as
+    # PASS_INVALID like any other bad pass rather than as a malformed request.
+    pass_text: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
         description="The QR text exactly as scanned (docs/PASS_FORMAT.md).")
 
 

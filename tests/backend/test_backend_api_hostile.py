@@ -1,0 +1,201 @@
+"""Auth, idempotency and hostile request bodies: 4xx, never 500, never data
+without credentials."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+
+import pytest
+import requests
+
+from tests.backend.conftest import ASTRONAUT, LIVE
+
+pytestmark = pytest.mark.allow_threads
+
+ENDPOINTS = [("GET", "/v1/inventory"), ("GET", "/v1/bays"), ("GET", "/v1/kiosks"),
+             ("POST", "/v1/sessions"), ("POST", "/v1/reservations"),
+             ("POST", "/v1/reservations/R-1/release"), ("POST", "/v1/verify"),
+             ("POST", "/v1/jobs/J-1/report"), ("POST", "/v1/returns"),
+             ("POST", "/v1/orders"), ("POST", "/v1/bays/1/maintenance"),
+             ("POST", "/v1/heartbeat"), ("GET", "/v1/no-such-thing")]
+
+
+def _bad_credentials(tower):
+    return [
+        {},
+        {"X-Kiosk-Id": tower.kiosk_id},
+        {"Authorization": f"Bearer {tower.key}"},
+        {"Authorization": "Bearer wrong-key", "X-Kiosk-Id": tower.kiosk_id},
+        {"Authorization": f"Bearer {tower.key}", "X-Kiosk-Id": "K1"},  # another kiosk's id
+        {"Authorization": f"Basic {tower.key}", "X-Kiosk-Id": tower.kiosk_id},
+        {"Authorization": "Bearer ", "X-Kiosk-Id": tower.kiosk_id},
+        {"Authorization": f"Bearer {tower.key}", "X-Kiosk-Id": "x" * 1000},
+    ]
+
+
+@pytest.mark.parametrize("method, path", ENDPOINTS)
+def test_no_credentials_no_data(tower, method, path):
+    for headers in _bad_credentials(tower):
+        r = requests.request(method, tower.url + path, headers={**headers,
+                             "Idempotency-Key": secrets.token_hex(8)},
+                             data=b"{not json", timeout=10)
+        assert r.status_code == 401, (headers, r.text)
+        assert r.json() == {"error": {"reason": "UNAUTHORIZED",
+                                      "message": "Kiosk credentials missing or wrong."}}
+        assert r.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_public_endpoints_need_no_credentials(tower):
+    for path in ("/v1/health", "/v1/pass-key", "/openapi.json"):
+        assert requests.get(tower.url + path, timeout=10).status_code == 200
+    spec = requests.get(tower.url + "/openapi.json", timeout=10).json()
+    assert {"/v1/sessions", "/v1/verify", "/v1/reservations", "/v1/jobs/{job_id}/report",
+            "/v1/returns", "/v1/orders", "/v1/bays", "/v1/heartbeat"} <= set(spec["paths"])
+
+
+def test_state_changes_need_an_idempotency_key(tower):
+    ps = tower.session(tower.member())
+    for key in (None, "short", "bad key with spaces", "x" * 129):
+        headers = dict(tower.headers)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        r = requests.post(tower.url + "/v1/reservations", headers=headers, timeout=10,
+                          json={"session_id": ps.session_id, "model": "Aurora"})
+        assert r.status_code == 400
+        assert r.json()["error"]["reason"].startswith("IDEMPOTENCY_KEY")
+
+
+def test_repeat_returns_the_stored_answer_and_changes_nothing(tower):
+    ps = tower.session(tower.member())
+    body = {"session_id": ps.session_id, "model": "Aurora", "colour": "white"}
+    first = tower.post("/v1/reservations", body, key="same-key-1")
+    again = tower.post("/v1/reservations", body, key="same-key-1")
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    counts = {o.colour: o.available_count for o in tower.client.inventory()}
+    assert counts["white"] == 1  # one car held, not two
+    other = tower.post("/v1/reservations", {**body, "colour": "black"}, key="same-key-1")
+    assert other.status_code == 422
+    assert other.json()["error"]["reason"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_refusals_are_replayed_too(tower):
+    ps = tower.session(tower.member(credit=10))
+    res = tower.client.reserve(ps.session_id, "Aurora", "white")
+    body = {"session_id": ps.session_id, "reservation_id": res.reservation_id,
+            "embedding": ASTRONAUT, "liveness": LIVE}
+    first = tower.post("/v1/verify", body, key="verify-key-1")
+    again = tower.post("/v1/verify", body, key="verify-key-1")
+    assert first.status_code == again.status_code == 409
+    assert first.json() == again.json()
+    assert first.json()["error"]["reason"] == "NOT_SUPER_MEMBER"
+
+
+def test_redeem_retry_with_the_same_key_is_not_a_replay(tower):
+    text = tower.pass_text(tower.member())
+    a = tower.client.redeem_pass(text, idempotency_key="redeem-key-1")
+    b = tower.client.redeem_pass(text, idempotency_key="redeem-key-1")
+    assert a == b
+
+
+def _valid_verify(tower):
+    ps = tower.session(tower.member())
+    res = tower.client.reserve(ps.session_id, "Aurora", "white")
+    return {"session_id": ps.session_id, "reservation_id": res.reservation_id,
+            "embedding": ASTRONAUT, "liveness": LIVE}
+
+
+def _mutations(v):
+    return [
+        {**v, "extra": 1},
+        {**v, "embedding": ASTRONAUT[:127]},
+        {**v, "embedding": ASTRONAUT + [0.0]},
+        {**v, "embedding": ["0.1"] * 128},
+        {**v, "embedding": [1e308] * 128},
+        {**v, "embedding": None},  # live but no embedding
+        {**v, "embedding": {"a": 1}},
+        {**v, "liveness": {"live": "yes"}},
+        {**v, "liveness": {"live": True, "extra": 1}},
+        {**v, "liveness": {"live": True, "challenges": ["x" * 100]}},
+        {**v, "liveness": {"live": True, "detail": {"nested": {"a": 1}}}},
+        {**v, "liveness": None},
+        {**v, "session_id": 5},
+        {**v, "session_id": "../../etc"},
+        {**v, "reservation_id": "x" * 65},
+        {k: x for k, x in v.items() if k != "liveness"},
+        [], "string", 123, None, {},
+    ]
+
+
+def test_malformed_verify_bodies_are_4xx(tower):
+    valid = _valid_verify(tower)
+    for body in _mutations(valid):
+        r = tower.post("/v1/verify", body)
+        assert 400 <= r.status_code < 500, (body, r.status_code)
+        err = r.json()["error"]
+        assert err["reason"] in ("REQUEST_INVALID", "BAD_JSON"), err
+        # The body (an embedding!) is never echoed back.
+        assert all(set(e) == {"loc", "msg", "type"} for e in err.get("errors", []))
+        assert str(ASTRONAUT[5]) not in r.text
+    assert tower.post("/v1/verify", valid).status_code == 200
+
+
+@pytest.mark.parametrize("raw", [b"{", b"not json", b"\xff\xfe\x00", b'{"a": NaN}',
+                                 b"[" * 5000 + b"]" * 5000, b'{"session_id": "' + b"\\u0000" * 10
+                                 + b'"}', b""])
+def test_raw_garbage_bodies_are_4xx(tower, raw):
+    for path in ("/v1/verify", "/v1/reservations", "/v1/sessions", "/v1/jobs/J-x/report",
+                 "/v1/heartbeat"):
+        r = tower.post(path, data=raw, headers={"Content-Type": "application/json"})
+        assert 400 <= r.status_code < 500, (path, raw[:20], r.status_code, r.text[:200])
+
+
+def test_nan_in_embedding_is_refused_as_invalid(tower):
+    valid = _valid_verify(tower)
+    raw = json.dumps(valid).replace(str(ASTRONAUT[0]), "NaN", 1).encode()
+    r = tower.post("/v1/verify", data=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_oversized_bodies_are_413(tower):
+    big = {"status": "ok", "health": {"blob": "x" * (70 * 1024)}}
+    r = tower.post("/v1/heartbeat", big)
+    assert r.status_code == 413 and r.json()["error"]["reason"] == "BODY_TOO_LARGE"
+    r = tower.post("/v1/heartbeat", data=iter([b'{"status": "ok", "health": {"b": "',
+                                               b"x" * 70_000, b'"}}']),
+                   headers={"Content-Type": "application/json"})  # chunked: no length
+    assert r.status_code == 413
+    ok = tower.post("/v1/heartbeat", {"status": "ok", "health": {"blob": "x" * 1000}})
+    assert ok.status_code == 200
+
+
+def test_lying_content_length_does_not_hang_or_crash(tower):
+    host, port = tower.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /v1/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+                  b"Authorization: Bearer " + tower.key.encode() + b"\r\nX-Kiosk-Id: "
+                  + tower.kiosk_id.encode() + b"\r\n\r\n{}")
+        head = s.recv(200)
+    assert head.startswith(b"HTTP/1.1 413")
+
+
+def test_wrong_methods_and_paths(tower):
+    assert tower.get("/v1/verify").status_code == 405
+    r = tower.get("/v1/jobs/J-1/report")
+    assert r.status_code == 405 and r.json()["error"]["reason"] == "METHOD_NOT_ALLOWED"
+    assert tower.post("/v1/jobs/J-nope/report", {"outcome": "delivered"}).status_code == 404
+    assert tower.post("/v1/jobs/J-1/report", {"outcome": "exploded"}).status_code == 422
+    assert tower.post("/v1/bays/abc/maintenance", {"in_maintenance": True}).status_code == 422
+    assert tower.post("/v1/bays/999/maintenance", {"in_maintenance": True}).status_code == 404
+    assert tower.post("/v1/reservations/R-x/release").status_code == 404
+
+
+def test_other_kiosks_cannot_use_a_session(tower, server):
+    ps = tower.session(tower.member())
+    k1 = {"Authorization": "Bearer demo-kiosk-key", "X-Kiosk-Id": "K1",
+          "Idempotency-Key": secrets.token_hex(8)}
+    r = requests.post(server.url + "/v1/reservations", headers=k1, timeout=10,
+                      json={"session_id": ps.session_id, "model": "Aurora"})
+    assert r.status_code == 404 and r.json()["error"]["reason"] == "SESSION_UNKNOWN"

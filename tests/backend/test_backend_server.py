@@ -1,0 +1,75 @@
+"""Starting the service: as ``python -m backend`` (what ``kiosk-backend`` and the
+kiosk's demo mode run) and in-process; migrations on a fresh file; restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+import requests
+
+from backend.__main__ import main
+from backend.errors import StartupError
+from backend.server import BackendServer, bind_socket, spawn
+
+
+def _stop(proc) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def test_process_announces_serves_and_restarts_on_the_same_db(tmp_path):
+    db = f"sqlite:///{tmp_path / 'b.db'}"
+    proc, url = spawn(db, seed="demo", port=0)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        health = requests.get(url + "/v1/health", timeout=10).json()
+        assert health["status"] == "ok" and health["db"] == "ok"
+        key1 = requests.get(url + "/v1/pass-key", timeout=10).json()["public_key"]
+        headers = {"Authorization": "Bearer demo-kiosk-key", "X-Kiosk-Id": "K1"}
+        bays = requests.get(url + "/v1/bays", headers=headers, timeout=10).json()
+        assert len(bays["bays"]) == 30 and bays["delivery_bays"] == [101, 102]
+    finally:
+        assert _stop(proc) == 0
+    # Same file again: migrations are a no-op, the seed is not repeated, the
+    # pass key kept in the database is the same one.
+    proc, url = spawn(db, seed="demo", port=0)
+    try:
+        assert requests.get(url + "/v1/pass-key", timeout=10).json()["public_key"] == key1
+        bays2 = requests.get(url + "/v1/bays", headers=headers, timeout=10).json()
+        assert bays2 == bays
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_bad_database_url_fails_fast(tmp_path, capsys):
+    assert main(["--db", "nosuchdb://x", "--port", "0"]) == 2
+    assert "kiosk-backend:" in capsys.readouterr().err
+    with pytest.raises(StartupError):
+        spawn(f"sqlite:///{tmp_path / 'missing-dir' / 'x' / 'b.db'}", port=0)
+
+
+def test_in_process_server_with_key_file_and_busy_port(tmp_path):
+    key = tmp_path / "pass.pem"
+    before = set(threading.enumerate())
+    with BackendServer(f"sqlite:///{tmp_path / 'b.db'}", pass_key_path=str(key)) as srv:
+        assert oct(os.stat(key).st_mode & 0o777) == "0o600"
+        assert requests.get(srv.url + "/v1/health", timeout=10).status_code == 200
+        port = int(srv.url.rsplit(":", 1)[1])
+        with pytest.raises(StartupError):
+            bind_socket("127.0.0.1", port)
+    assert not [t for t in set(threading.enumerate()) - before if t.is_alive()
+                and t.name.startswith("backend-")]
+
+
+def test_in_memory_sqlite_is_refused():
+    with pytest.raises(StartupError):
+        BackendServer("sqlite://").start()
