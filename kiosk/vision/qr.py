@@ -157,7 +157,7 @@ class QrDecoder:
                 self._remember(quad, gray.shape)
             return None, True, diagnose(gray, quad), quad, None
         for cand in candidates[:2]:
-            if has_finders(gray, cand.box):
+            if cand.code_like or has_finders(gray, cand.box):
                 if self.track:
                     self._roi = cand.box
                     self._roi_age = 0

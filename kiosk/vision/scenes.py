@@ -360,7 +360,7 @@ def random_params(rng: np.random.Generator, difficulty: float) -> SceneParams:
         # Mostly moderate, sometimes at the top of the range for this difficulty.
         return lo + (hi - lo) * min(1.0, d * rng.uniform(0.5, 1.4))
 
-    module_px = float(rng.uniform(3.0, 6.0))
+    module_px = float(rng.uniform(3.0, 7.5))  # arm's length to close up
     if on("small", 0.1, 0.5):
         module_px = strength(3.0, 1.7)
     yaw = rng.normal(0, 8)

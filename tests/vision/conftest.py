@@ -165,3 +165,19 @@ def camera_wait() -> Callable[..., Any]:
 @pytest.fixture
 def camera_states() -> Callable[[], StateLog]:
     return StateLog
+
+
+@pytest.fixture(scope="session")
+def scan_corpus():
+    """40 generated scenes, deterministic (difficulty spread over [0, 1])."""
+    from kiosk.vision.scenes import build_corpus
+
+    return build_corpus(40, seed=5)
+
+
+@pytest.fixture
+def scan_decoder():
+    """The kiosk decoder with no time budget, so results do not depend on load."""
+    from kiosk.vision.qr import QrDecoder
+
+    return QrDecoder(budget_ms=1e9, track=False)
