@@ -1,0 +1,221 @@
+"""Evaluation of the liveness checks on a generated set, and the report.
+
+The set: synthetic members from several photos (the scikit-image astronaut,
+plus ``../shared/faces`` when present), each also flipped and under other
+lighting; live sequences where the member answers random challenges the way
+a cooperative person does, and for each attack kind as many sequences of the
+same members attacking (same identity: only liveness can stop them).
+
+Every sequence runs a real ``LivenessSession`` on the rendered frames, in
+simulated time at ``fps`` (frames carry their timestamps, so the figures do
+not depend on how busy the machine is). Reported, ISO/IEC 30107-3 style:
+
+- APCER per attack kind: attacks wrongly accepted as live;
+- BPCER: live members wrongly refused;
+- seconds to pass for a cooperative member (liveness, simulated, plus the
+  measured embedding time), median;
+- vision fps: wall-clock ``feed`` throughput on 1280x720 frames.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.vision.liveness import LivenessConfig, LivenessSession
+from kiosk.vision.liveness_actions import Challenge, draw_challenges
+from kiosk.vision.synth import SyntheticMember, astronaut_bgr, load_face_photo
+from kiosk.vision.synth_actor import Performer
+from kiosk.vision.synth_attacks import AttackKind, make_attacker
+
+SHARED_PHOTOS = ("obama", "obama2", "biden", "biden2")
+LIVE = "live"
+
+
+@dataclass(frozen=True)
+class SequenceResult:
+    kind: str  # "live" or an AttackKind value
+    member: str
+    challenges: tuple[str, ...]
+    live: bool | None  # None: the session never finished
+    reason: str | None
+    seconds: float  # simulated time until done
+    frames: int
+    feed_ms: float  # median wall-clock per frame
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def photo_variants(include_shared: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+    """(name, photo) for each base photo x {as is, flipped} x {normal, dim, warm}."""
+    bases = [("astronaut", astronaut_bgr())]
+    if include_shared:
+        for name in SHARED_PHOTOS:
+            photo = load_face_photo(name)
+            if photo is not None:
+                bases.append((name, photo))
+    for name, photo in bases:
+        for flip in (False, True):
+            img = np.ascontiguousarray(photo[:, ::-1]) if flip else photo
+            for light in ("normal", "dim", "warm"):
+                yield f"{name}{'-flip' if flip else ''}-{light}", _relight(img, light)
+
+
+def _relight(img: np.ndarray, light: str) -> np.ndarray:
+    if light == "dim":
+        lut = np.clip(255.0 * (np.arange(256) / 255.0) ** 1.35 * 0.85, 0, 255).astype(np.uint8)
+        return cv2.LUT(img, lut)
+    if light == "warm":
+        gains = np.array([0.85, 1.0, 1.1])  # B, G, R
+        return np.clip(img.astype(np.float32) * gains, 0, 255).astype(np.uint8)
+    return img
+
+
+def run_sequence(session: LivenessSession, actor: Any, fps: float = 25.0,
+                 max_s: float | None = None) -> tuple[Any, float, int, list[float]]:
+    """Drive ``actor`` (``set_action`` / ``next_frame``) against ``session``
+    in simulated time. Returns (last update, seconds, frames, feed times)."""
+    cfg = session.config
+    if max_s is None:
+        max_s = (cfg.ready_timeout_s or 30.0) + cfg.challenge_timeout_s * (
+            len(session.challenges) + 1)
+    update = None
+    feed_ms: list[float] = []
+    n = 0
+    t = 0.0
+    while t <= max_s:
+        t = n / fps
+        frame = actor.next_frame(t)
+        t0 = time.perf_counter()
+        update = session.feed(frame, t)
+        feed_ms.append(1000.0 * (time.perf_counter() - t0))
+        n += 1
+        if update.done:
+            break
+        actor.set_action(update.challenge, t)
+    return update, t, n, feed_ms
+
+
+def run_one(kind: str, member: SyntheticMember, member_name: str, seed: int,
+            fps: float = 25.0, config: LivenessConfig | None = None) -> SequenceResult:
+    rng = np.random.default_rng(seed)
+    challenges = draw_challenges(rng, int(rng.integers(2, 4)))
+    session = LivenessSession(challenges, config=config)
+    if kind == LIVE:
+        actor: Any = Performer(member, seed=seed, spontaneous_blink_hz=0.25)
+    else:
+        actor = make_attacker(AttackKind(kind), member, challenges, seed=seed)
+    update, t, n, feed = run_sequence(session, actor, fps)
+    stats = session.stats()
+    session.clear()
+    return SequenceResult(kind, member_name, tuple(c.value for c in challenges),
+                          update.live if update is not None and update.done else None,
+                          update.reason if update is not None else None, t, n,
+                          float(np.median(feed)) if feed else 0.0, stats)
+
+
+def build_members(size: tuple[int, int], include_shared: bool = True,
+                  seed: int = 0) -> list[tuple[str, SyntheticMember]]:
+    return [(name, SyntheticMember(photo, seed=seed + i, size=size))
+            for i, (name, photo) in enumerate(photo_variants(include_shared))]
+
+
+def evaluate(n_live: int = 50, n_attack: int = 50, *, size: tuple[int, int] = (640, 360),
+             fps: float = 25.0, include_shared: bool = True, seed: int = 0,
+             kinds: tuple[str, ...] | None = None,
+             progress: Callable[[SequenceResult], None] | None = None) -> list[SequenceResult]:
+    """Run the whole set; members are used round-robin."""
+    members = build_members(size, include_shared, seed)
+    kinds = kinds or (LIVE, *(k.value for k in AttackKind))
+    results = []
+    for kind in kinds:
+        count = n_live if kind == LIVE else n_attack
+        for i in range(count):
+            name, member = members[i % len(members)]
+            r = run_one(kind, member, name, seed=seed * 100_003 + i * 7 + len(kind), fps=fps)
+            results.append(r)
+            if progress is not None:
+                progress(r)
+    return results
+
+
+def measure_fps(size: tuple[int, int] = (1280, 720), frames: int = 60,
+                runs: int = 3) -> dict[str, float]:
+    """Wall-clock throughput of ``LivenessSession.feed`` on live frames, and of
+    the synthetic renderer (medians of ``runs`` runs)."""
+    member = SyntheticMember(astronaut_bgr(), seed=1, size=size)
+    performer = Performer(member, seed=1)
+    feed_fps, render_ms = [], []
+    for r in range(runs):
+        session = LivenessSession([Challenge.TURN_LEFT, Challenge.BLINK, Challenge.NOD],
+                                  config=LivenessConfig(challenge_timeout_s=1e9))
+        imgs = []
+        t0 = time.perf_counter()
+        for i in range(frames):
+            t = (r * frames + i) / 25.0
+            if i == frames // 3:
+                performer.set_action(Challenge.TURN_LEFT, t)
+            imgs.append(performer.next_frame(t))
+        render_ms.append(1000.0 * (time.perf_counter() - t0) / frames)
+        t0 = time.perf_counter()
+        for i, img in enumerate(imgs):
+            session.feed(img, i / 25.0)
+        feed_fps.append(frames / (time.perf_counter() - t0))
+        session.clear()
+    return {"vision_fps": float(np.median(feed_fps)),
+            "synth_ms_per_frame": float(np.median(render_ms))}
+
+
+def measure_embedding(runs: int = 5) -> float:
+    """Median seconds to embed a live best frame (the verification step's kiosk part)."""
+    from kiosk.vision.face_embed import FaceEmbedder
+    from kiosk.vision.facemesh import detect
+
+    member = SyntheticMember(astronaut_bgr(), seed=2)
+    frame = member.frame()
+    box = detect(frame)[0].box
+    embedder = FaceEmbedder()
+    embedder.embed(frame, box)  # model load is not part of a member's wait
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        embedder.embed(frame, box)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def summarise(results: list[SequenceResult]) -> dict[str, Any]:
+    by_kind: dict[str, list[SequenceResult]] = {}
+    for r in results:
+        by_kind.setdefault(r.kind, []).append(r)
+    out: dict[str, Any] = {"n": {k: len(v) for k, v in by_kind.items()}, "apcer": {},
+                           "reasons": {}}
+    for kind, rs in by_kind.items():
+        out["reasons"][kind] = dict(Counter(r.reason or ("live" if r.live else "unfinished")
+                                            for r in rs))
+        if kind == LIVE:
+            out["bpcer"] = sum(1 for r in rs if r.live is not True) / len(rs)
+            passed = [r.stats.get("passed_at_s") for r in rs if r.live]
+            out["liveness_seconds_median"] = float(np.median(passed)) if passed else None
+        else:
+            out["apcer"][kind] = sum(1 for r in rs if r.live is True) / len(rs)
+    feeds = [r.feed_ms for r in results if r.feed_ms > 0]
+    out["eval_feed_ms_median"] = float(np.median(feeds)) if feeds else None
+    return out
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    lines = [f"{'kind':<16}{'n':>5}  {'error':>10}  reasons", "-" * 64]
+    for kind, n in summary["n"].items():
+        if kind == LIVE:
+            err = f"BPCER {100 * summary['bpcer']:.1f}%"
+        else:
+            err = f"APCER {100 * summary['apcer'][kind]:.1f}%"
+        reasons = ", ".join(f"{k}:{v}" for k, v in sorted(summary["reasons"][kind].items()))
+        lines.append(f"{kind:<16}{n:>5}  {err:>12}  {reasons}")
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""128-d face embeddings (face_recognition / dlib) of the selfie's best frame.
+
+The backend decides the match; the kiosk only computes the embedding and
+sends it. ``FaceEmbedder`` loads dlib's models on first use (a second or so;
+``warm_up`` does it in the background) and raises a typed ``VisionError``
+when they are missing. The face is located with FaceMesh (already loaded for
+liveness, ~5 ms) and its box converted to the box dlib's HOG detector would
+have drawn, so the 68-point aligner sees what it was trained on without the
+~70 ms HOG pass; HOG is only the fallback when FaceMesh finds nothing.
+
+Embeddings are numbers derived from a face: they are never logged or
+written anywhere by this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from typing import Any
+
+import numpy as np
+
+from kiosk.errors import Reason, VisionError
+from kiosk.vision import facemesh
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOLERANCE = 0.5  # same person ~0.35 apart, different people ~0.8 (library default 0.6)
+# A second face counts when at least this fraction of the main face's width.
+OTHER_FACE_FRAC = 0.45
+_HOG_MAX_SIDE = 800  # the HOG fallback runs on a downscaled copy
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Euclidean distance between two embeddings (face_recognition's measure)."""
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)))
+
+
+def is_match(a: np.ndarray, b: np.ndarray, tolerance: float = DEFAULT_TOLERANCE) -> bool:
+    return distance(a, b) <= tolerance
+
+
+def mesh_box_to_dlib(box: tuple[int, int, int, int],
+                     image_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """FaceMesh (x, y, w, h) -> dlib (top, right, bottom, left) as HOG would draw it.
+
+    Measured on the shared photos and synthetic frames: HOG's box is about as
+    wide as the mesh, starts ~5 % of the mesh height below the forehead point
+    and ends ~6 % above the chin."""
+    x, y, w, h = box
+    h_img, w_img = image_shape[:2]
+    cx = x + 0.5 * w
+    half = 0.51 * w
+    top = int(round(y + 0.05 * h))
+    bottom = int(round(y + 0.94 * h))
+    left, right = int(round(cx - half)), int(round(cx + half))
+    return max(0, top), min(w_img - 1, right), min(h_img - 1, bottom), max(0, left)
+
+
+class FaceEmbedder:
+    """Thread-safe: dlib's models are shared and calls are serialised."""
+
+    def __init__(self, num_jitters: int = 1) -> None:
+        self.num_jitters = num_jitters
+        self._fr: Any = None
+        self._lock = threading.Lock()
+
+    def _lib(self) -> Any:
+        if self._fr is None:
+            try:
+                with warnings.catch_warnings():
+                    # face_recognition_models imports pkg_resources, which warns.
+                    warnings.simplefilter("ignore")
+                    import face_recognition
+            except Exception as exc:  # noqa: BLE001 - any import failure: no model
+                raise VisionError("face_recognition / dlib models unavailable",
+                                  reason=Reason.MODEL_UNAVAILABLE, cause=str(exc)) from exc
+            self._fr = face_recognition
+        return self._fr
+
+    def warm_up(self) -> None:
+        """Load dlib's models and run them once (for a background thread)."""
+        try:
+            img = np.full((160, 160, 3), 128, np.uint8)
+            with self._lock:
+                self._lib().face_encodings(img, [(20, 140, 140, 20)], num_jitters=1)
+        except VisionError as exc:
+            log.warning("face embedder warm-up failed: %s", exc)
+
+    def locate(self, image_bgr: np.ndarray) -> tuple[int, int, int, int]:
+        """The one face's dlib box; VisionError NO_FACE / MANY_FACES otherwise."""
+        faces = facemesh.detect(image_bgr)
+        if faces:
+            others = [f for f in faces[1:] if f.width >= OTHER_FACE_FRAC * faces[0].width]
+            if others:
+                raise VisionError("more than one face in the image", reason=Reason.MANY_FACES,
+                                  faces=1 + len(others))
+            return mesh_box_to_dlib(faces[0].box, image_bgr.shape)
+        boxes = self._hog(image_bgr)
+        if not boxes:
+            raise VisionError("no face in the image", reason=Reason.NO_FACE)
+        if len(boxes) > 1:
+            raise VisionError("more than one face in the image", reason=Reason.MANY_FACES,
+                              faces=len(boxes))
+        return boxes[0]
+
+    def _hog(self, image_bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
+        h, w = image_bgr.shape[:2]
+        scale = min(1.0, _HOG_MAX_SIDE / max(h, w))
+        small = image_bgr
+        if scale < 1.0:
+            import cv2
+
+            small = cv2.resize(image_bgr, (int(w * scale), int(h * scale)),
+                               interpolation=cv2.INTER_AREA)
+        rgb = np.ascontiguousarray(small[:, :, ::-1])
+        with self._lock:
+            boxes = self._lib().face_locations(rgb, number_of_times_to_upsample=1)
+        return [tuple(int(round(v / scale)) for v in b) for b in boxes]
+
+    def embed(self, image_bgr: np.ndarray,
+              box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """The 128-d embedding (float64) of the single face in ``image_bgr``.
+
+        ``box`` is a known FaceMesh box (x, y, w, h), e.g. the liveness best
+        frame's: then no detection runs at all."""
+        if (not isinstance(image_bgr, np.ndarray) or image_bgr.ndim != 3
+                or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8):
+            raise VisionError("expected an HxWx3 uint8 BGR image", reason=Reason.INTERNAL)
+        location = (mesh_box_to_dlib(box, image_bgr.shape) if box is not None
+                    else self.locate(image_bgr))
+        # dlib copies the whole image it is given: hand it the face's surroundings only.
+        top, right, bottom, left = location
+        margin = max(8, (bottom - top) // 2)
+        h_img, w_img = image_bgr.shape[:2]
+        y0, x0 = max(0, top - margin), max(0, left - margin)
+        y1, x1 = min(h_img, bottom + margin), min(w_img, right + margin)
+        rgb = np.ascontiguousarray(image_bgr[y0:y1, x0:x1, ::-1])
+        local = (top - y0, right - x0, bottom - y0, left - x0)
+        with self._lock:
+            encodings = self._lib().face_encodings(rgb, [local], num_jitters=self.num_jitters)
+        if not encodings:
+            raise VisionError("no face in the image", reason=Reason.NO_FACE)
+        return np.asarray(encodings[0], dtype=np.float64)
+
+    def embed_best(self, session: Any) -> np.ndarray:
+        """Embedding of a LivenessSession's best frame (NO_FACE if it kept none)."""
+        best = session.best_frame()
+        if best is None:
+            raise VisionError("the selfie kept no usable frame", reason=Reason.NO_FACE)
+        return self.embed(best.image, best.box)
+
+    distance = staticmethod(distance)
