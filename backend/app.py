@@ -40,6 +40,7 @@ from backend.txn import check_key, fingerprint, idempotent
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 30.0
+WORKER_THREADS = 8
 _ERRORS = {401: {"model": schemas.ErrorOut, "description": "Kiosk credentials missing or wrong"},
            409: {"model": schemas.ErrorOut, "description": "Business refusal (REASONS.md)"},
            422: {"model": schemas.ErrorOut, "description": "Invalid request"}}
@@ -114,6 +115,9 @@ def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
                 except Exception:  # noqa: BLE001 - the next sweep tries again
                     log.exception("reservation sweep failed")
 
+        # Sync handlers run in anyio's pool. Writes are serialised by the
+        # database anyway, so a big pool only adds GIL and lock convoys.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         task = asyncio.create_task(sweeper())
         try:
             yield
