@@ -104,15 +104,22 @@ class QrDecoder:
             if bc.valid:
                 return self._hit(bc, _quad(bc), gray.shape)
             errors.append(_quad(bc))
-        candidates = [Candidate.from_quad(q, gray.shape, score=1e9) for q in errors]
+        candidates = [Candidate.from_quad(q, gray.shape, score=1e9, code_like=True)
+                      for q in errors]
         candidates += locate(gray)
+        plausible: list[Candidate] = []
         for cand in candidates[:4]:
+            # Retrying every poster in an empty lobby would burn a core while
+            # nobody is scanning: only regions that look like a code are retried.
+            if not (cand.code_like or has_finders(gray, cand.box)):
+                continue
+            plausible.append(cand)
             if (time.perf_counter() - t0) * 1000.0 > self.budget_ms:
                 break
             hit = self._try_region(gray, cand.box, errors, quick=False, t0=t0)
             if hit:
                 return hit
-        return self._miss(gray, errors, candidates)
+        return self._miss(gray, errors, plausible)
 
     def _try_region(self, gray: np.ndarray, box: tuple[int, int, int, int],
                     errors: list[np.ndarray], quick: bool, t0: float = 0.0):
@@ -150,16 +157,16 @@ class QrDecoder:
         self._roi = Candidate.from_quad(quad, shape, score=0.0, margin=0.5).box
         self._roi_age = 0
 
-    def _miss(self, gray: np.ndarray, errors: list[np.ndarray], candidates: list[Candidate]):
+    def _miss(self, gray: np.ndarray, errors: list[np.ndarray], plausible: list[Candidate]):
         if errors:
             quad = errors[0]
             if self.track:
                 self._remember(quad, gray.shape)
             return None, True, diagnose(gray, quad), quad, None
-        for cand in candidates[:2]:
-            if cand.code_like or has_finders(gray, cand.box):
-                if self.track:
-                    self._roi = cand.box
-                    self._roi_age = 0
-                return None, True, diagnose(gray, cand.quad), cand.quad, None
+        if plausible:
+            cand = plausible[0]
+            if self.track:
+                self._roi = cand.box
+                self._roi_age = 0
+            return None, True, diagnose(gray, cand.quad), cand.quad, None
         return None, False, None, None, None
