@@ -177,6 +177,8 @@ class LiftLink:
         with self._lock:
             if self._port is None:
                 return calls
+            if data:
+                self._arq.rearm_nak()
             frames = self._deframer.feed(data) if data else []
             if not data and self._deframer.pending:
                 frames += self._deframer.flush_partial()

@@ -23,11 +23,9 @@ import os
 import random
 import select
 import signal
-import socket
 import sys
 import threading
 import time
-import tty
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from drivers import lift_proto as p
 from drivers.lift_arq import Arq
 from drivers.lift_frame import Deframer, Frame
 from drivers.lift_proto import REPLY_BIT, Cmd, FaultCode, Result
+from drivers.lift_sim_port import Pty, Tcp
 from drivers.lift_sim_tower import TRIGGERS, FaultConfig, Tower
 from kiosk.errors import FrameError
 
@@ -43,6 +42,8 @@ __all__ = ["TowerSimulator", "FaultConfig", "TRIGGERS", "main"]
 
 log = logging.getLogger(__name__)
 
+# Events that are snapshots of a state: a newer one makes a queued older one moot.
+SNAPSHOT_EVENTS = frozenset({Cmd.EV_LEVEL, Cmd.EV_JOB_PROGRESS})
 QUIET_S = 0.01  # line idle this long with half a frame buffered: the frame is broken
 
 
@@ -56,116 +57,6 @@ class _Session:
     comm_ok: bool = True
     bad_seen: int = 0
     last_rx: float = 0.0
-
-
-class _Pty:
-    def __init__(self, link: str | None) -> None:
-        self.link = link
-        self.master = self.slave = -1
-        self.path = ""
-
-    def open(self) -> None:
-        self.master, self.slave = os.openpty()
-        # Raw: no echo, no line editing, every byte passes as is. We keep our
-        # own slave fd open so reading the master never fails with EIO while no
-        # client has the port open.
-        tty.setraw(self.slave)
-        os.set_blocking(self.master, False)
-        self.path = os.ttyname(self.slave)
-        if self.link:
-            tmp = f"{self.link}.tmp{os.getpid()}"
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            os.symlink(self.path, tmp)
-            os.replace(tmp, self.link)  # atomic: a client never sees a half-made link
-
-    @property
-    def fds(self) -> list[int]:
-        return [self.master] if self.master >= 0 else []
-
-    def read(self, fd: int) -> bytes:
-        try:
-            return os.read(self.master, 4096)
-        except (BlockingIOError, InterruptedError):
-            return b""
-
-    def write(self, data: bytes) -> None:
-        try:
-            os.write(self.master, data)
-        except BlockingIOError:
-            pass  # the client stopped reading and the pty buffer is full: the bytes are lost, as on a wire
-
-    def close(self) -> None:
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                os.close(fd)
-        self.master = self.slave = -1
-        if self.link and os.path.islink(self.link):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.link)  # like a USB adapter's /dev/serial/by-id link vanishing
-
-
-class _Tcp:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.listener: socket.socket | None = None
-        self.conn: socket.socket | None = None
-
-    def open(self) -> None:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", self.port))
-            s.listen(1)
-        except OSError:
-            s.close()
-            raise
-        self.port = s.getsockname()[1]  # port 0 picks a free one; replug keeps it
-        self.listener = s
-
-    @property
-    def fds(self) -> list[int]:
-        return [s.fileno() for s in (self.listener, self.conn) if s is not None]
-
-    def accept(self) -> None:
-        assert self.listener is not None
-        conn, _ = self.listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.setblocking(False)
-        if self.conn is not None:
-            self.conn.close()  # one host at a time, like one serial cable
-        self.conn = conn
-
-    def read(self, fd: int) -> bytes:
-        if self.conn is None:
-            return b""
-        try:
-            data = self.conn.recv(4096)
-        except (BlockingIOError, InterruptedError):
-            return b""
-        except OSError:
-            data = b""
-        if not data:
-            self.conn.close()
-            self.conn = None
-        return data
-
-    def write(self, data: bytes) -> None:
-        if self.conn is None:
-            return  # nobody connected: bytes on an unplugged cable go nowhere
-        try:
-            self.conn.send(data)
-        except (BlockingIOError, InterruptedError):
-            pass  # peer not reading; lost like bytes on a congested line
-        except OSError:
-            self.conn.close()
-            self.conn = None
-
-    def close(self) -> None:
-        for s in (self.conn, self.listener):
-            if s is not None:
-                s.close()
-        self.conn = self.listener = None
 
 
 class TowerSimulator:
@@ -190,7 +81,7 @@ class TowerSimulator:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
-        self._transport: _Pty | _Tcp | None = None
+        self._transport: Pty | Tcp | None = None
         self._plugged = False
         self._session: _Session | None = None
         self._delayed: deque[tuple[float, bytes]] = deque()
@@ -202,17 +93,17 @@ class TowerSimulator:
     def serve_pty(self, link: str | None = None) -> str:
         """Serve on a new pseudo-terminal; returns its path (``link`` if given:
         a symlink that survives unplug/replug, like /dev/serial/by-id)."""
-        t = _Pty(link)
+        t = Pty(link)
         self._serve(t)
         return link or t.path
 
     def serve_tcp(self, port: int = 0) -> int:
         """Serve on 127.0.0.1; returns the port (for ``socket://127.0.0.1:PORT``)."""
-        t = _Tcp(port)
+        t = Tcp(port)
         self._serve(t)
         return t.port
 
-    def _serve(self, transport: _Pty | _Tcp) -> None:
+    def _serve(self, transport: Pty | Tcp) -> None:
         with self.lock:
             if self._transport is not None:
                 raise RuntimeError("the simulator already serves a port")
@@ -321,7 +212,7 @@ class TowerSimulator:
         t = self._transport
         if t is None or not self._plugged or fd not in t.fds:
             return  # closed while we slept in select
-        if isinstance(t, _Tcp) and t.listener is not None and fd == t.listener.fileno():
+        if isinstance(t, Tcp) and t.listener is not None and fd == t.listener.fileno():
             t.accept()
             self._new_session()
             return
@@ -349,7 +240,8 @@ class TowerSimulator:
             self._frames(s.deframer.flush_partial(), now)
         if s.comm_ok:
             for ev in events:
-                s.arq.submit(*p.encode_event(ev))
+                cmd, payload = p.encode_event(ev)
+                s.arq.submit(cmd, payload, supersede=cmd in SNAPSHOT_EVENTS)
         # else: the host is unreachable; queuing events would only delay the
         # replies it will ask for when it is back. It polls JOB_STATUS instead.
         if not s.arq.poll(now):
@@ -365,6 +257,7 @@ class TowerSimulator:
         s = self._session
         assert s is not None
         s.last_rx = now
+        s.arq.rearm_nak()
         self._frames(s.deframer.feed(data), now)
         self._tick(now)
 
@@ -389,7 +282,8 @@ class TowerSimulator:
             return
         if fresh.cmd in p.REQUESTS:
             result, data = self.tower.handle(fresh.cmd, fresh.payload, now)
-            s.arq.submit(fresh.cmd | REPLY_BIT, p.encode_reply(fresh.seq, result, data))
+            s.arq.submit(fresh.cmd | REPLY_BIT, p.encode_reply(fresh.seq, result, data),
+                         urgent=True)
         # Anything else reliable from the host (an event or reply code) has no
         # meaning for a controller; it was ACKed so the host stops resending.
 
