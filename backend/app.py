@@ -34,8 +34,9 @@ from backend.passes import (
     load_private_key_pem,
     private_key_pem,
 )
-from backend.service import KioskCtx, Service
+from backend.service import Service
 from backend.txn import check_key, fingerprint, idempotent
+from backend.util import KioskCtx
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from backend.db import Database
 from backend.models import Kiosk
-from backend.service import KioskCtx
+from backend.util import KioskCtx
 
 MAX_BODY_BYTES = 64 * 1024
 PUBLIC_PATHS = frozenset({"/v1/health", "/v1/pass-key"})
