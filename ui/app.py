@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from ui.bridge import QtPoster
-from ui.i18n import LanguageManager
+from ui.i18n import language_manager
 from ui.main_window import MainWindow
 from ui.resources import app_font, load_fonts, load_theme
 
@@ -53,7 +53,7 @@ def create_app(kiosk: Any, *, windowed: bool, language: str) -> tuple[QApplicati
     """
     app = ensure_app()
     setup_look(app)
-    languages = LanguageManager(app)
+    languages = language_manager()
     languages.set_language(language)
     window = MainWindow(kiosk, languages)
     window.kiosk_mode = not windowed

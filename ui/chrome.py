@@ -120,7 +120,6 @@ class StillThereOverlay(QWidget):
         self.count = label("countdown", align=Qt.AlignmentFlag.AlignHCenter)
         self.body = label("lead", align=Qt.AlignmentFlag.AlignHCenter)
         self.btn_still_here = button("btn_still_here", primary=True)
-        self.btn_still_here.setMinimumHeight(96)
         self.btn_still_here.clicked.connect(on_still_here)
         for w in (self.title, self.count, self.body, self.btn_still_here):
             panel_lay.addWidget(w)

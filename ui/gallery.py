@@ -100,7 +100,7 @@ class Tour:
         choose = w.screen(State.CHOOSE)
         self.settle(lambda: k.journey.state is State.CHOOSE and bool(choose.tiles))
         self.shot("choose_models")
-        choose.tiles["btn_model_aurora"].click()
+        choose.tiles["btn_model_Aurora"].click()
         self.shot("choose_colours")
 
         s.camera.subject = "face"
@@ -121,8 +121,7 @@ class Tour:
         self.settle(self.at(State.VERIFY))
         self.shot("verify")
         s.lift_gate.hold()
-        s.progress = [lift_progress(level=3, target_level=0, eta_s=84.0, door="closed",
-                                    levels=6)]
+        s.progress = [lift_progress(level=3, target_level=0, eta_s=84.0)]
         s.backend.gate("verify").release()
         self.settle(lambda: k.journey.state is State.DISPATCH and k.last_progress is not None)
         self.shot("dispatch")
@@ -134,8 +133,7 @@ class Tour:
         # Return, then buy the car just returned.
         s.camera.subject = "phone"
         s.lift_gate.hold()
-        s.progress = [lift_progress(phase="to_storage", level=1, target_level=4, eta_s=35.0,
-                                    door="closed", levels=6)]
+        s.progress = [lift_progress(level=1, target_level=4, eta_s=35.0)]
         k.start(Flow.RETURN)
         self.settle(self.at(State.SCAN))
         self.push(("pass", ("towerpass:v1;...", SimpleNamespace(member_id="demo", model=None))))

@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "zh_CN")
 QM_NAME = "kiosk_{code}.qm"
+_current = "en"
+
+
+def current_language() -> str:
+    """The language members read now (for data the backend sends in both)."""
+    return _current
 
 
 def qm_path(code: str) -> str:
@@ -24,6 +30,9 @@ def qm_path(code: str) -> str:
 
 
 class LanguageManager(QObject):
+    """Owns the one installed translator; use ``language_manager()`` to share it
+    (two managers would each install a translator and fight)."""
+
     changed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -51,6 +60,18 @@ class LanguageManager(QObject):
             self._translator = translator
         # Dates and numbers follow the language the member reads.
         QLocale.setDefault(QLocale("zh_CN" if code == "zh_CN" else "en_GB"))
-        self.language = code
+        global _current
+        self.language = _current = code
         log.info("language set to %s", code)
         self.changed.emit(code)
+
+
+_manager: LanguageManager | None = None
+
+
+def language_manager() -> LanguageManager:
+    """The process-wide manager (parented to the QApplication, which must exist)."""
+    global _manager
+    if _manager is None:
+        _manager = LanguageManager(QCoreApplication.instance())
+    return _manager

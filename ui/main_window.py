@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 from kiosk.journey import Event, State
 from ui.bridge import KioskBridge
 from ui.chrome import Header, StillThereOverlay
-from ui.i18n import LanguageManager
+from ui.i18n import LanguageManager, language_manager
 from ui.screens import SCREENS
 from ui.screens.base import Screen
 from ui.widgets import vbox
@@ -43,7 +43,7 @@ class MainWindow(QWidget):
         self.setObjectName("main_window")
         self.setWindowTitle("Car Tower kiosk")
         self.kiosk = kiosk
-        self.languages = languages or LanguageManager(self)
+        self.languages = languages or language_manager()
         self.bridge = KioskBridge(kiosk, self)
         lay = vbox(self, spacing=0)
         self.header = Header()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale
@@ -23,6 +24,15 @@ CTX = "Reason"
 
 def _tr(text: str, context: str = CTX) -> str:
     return QCoreApplication.translate(context, text)
+
+
+def code_of(value: Any) -> str:
+    """A lower-case key for a code that may be a str Enum ("turn_left"), an int
+    Enum from the lift protocol (DoorState.OPEN -> "open"), a str or None."""
+    if isinstance(value, Enum):
+        raw = value.value if isinstance(value.value, str) else value.name
+        return str(raw).lower()
+    return str(value or "").lower()
 
 
 @dataclass(frozen=True)
@@ -210,7 +220,7 @@ def reason_message(reason: Reason | str | None, context: dict[str, Any] | None =
     try:
         key = Reason(getattr(reason, "value", reason))
     except ValueError:
-        key = None
+        key = None  # a code this build does not know yet: the generic message
     title, body, next_step = _REASONS.get(key, _GENERIC) if key else _GENERIC
     title, body, next_step = _tr(title), _tr(body), _tr(next_step)
     if key is Reason.NOT_SUPER_MEMBER:
@@ -274,7 +284,7 @@ _HINT_GENERIC = QT_TRANSLATE_NOOP("Hint", "Hold your phone steady, about 20 cm f
 
 
 def scan_hint(hint: Any) -> str:
-    code = str(getattr(hint, "value", hint) or "").lower()
+    code = code_of(hint)
     return _tr(_HINTS.get(code, _HINT_GENERIC), "Hint")
 
 
@@ -311,12 +321,12 @@ _CHALLENGE_GENERIC = QT_TRANSLATE_NOOP("Challenge", "Follow the instruction")
 
 
 def guidance_text(code: Any) -> str:
-    key = str(getattr(code, "value", code) or "ok").lower()
+    key = code_of(code) or "ok"
     return _tr(_GUIDANCE.get(key, _GUIDANCE_GENERIC), "Guidance")
 
 
 def challenge_text(challenge: Any) -> str:
-    key = str(getattr(challenge, "value", challenge) or "").lower()
+    key = code_of(challenge)
     return _tr(CHALLENGES.get(key, _CHALLENGE_GENERIC), "Challenge")
 
 
@@ -331,7 +341,7 @@ _DOORS: dict[str, str] = {
 
 
 def door_text(door: Any) -> str:
-    key = str(getattr(door, "value", door) or "").lower()
+    key = code_of(door)
     return _tr(_DOORS[key], "Lift") if key in _DOORS else ""
 
 
@@ -357,13 +367,30 @@ COLOURS: dict[str, tuple[str, str]] = {  # name -> (label, swatch hex)
 _UNKNOWN_SWATCH = "#8A94A6"
 
 
+def _localised(names: Any, fallback: str) -> str:
+    from ui.i18n import current_language
+
+    if isinstance(names, dict) or hasattr(names, "get"):
+        return names.get(current_language()) or names.get("en") or fallback
+    return fallback
+
+
 def model_name(option: Any) -> str:
-    """What a member reads for a model: the backend's display name if it sent one."""
-    for attr in ("display_name", "model_name", "name"):
-        value = getattr(option, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    return str(getattr(option, "model", option))
+    """What a member reads for a model: the backend's name in the member's
+    language (``CarOption.model_names``) if it sent one, else the model id."""
+    model = str(getattr(option, "model", option))
+    names = getattr(option, "model_names", None)
+    if names:
+        return _localised(names, model)
+    value = getattr(option, "display_name", None)
+    return value if isinstance(value, str) and value else model
+
+
+def option_colour_label(option: Any) -> str:
+    """The colour of ``option`` as the backend names it in the member's language."""
+    colour = str(getattr(option, "colour", ""))
+    names = getattr(option, "colour_names", None)
+    return _localised(names, colour_label(colour)) if names else colour_label(colour)
 
 
 def colour_label(name: str) -> str:

@@ -8,42 +8,43 @@ lift (verify, dispatch) stays on screen as long as a test needs it.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import segno
 
+from kiosk.backend_client import CarOption
 from kiosk.config import Config, parse_config
+from kiosk.dispatch import DoorState, JobPhase, Progress  # the lift's enums, as the core sees them
 from kiosk.errors import Reason, RefusedError
 from kiosk.journey import DEFAULT_IDLE_S, Timeouts
 
 GATE_TIMEOUT_S = 30.0
 
 
-@dataclass(frozen=True)
-class SampleOption:
-    model: str
-    colour: str
-    available_count: int
-    display_name: str = ""
+_MODELS = {"Aurora": "极光", "Breeze": "微风", "Comet": "彗星", "Dune": "沙丘"}
+_COLOURS = {"white": "白色", "black": "黑色", "red": "红色", "blue": "蓝色", "silver": "银色",
+            "green": "绿色"}
 
 
+def option(model: str, colour: str, count: int) -> CarOption:
+    return CarOption(model=model, colour=colour,
+                     model_names={"en": model, "zh_CN": _MODELS.get(model, model)},
+                     colour_names={"en": colour.title(), "zh_CN": _COLOURS.get(colour, colour)},
+                     available_count=count)
+
+
+# Like the demo tower: one colour out of stock (shown greyed), one model
+# entirely out of stock (its card disabled).
 SAMPLE_OPTIONS = (
-    SampleOption("aurora", "white", 2, "Aurora EV"),
-    SampleOption("aurora", "blue", 1, "Aurora EV"),
-    SampleOption("aurora", "red", 0, "Aurora EV"),
-    SampleOption("aurora", "black", 1, "Aurora EV"),
-    SampleOption("meridian", "silver", 1, "Meridian"),
-    SampleOption("meridian", "grey", 0, "Meridian"),
-    SampleOption("meridian", "white", 2, "Meridian"),
-    SampleOption("vela", "red", 1, "Vela GT"),
-    SampleOption("vela", "yellow", 0, "Vela GT"),
-    SampleOption("solstice", "green", 0, "Solstice"),
+    option("Aurora", "white", 3), option("Aurora", "black", 2), option("Aurora", "red", 0),
+    option("Aurora", "blue", 1), option("Breeze", "silver", 2), option("Breeze", "white", 1),
+    option("Comet", "red", 1), option("Comet", "blue", 0), option("Dune", "green", 0),
 )
 
 
@@ -56,11 +57,11 @@ def live_update(**fields: Any) -> SimpleNamespace:
     return SimpleNamespace(**base)
 
 
-def lift_progress(**fields: Any) -> SimpleNamespace:
-    base = dict(phase="to_delivery", level=3, target_level=0, door="closed", eta_s=48.0,
-                fault=None)
+def lift_progress(**fields: Any) -> Progress:
+    base: dict[str, Any] = dict(job_id="J-1", phase=JobPhase.TO_TARGET, level=3, target_level=0,
+                                door=DoorState.CLOSED, eta_s=48.0, fault=None)
     base.update(fields)
-    return SimpleNamespace(**base)
+    return Progress(**base)
 
 
 class Gate:
@@ -81,7 +82,7 @@ class Gate:
 
 
 class CannedBackend:
-    def __init__(self, options: tuple[SampleOption, ...] = SAMPLE_OPTIONS) -> None:
+    def __init__(self, options: tuple[CarOption, ...] = SAMPLE_OPTIONS) -> None:
         self.options = list(options)
         self.calls: list[str] = []
         self.gates: dict[str, Gate] = {}
@@ -106,7 +107,7 @@ class CannedBackend:
         return SimpleNamespace(session_id="S-demo", member_ref="m-4f2a",
                                preselected_model=self.preselected_model)
 
-    def inventory(self) -> list[SampleOption]:
+    def inventory(self) -> list[CarOption]:
         self._call("inventory")
         return list(self.options)
 
@@ -123,17 +124,21 @@ class CannedBackend:
 
     def start_return(self, session_id: str) -> Any:
         self._call("start_return")
-        return SimpleNamespace(job_id="J-ret", from_bay=2, to_bay=23, model="aurora")
+        return SimpleNamespace(job_id="J-ret", from_bay=2, to_bay=23, model="Aurora",
+                               colour="white")
 
     def buy(self, session_id: str, model: str) -> Any:
         self._call("buy")
         return sample_order()
 
+    def heartbeat(self, status: str, health: Any, version: str = "") -> None:
+        self._call("heartbeat")
+
 
 def sample_authorisation() -> Any:
     # A fixed, readable deadline: 72 h after a round start time.
     return SimpleNamespace(job_id="J-1", source_bay=17, delivery_bay=2,
-                           return_by="2025-06-13T17:30:00+00:00")
+                           return_by=dt.datetime(2025, 6, 13, 17, 30, tzinfo=dt.UTC))
 
 
 def sample_order() -> Any:

@@ -40,7 +40,7 @@ class QrView(QWidget):
         cell = min(rect.width(), rect.height()) // (n + 2 * quiet)
         off_x = (rect.width() - cell * n) // 2
         off_y = (rect.height() - cell * n) // 2
-        p.setBrush(QColor("#0B1422"))
+        p.setBrush(QColor("#000000"))  # pure black: the most robust contrast for any scanner
         for y, row in enumerate(self._matrix):
             for x, dark in enumerate(row):
                 if dark:

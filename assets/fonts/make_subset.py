@@ -2,9 +2,10 @@
 
 Not part of the app: it needs fontTools, which the kiosk does not depend on,
 so run it from a throwaway virtualenv. The subset keeps Latin, common
-punctuation and symbols, the 3,755 level-1 hanzi of GB2312 (the everyday
-set) and every character of the shipped translations, so a translated string
-can never fall back to tofu boxes even if it uses a rarer character.
+punctuation and symbols, all 6,763 hanzi of GB2312 (levels 1 and 2: model
+and colour names come from the backend, so the set must be broad, e.g. the
+demo's 彗星 needs level 2) and every character of the shipped translations,
+so no text falls back to tofu boxes.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ RANGES = [
 ]
 
 
-def gb2312_level1() -> set[str]:
+def gb2312_hanzi() -> set[str]:
     chars = set()
-    for hi in range(0xB0, 0xD8):
+    for hi in range(0xB0, 0xF8):
         for lo in range(0xA1, 0xFF):
             try:
                 chars.add(bytes([hi, lo]).decode("gb2312"))
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
-    chars = gb2312_level1() | translation_chars()
+    chars = gb2312_hanzi() | translation_chars()
     unicodes = {ord(c) for c in chars if c.isprintable()}
     for lo, hi in RANGES:
         unicodes.update(range(lo, hi + 1))

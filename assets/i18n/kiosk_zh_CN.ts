@@ -4,42 +4,42 @@
 <context>
     <name>AttractScreen</name>
     <message>
-        <location filename="../../ui/screens/attract.py" line="169"/>
+        <location filename="../../ui/screens/attract.py" line="180"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="170"/>
+        <location filename="../../ui/screens/attract.py" line="181"/>
         <source>Take a test drive</source>
         <translation>试驾，从这里开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="172"/>
+        <location filename="../../ui/screens/attract.py" line="183"/>
         <source>Pick a car, take a quick selfie, and drive it for up to three days. Your car comes down in about two minutes.</source>
         <translation>选一辆车，拍一张自拍，就能开走试驾，最长三天。车辆约两分钟即可送达。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="173"/>
+        <location filename="../../ui/screens/attract.py" line="184"/>
         <source>Touch to start</source>
         <translation>点击开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="174"/>
+        <location filename="../../ui/screens/attract.py" line="185"/>
         <source>Return a car</source>
         <translation>还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="175"/>
+        <location filename="../../ui/screens/attract.py" line="186"/>
         <source>Buy a car</source>
         <translation>购车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="176"/>
+        <location filename="../../ui/screens/attract.py" line="187"/>
         <source>Have your member pass ready in the app.</source>
         <translation>请在 App 中准备好您的会员通行码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="177"/>
+        <location filename="../../ui/screens/attract.py" line="188"/>
         <source>Touch anywhere to start</source>
         <translation>轻触屏幕任意位置开始</translation>
     </message>
@@ -60,32 +60,32 @@
 <context>
     <name>Challenge</name>
     <message>
-        <location filename="../../ui/messages.py" line="304"/>
+        <location filename="../../ui/messages.py" line="314"/>
         <source>Turn your head to your left</source>
         <translation>请向左转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="305"/>
+        <location filename="../../ui/messages.py" line="315"/>
         <source>Turn your head to your right</source>
         <translation>请向右转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="306"/>
+        <location filename="../../ui/messages.py" line="316"/>
         <source>Blink your eyes</source>
         <translation>请眨眨眼</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="307"/>
+        <location filename="../../ui/messages.py" line="317"/>
         <source>Nod your head</source>
         <translation>请点点头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="308"/>
+        <location filename="../../ui/messages.py" line="318"/>
         <source>Smile</source>
         <translation>请微笑</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="313"/>
+        <location filename="../../ui/messages.py" line="323"/>
         <source>Follow the instruction</source>
         <translation>请按提示操作</translation>
     </message>
@@ -93,84 +93,84 @@
 <context>
     <name>ChooseScreen</name>
     <message>
-        <location filename="../../ui/screens/choose.py" line="233"/>
+        <location filename="../../ui/screens/choose.py" line="239"/>
         <source>Which model would you like to buy?</source>
         <translation>您想购买哪款车型？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="234"/>
+        <location filename="../../ui/screens/choose.py" line="240"/>
         <source>You&apos;ll finish your order in the app.</source>
         <translation>您将在 App 中完成订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="238"/>
+        <location filename="../../ui/screens/choose.py" line="244"/>
         <source>Choose a colour for your {model}</source>
-        <translation>为您的 {model} 选择颜色</translation>
+        <translation>为您的{model}选择颜色</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="239"/>
+        <location filename="../../ui/screens/choose.py" line="245"/>
         <source>Greyed-out colours aren&apos;t in this tower today.</source>
         <translation>灰色显示的颜色今天本塔暂无库存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="241"/>
+        <location filename="../../ui/screens/choose.py" line="247"/>
         <source>Choose your car</source>
         <translation>选择您的车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="242"/>
+        <location filename="../../ui/screens/choose.py" line="248"/>
         <source>These cars are in this tower now.</source>
         <translation>以下车辆目前就在本塔中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="243"/>
+        <location filename="../../ui/screens/choose.py" line="249"/>
         <source>Looking at what&apos;s in the tower…</source>
         <translation>正在查询塔内车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="244"/>
+        <location filename="../../ui/screens/choose.py" line="250"/>
         <source>Preparing your order…</source>
         <translation>正在准备您的订单…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="245"/>
+        <location filename="../../ui/screens/choose.py" line="251"/>
         <source>Reserving your car…</source>
         <translation>正在为您预留车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="246"/>
+        <location filename="../../ui/screens/choose.py" line="252"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="247"/>
+        <location filename="../../ui/screens/choose.py" line="253"/>
         <source>Other models</source>
         <translation>其他车型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="256"/>
+        <location filename="../../ui/screens/choose.py" line="262"/>
         <source>Not in stock</source>
         <translation>暂无库存</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="257"/>
+        <location filename="../../ui/screens/choose.py" line="263"/>
         <source>Available</source>
-        <translation>有车</translation>
+        <translation>可选</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="264"/>
+        <location filename="../../ui/screens/choose.py" line="271"/>
         <source>Order in the app</source>
         <translation>在 App 中下单</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screens/choose.py" line="265"/>
+        <location filename="../../ui/screens/choose.py" line="272"/>
         <source>%n available</source>
         <translation>
             <numerusform>可选 %n 辆</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="268"/>
+        <location filename="../../ui/screens/choose.py" line="275"/>
         <source>Not in stock today</source>
         <translation>今日暂无库存</translation>
     </message>
@@ -178,78 +178,78 @@
 <context>
     <name>Colour</name>
     <message>
-        <location filename="../../ui/messages.py" line="340"/>
+        <location filename="../../ui/messages.py" line="350"/>
         <source>White</source>
         <translation>白色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="341"/>
+        <location filename="../../ui/messages.py" line="351"/>
         <source>Pearl</source>
         <translation>珍珠白</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="342"/>
+        <location filename="../../ui/messages.py" line="352"/>
         <source>Black</source>
         <translation>黑色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="343"/>
+        <location filename="../../ui/messages.py" line="353"/>
         <source>Silver</source>
         <translation>银色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="344"/>
-        <location filename="../../ui/messages.py" line="345"/>
+        <location filename="../../ui/messages.py" line="354"/>
+        <location filename="../../ui/messages.py" line="355"/>
         <source>Grey</source>
         <translation>灰色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="346"/>
+        <location filename="../../ui/messages.py" line="356"/>
         <source>Red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="347"/>
+        <location filename="../../ui/messages.py" line="357"/>
         <source>Blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="348"/>
+        <location filename="../../ui/messages.py" line="358"/>
         <source>Navy</source>
         <translation>藏青色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="349"/>
+        <location filename="../../ui/messages.py" line="359"/>
         <source>Green</source>
         <translation>绿色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="350"/>
+        <location filename="../../ui/messages.py" line="360"/>
         <source>Yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="351"/>
+        <location filename="../../ui/messages.py" line="361"/>
         <source>Orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="352"/>
+        <location filename="../../ui/messages.py" line="362"/>
         <source>Brown</source>
         <translation>棕色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="353"/>
+        <location filename="../../ui/messages.py" line="363"/>
         <source>Beige</source>
         <translation>米色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="354"/>
+        <location filename="../../ui/messages.py" line="364"/>
         <source>Gold</source>
         <translation>金色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="355"/>
+        <location filename="../../ui/messages.py" line="365"/>
         <source>Purple</source>
         <translation>紫色</translation>
     </message>
@@ -257,72 +257,82 @@
 <context>
     <name>DispatchScreen</name>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="111"/>
+        <location filename="../../ui/screens/dispatch.py" line="105"/>
         <source>Working out the time…</source>
         <translation>正在计算所需时间…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="115"/>
+        <location filename="../../ui/screens/dispatch.py" line="109"/>
         <source>Almost there</source>
         <translation>马上就到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="117"/>
+        <location filename="../../ui/screens/dispatch.py" line="111"/>
         <source>About {m} min {s} s left</source>
         <translation>约 {m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="120"/>
+        <location filename="../../ui/screens/dispatch.py" line="114"/>
         <source>About {s} seconds left</source>
         <translation>约 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="126"/>
+        <location filename="../../ui/screens/dispatch.py" line="120"/>
         <source>Returning your car</source>
         <translation>正在还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="127"/>
+        <location filename="../../ui/screens/dispatch.py" line="121"/>
         <source>We&apos;re storing your car</source>
         <translation>正在为您将车辆入库</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="129"/>
+        <location filename="../../ui/screens/dispatch.py" line="123"/>
         <source>Thanks for bringing it back. Please stay clear of the bay while the lift works.</source>
         <translation>感谢您还车。升降机运行期间，请远离车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="131"/>
+        <location filename="../../ui/screens/dispatch.py" line="125"/>
         <source>You&apos;re all set</source>
         <translation>一切就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="132"/>
+        <location filename="../../ui/screens/dispatch.py" line="126"/>
         <source>Your car is on its way</source>
         <translation>您的车正在送达途中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="133"/>
+        <location filename="../../ui/screens/dispatch.py" line="127"/>
         <source>The lift is bringing it down to the delivery bay.</source>
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="137"/>
+        <location filename="../../ui/screens/dispatch.py" line="134"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="139"/>
+        <location filename="../../ui/screens/dispatch.py" line="136"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="141"/>
+        <location filename="../../ui/screens/dispatch.py" line="138"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="144"/>
+        <location filename="../../ui/screens/dispatch.py" line="140"/>
+        <source>Heading to level {y}</source>
+        <translation>正前往第 {y} 层</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/dispatch.py" line="147"/>
+        <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
+        <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/dispatch.py" line="148"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -330,12 +340,12 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="278"/>
+        <location filename="../../ui/screens/outcomes.py" line="277"/>
         <source>What happens next</source>
         <translation>接下来</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="280"/>
+        <location filename="../../ui/screens/outcomes.py" line="279"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -343,64 +353,64 @@
 <context>
     <name>Guidance</name>
     <message>
-        <location filename="../../ui/messages.py" line="283"/>
+        <location filename="../../ui/messages.py" line="293"/>
         <source>Look at the camera</source>
         <translation>请看向摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="284"/>
-        <location filename="../../ui/messages.py" line="285"/>
+        <location filename="../../ui/messages.py" line="294"/>
+        <location filename="../../ui/messages.py" line="295"/>
         <source>Only one person, please</source>
         <translation>请只保留一人在画面中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="286"/>
-        <location filename="../../ui/messages.py" line="287"/>
+        <location filename="../../ui/messages.py" line="296"/>
+        <location filename="../../ui/messages.py" line="297"/>
         <source>Come a little closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="288"/>
+        <location filename="../../ui/messages.py" line="298"/>
         <source>Move back a little</source>
         <translation>请稍微后退</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="289"/>
-        <location filename="../../ui/messages.py" line="290"/>
-        <location filename="../../ui/messages.py" line="291"/>
+        <location filename="../../ui/messages.py" line="299"/>
+        <location filename="../../ui/messages.py" line="300"/>
+        <location filename="../../ui/messages.py" line="301"/>
         <source>Centre your face in the oval</source>
         <translation>请将脸部置于椭圆框中央</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="292"/>
+        <location filename="../../ui/messages.py" line="302"/>
         <source>Look straight at the camera</source>
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="293"/>
-        <location filename="../../ui/messages.py" line="294"/>
+        <location filename="../../ui/messages.py" line="303"/>
+        <location filename="../../ui/messages.py" line="304"/>
         <source>We need a little more light on your face</source>
         <translation>脸部光线有点暗</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="295"/>
-        <location filename="../../ui/messages.py" line="296"/>
+        <location filename="../../ui/messages.py" line="305"/>
+        <location filename="../../ui/messages.py" line="306"/>
         <source>Too much light behind or on you</source>
         <translation>光线太强了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="297"/>
-        <location filename="../../ui/messages.py" line="298"/>
+        <location filename="../../ui/messages.py" line="307"/>
+        <location filename="../../ui/messages.py" line="308"/>
         <source>Hold still for a moment</source>
         <translation>请保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="299"/>
+        <location filename="../../ui/messages.py" line="309"/>
         <source>Great, hold it there</source>
         <translation>很好，请保持</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="303"/>
+        <location filename="../../ui/messages.py" line="313"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
@@ -408,47 +418,47 @@
 <context>
     <name>HandoverScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="95"/>
+        <location filename="../../ui/screens/outcomes.py" line="94"/>
         <source>Delivery bay</source>
         <translation>取车位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="97"/>
+        <location filename="../../ui/screens/outcomes.py" line="96"/>
         <source>The door is open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="98"/>
+        <location filename="../../ui/screens/outcomes.py" line="97"/>
         <source>Your car is ready. Enjoy the drive!</source>
         <translation>您的车已就绪，祝您驾驶愉快！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="99"/>
+        <location filename="../../ui/screens/outcomes.py" line="98"/>
         <source>Please bring it back by {when}.</source>
         <translation>请在 {when} 前还车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="100"/>
+        <location filename="../../ui/screens/outcomes.py" line="99"/>
         <source>Please bring it back within three days.</source>
         <translation>请在三天内还车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="102"/>
+        <location filename="../../ui/screens/outcomes.py" line="101"/>
         <source>Walk to delivery bay {bay}. Your car is waiting with the door open.</source>
         <translation>请前往 {bay} 号取车位，车辆已在那里等您，门已打开。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="103"/>
+        <location filename="../../ui/screens/outcomes.py" line="102"/>
         <source>Check the car over and drive off when you&apos;re ready.</source>
         <translation>检查车辆后即可驶离。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="105"/>
+        <location filename="../../ui/screens/outcomes.py" line="104"/>
         <source>To return it, drive into the bay, scan your pass here and choose Return a car.</source>
         <translation>还车时，请将车开入车位，在这里扫描通行码并选择“还车”。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="108"/>
+        <location filename="../../ui/screens/outcomes.py" line="107"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -514,47 +524,47 @@
 <context>
     <name>Hint</name>
     <message>
-        <location filename="../../ui/messages.py" line="260"/>
-        <location filename="../../ui/messages.py" line="261"/>
+        <location filename="../../ui/messages.py" line="270"/>
+        <location filename="../../ui/messages.py" line="271"/>
         <source>Bring your phone a little closer</source>
         <translation>请把手机再靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="262"/>
+        <location filename="../../ui/messages.py" line="272"/>
         <source>Move your phone a little further away</source>
         <translation>请把手机稍微拿远一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="263"/>
+        <location filename="../../ui/messages.py" line="273"/>
         <source>Tilt your phone slightly to avoid reflections</source>
         <translation>请稍微倾斜手机，避免反光</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="264"/>
-        <location filename="../../ui/messages.py" line="265"/>
+        <location filename="../../ui/messages.py" line="274"/>
+        <location filename="../../ui/messages.py" line="275"/>
         <source>Hold your phone flat, facing the camera</source>
         <translation>请将手机摆正，正对摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="266"/>
-        <location filename="../../ui/messages.py" line="267"/>
+        <location filename="../../ui/messages.py" line="276"/>
+        <location filename="../../ui/messages.py" line="277"/>
         <source>Hold your phone still for a moment</source>
         <translation>请保持手机稳定片刻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="268"/>
-        <location filename="../../ui/messages.py" line="269"/>
+        <location filename="../../ui/messages.py" line="278"/>
+        <location filename="../../ui/messages.py" line="279"/>
         <source>Turn up your phone&apos;s screen brightness</source>
         <translation>请调高手机屏幕亮度</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="270"/>
-        <location filename="../../ui/messages.py" line="271"/>
+        <location filename="../../ui/messages.py" line="280"/>
+        <location filename="../../ui/messages.py" line="281"/>
         <source>Show the whole code inside the frame</source>
         <translation>请让二维码完整出现在框内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="276"/>
+        <location filename="../../ui/messages.py" line="286"/>
         <source>Hold your phone steady, about 20 cm from the camera</source>
         <translation>请将手机保持稳定，距摄像头约 20 厘米</translation>
     </message>
@@ -562,27 +572,27 @@
 <context>
     <name>Lift</name>
     <message>
-        <location filename="../../ui/messages.py" line="325"/>
+        <location filename="../../ui/messages.py" line="335"/>
         <source>Door open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="326"/>
+        <location filename="../../ui/messages.py" line="336"/>
         <source>Door opening</source>
         <translation>门正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="327"/>
+        <location filename="../../ui/messages.py" line="337"/>
         <source>Door closed</source>
         <translation>门已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="328"/>
+        <location filename="../../ui/messages.py" line="338"/>
         <source>Door closing</source>
         <translation>门正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="329"/>
+        <location filename="../../ui/messages.py" line="339"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
     </message>
@@ -590,37 +600,37 @@
 <context>
     <name>OrderedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="202"/>
+        <location filename="../../ui/screens/outcomes.py" line="201"/>
         <source>Order {ref}</source>
         <translation>订单 {ref}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="203"/>
+        <location filename="../../ui/screens/outcomes.py" line="202"/>
         <source>Your order has started</source>
         <translation>您的订单已创建</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="205"/>
+        <location filename="../../ui/screens/outcomes.py" line="204"/>
         <source>Finish it on your phone. Nothing is charged until you confirm in the app.</source>
         <translation>请在手机上完成订单。在 App 中确认之前不会扣费。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="206"/>
+        <location filename="../../ui/screens/outcomes.py" line="205"/>
         <source>Open your phone&apos;s camera and point it at this code.</source>
         <translation>打开手机相机，对准这个二维码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="207"/>
+        <location filename="../../ui/screens/outcomes.py" line="206"/>
         <source>Tap the link to open your order in the app.</source>
         <translation>点击链接，在 App 中打开订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="208"/>
+        <location filename="../../ui/screens/outcomes.py" line="207"/>
         <source>Choose payment and delivery, then confirm.</source>
         <translation>选择付款和交付方式，然后确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="211"/>
+        <location filename="../../ui/screens/outcomes.py" line="210"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -628,17 +638,17 @@
 <context>
     <name>OutOfServiceScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="298"/>
+        <location filename="../../ui/screens/outcomes.py" line="297"/>
         <source>Temporarily unavailable</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="300"/>
+        <location filename="../../ui/screens/outcomes.py" line="299"/>
         <source>This kiosk is taking a short break while we fix something. Please try again a little later.</source>
         <translation>本机正在维护，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="301"/>
+        <location filename="../../ui/screens/outcomes.py" line="300"/>
         <source>If you need help now, please ask a member of staff.</source>
         <translation>如需帮助，请联系工作人员。</translation>
     </message>
@@ -646,368 +656,368 @@
 <context>
     <name>Reason</name>
     <message>
-        <location filename="../../ui/messages.py" line="36"/>
+        <location filename="../../ui/messages.py" line="46"/>
         <source>A member of staff has been alerted and will help you.</source>
         <translation>已通知工作人员，他们会来帮助您。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="37"/>
+        <location filename="../../ui/messages.py" line="47"/>
         <source>Refresh your pass in the app and show it to the camera.</source>
         <translation>请在 App 中刷新通行码，再对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="42"/>
+        <location filename="../../ui/messages.py" line="52"/>
         <source>Nothing has been booked or charged. Staff have been alerted; please try again in a few minutes.</source>
         <translation>没有产生任何预订或扣费。已通知工作人员，请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="44"/>
+        <location filename="../../ui/messages.py" line="54"/>
         <source>Test drives are for Super Members</source>
         <translation>试驾仅限超级会员</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="46"/>
+        <location filename="../../ui/messages.py" line="56"/>
         <source>Test drives are for Super Members (credit score {score} or more).</source>
         <translation>试驾仅限超级会员（信用分 {score} 分及以上）。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="47"/>
+        <location filename="../../ui/messages.py" line="57"/>
         <source>You can still buy a car here, or in the app.</source>
         <translation>您仍可以在这里或在 App 中购车。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="50"/>
+        <location filename="../../ui/messages.py" line="60"/>
         <source>You&apos;ve reached your test drive limit</source>
         <translation>您的试驾次数已达上限</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="51"/>
+        <location filename="../../ui/messages.py" line="61"/>
         <source>Members can take 5 test drives in any 60 days.</source>
         <translation>每位会员在任意 60 天内最多可试驾 5 次。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="53"/>
+        <location filename="../../ui/messages.py" line="63"/>
         <source>You can book another test drive when an earlier one is more than 60 days old.</source>
         <translation>待之前的试驾超过 60 天后，即可再次试驾。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="56"/>
+        <location filename="../../ui/messages.py" line="66"/>
         <source>You already have a car out</source>
         <translation>您已有一辆车在试驾中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="57"/>
+        <location filename="../../ui/messages.py" line="67"/>
         <source>One test drive at a time: your current car is still out.</source>
         <translation>每次只能试驾一辆车，您当前的车辆尚未归还。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="58"/>
+        <location filename="../../ui/messages.py" line="68"/>
         <source>Return it here first, then you can take the next one.</source>
         <translation>请先在这里还车，再试驾下一辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="61"/>
+        <location filename="../../ui/messages.py" line="71"/>
         <source>A car is overdue</source>
         <translation>有车辆逾期未还</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="62"/>
+        <location filename="../../ui/messages.py" line="72"/>
         <source>The car from your last test drive is past its return time.</source>
         <translation>您上次试驾的车辆已超过归还时间。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="64"/>
+        <location filename="../../ui/messages.py" line="74"/>
         <source>Please return it first. If you need help, ask a member of staff.</source>
         <translation>请先还车。如需帮助，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="67"/>
+        <location filename="../../ui/messages.py" line="77"/>
         <source>We couldn&apos;t confirm it&apos;s you</source>
         <translation>无法确认您的身份</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="68"/>
+        <location filename="../../ui/messages.py" line="78"/>
         <source>Your selfie didn&apos;t match the photo on your membership.</source>
         <translation>您的自拍与会员照片不一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="69"/>
+        <location filename="../../ui/messages.py" line="79"/>
         <source>A member of staff can check your ID and help you.</source>
         <translation>工作人员可以核验您的证件并为您提供帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="72"/>
+        <location filename="../../ui/messages.py" line="82"/>
         <source>The selfie check didn&apos;t work</source>
         <translation>自拍验证未通过</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="73"/>
+        <location filename="../../ui/messages.py" line="83"/>
         <source>We couldn&apos;t complete the selfie check this time.</source>
         <translation>这次未能完成自拍验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="75"/>
+        <location filename="../../ui/messages.py" line="85"/>
         <source>You can start again with a fresh pass, or ask a member of staff for help.</source>
         <translation>您可以用新的通行码重新开始，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="78"/>
+        <location filename="../../ui/messages.py" line="88"/>
         <source>That pass can&apos;t be used</source>
         <translation>该通行码无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="79"/>
+        <location filename="../../ui/messages.py" line="89"/>
         <source>That code isn&apos;t a valid member pass.</source>
         <translation>这不是有效的会员通行码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="83"/>
+        <location filename="../../ui/messages.py" line="93"/>
         <source>That pass has expired</source>
         <translation>通行码已过期</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="85"/>
+        <location filename="../../ui/messages.py" line="95"/>
         <source>That pass has expired. Refresh it in the app and scan again.</source>
         <translation>该通行码已过期。请在 App 中刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="89"/>
+        <location filename="../../ui/messages.py" line="99"/>
         <source>That pass was already used</source>
         <translation>该通行码已被使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="91"/>
+        <location filename="../../ui/messages.py" line="101"/>
         <source>Each pass works once. Refresh it in the app and scan again.</source>
         <translation>每个通行码只能使用一次。请在 App 中刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="95"/>
+        <location filename="../../ui/messages.py" line="105"/>
         <source>That pass is for another tower</source>
         <translation>该通行码属于其他汽车塔</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="97"/>
+        <location filename="../../ui/messages.py" line="107"/>
         <source>That pass is for a different tower. Choose this tower in the app and scan again.</source>
         <translation>该通行码适用于其他汽车塔。请在 App 中选择本塔后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="101"/>
-        <location filename="../../ui/messages.py" line="107"/>
+        <location filename="../../ui/messages.py" line="111"/>
+        <location filename="../../ui/messages.py" line="117"/>
         <source>That&apos;s not a member pass</source>
         <translation>这不是会员通行码</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="103"/>
-        <location filename="../../ui/messages.py" line="109"/>
+        <location filename="../../ui/messages.py" line="113"/>
+        <location filename="../../ui/messages.py" line="119"/>
         <source>That code isn&apos;t a member pass. Open your pass in the app and show it to the camera.</source>
         <translation>这个二维码不是会员通行码。请在 App 中打开您的通行码，对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="113"/>
+        <location filename="../../ui/messages.py" line="123"/>
         <source>That car was just taken</source>
         <translation>这辆车刚刚被选走了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="114"/>
+        <location filename="../../ui/messages.py" line="124"/>
         <source>Sorry, someone else has just taken that car.</source>
         <translation>抱歉，这辆车刚被其他人选走。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="115"/>
+        <location filename="../../ui/messages.py" line="125"/>
         <source>Please choose another model or colour.</source>
         <translation>请选择其他车型或颜色。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="118"/>
+        <location filename="../../ui/messages.py" line="128"/>
         <source>Your reservation timed out</source>
         <translation>预留已超时</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="119"/>
+        <location filename="../../ui/messages.py" line="129"/>
         <source>We hold a car for a few minutes, and that time ran out.</source>
         <translation>我们会为您保留车辆几分钟，现在已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="120"/>
+        <location filename="../../ui/messages.py" line="130"/>
         <source>Please start again. It only takes a minute.</source>
         <translation>请重新开始，只需一分钟。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="123"/>
+        <location filename="../../ui/messages.py" line="133"/>
         <source>No car to return</source>
         <translation>没有需要归还的车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="124"/>
+        <location filename="../../ui/messages.py" line="134"/>
         <source>We couldn&apos;t find a test drive car out on this pass.</source>
         <translation>未找到与此通行码关联的试驾车辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="125"/>
+        <location filename="../../ui/messages.py" line="135"/>
         <source>If you have a car with you, please ask a member of staff.</source>
         <translation>如果您开来了车辆，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="128"/>
+        <location filename="../../ui/messages.py" line="138"/>
         <source>We couldn&apos;t find your membership</source>
         <translation>未找到您的会员信息</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="129"/>
+        <location filename="../../ui/messages.py" line="139"/>
         <source>This pass doesn&apos;t belong to an active membership.</source>
         <translation>该通行码不属于有效会员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="131"/>
+        <location filename="../../ui/messages.py" line="141"/>
         <source>Check you&apos;re signed in to the app, or ask a member of staff.</source>
         <translation>请确认已登录 App，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="134"/>
+        <location filename="../../ui/messages.py" line="144"/>
         <source>We couldn&apos;t see your face</source>
         <translation>未能看清您的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="135"/>
+        <location filename="../../ui/messages.py" line="145"/>
         <source>The selfie didn&apos;t show a clear face.</source>
         <translation>自拍中没有清晰的人脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="136"/>
+        <location filename="../../ui/messages.py" line="146"/>
         <source>You can start again, or ask a member of staff for help.</source>
         <translation>您可以重新开始，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="139"/>
+        <location filename="../../ui/messages.py" line="149"/>
         <source>One person at a time, please</source>
         <translation>请一次只有一人</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="140"/>
+        <location filename="../../ui/messages.py" line="150"/>
         <source>We saw more than one face in the selfie.</source>
         <translation>自拍中出现了不止一张脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="141"/>
+        <location filename="../../ui/messages.py" line="151"/>
         <source>Please start again on your own in front of the camera.</source>
         <translation>请独自站在摄像头前重新开始。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="144"/>
+        <location filename="../../ui/messages.py" line="154"/>
         <source>The car lift has paused</source>
         <translation>升降机已暂停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="145"/>
+        <location filename="../../ui/messages.py" line="155"/>
         <source>The lift stopped as a safety precaution.</source>
         <translation>为安全起见，升降机已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="148"/>
-        <location filename="../../ui/messages.py" line="155"/>
-        <location filename="../../ui/messages.py" line="163"/>
+        <location filename="../../ui/messages.py" line="158"/>
+        <location filename="../../ui/messages.py" line="165"/>
+        <location filename="../../ui/messages.py" line="173"/>
         <source>Staff have been alerted and will come to help. If your car had not left its bay, it is released and nothing is charged.</source>
         <translation>已通知工作人员，他们会尽快前来协助。如果车辆尚未离开车位，预留将被取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="151"/>
+        <location filename="../../ui/messages.py" line="161"/>
         <source>The car lift isn&apos;t answering</source>
         <translation>升降机没有响应</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="152"/>
+        <location filename="../../ui/messages.py" line="162"/>
         <source>We lost contact with the car lift, so it has stopped.</source>
         <translation>与升降机的连接中断，升降机已停止。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158"/>
+        <location filename="../../ui/messages.py" line="168"/>
         <source>The car lift is taking too long</source>
         <translation>升降机用时过长</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="160"/>
+        <location filename="../../ui/messages.py" line="170"/>
         <source>The lift didn&apos;t finish in the expected time, so it has stopped.</source>
         <translation>升降机未能在预期时间内完成，已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="166"/>
+        <location filename="../../ui/messages.py" line="176"/>
         <source>The car lift couldn&apos;t start</source>
         <translation>升降机无法启动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="167"/>
+        <location filename="../../ui/messages.py" line="177"/>
         <source>The lift declined the move, so nothing moved.</source>
         <translation>升降机拒绝了本次移动，车辆没有移动。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="169"/>
+        <location filename="../../ui/messages.py" line="179"/>
         <source>Staff have been alerted. Your reservation is released and nothing is charged.</source>
         <translation>已通知工作人员。您的预留已取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="172"/>
-        <location filename="../../ui/messages.py" line="177"/>
+        <location filename="../../ui/messages.py" line="182"/>
+        <location filename="../../ui/messages.py" line="187"/>
         <source>The camera isn&apos;t working</source>
         <translation>摄像头暂时无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="173"/>
-        <location filename="../../ui/messages.py" line="178"/>
+        <location filename="../../ui/messages.py" line="183"/>
+        <location filename="../../ui/messages.py" line="188"/>
         <source>We can&apos;t see through the camera right now.</source>
         <translation>摄像头目前无法工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="182"/>
+        <location filename="../../ui/messages.py" line="192"/>
         <source>We can&apos;t reach our service</source>
         <translation>暂时无法连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="183"/>
+        <location filename="../../ui/messages.py" line="193"/>
         <source>The kiosk can&apos;t connect to our service right now.</source>
         <translation>本机目前无法连接到我们的服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="187"/>
+        <location filename="../../ui/messages.py" line="197"/>
         <source>Staff entry is locked</source>
         <translation>员工入口已锁定</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="188"/>
+        <location filename="../../ui/messages.py" line="198"/>
         <source>Too many wrong attempts.</source>
         <translation>错误次数过多。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="189"/>
+        <location filename="../../ui/messages.py" line="199"/>
         <source>Try again in a few minutes.</source>
         <translation>请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="192"/>
+        <location filename="../../ui/messages.py" line="202"/>
         <source>Staff entry refused</source>
         <translation>员工验证失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="193"/>
+        <location filename="../../ui/messages.py" line="203"/>
         <source>That PIN or badge wasn&apos;t accepted.</source>
         <translation>PIN 码或工牌未通过验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="194"/>
+        <location filename="../../ui/messages.py" line="204"/>
         <source>Try again.</source>
         <translation>请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="199"/>
+        <location filename="../../ui/messages.py" line="209"/>
         <source>Something went wrong</source>
         <translation>出了点问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="200"/>
+        <location filename="../../ui/messages.py" line="210"/>
         <source>Sorry, the kiosk couldn&apos;t finish that. It&apos;s not your fault.</source>
         <translation>抱歉，本机未能完成操作。这不是您的问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="204"/>
+        <location filename="../../ui/messages.py" line="214"/>
         <source>You can take your next test drive from {when}.</source>
         <translation>您可以从 {when} 起再次试驾。</translation>
     </message>
@@ -1015,12 +1025,12 @@
 <context>
     <name>RefusedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="243"/>
+        <location filename="../../ui/screens/outcomes.py" line="242"/>
         <source>What you can do</source>
         <translation>您可以这样做</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="245"/>
+        <location filename="../../ui/screens/outcomes.py" line="244"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1028,32 +1038,32 @@
 <context>
     <name>ReturnedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="147"/>
+        <location filename="../../ui/screens/outcomes.py" line="146"/>
         <source>Thank you! Your car is back</source>
         <translation>谢谢！车辆已归还</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="149"/>
+        <location filename="../../ui/screens/outcomes.py" line="148"/>
         <source>It&apos;s stored safely in the tower and your test drive is closed.</source>
         <translation>车辆已安全入库，本次试驾已结束。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="152"/>
+        <location filename="../../ui/screens/outcomes.py" line="151"/>
         <source>Loved the {model}? You can order it now and finish in the app.</source>
         <translation>喜欢这辆 {model} 吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="155"/>
+        <location filename="../../ui/screens/outcomes.py" line="154"/>
         <source>Loved it? You can order this car now and finish in the app.</source>
         <translation>喜欢这辆车吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="156"/>
+        <location filename="../../ui/screens/outcomes.py" line="155"/>
         <source>Buy this car</source>
         <translation>购买这辆车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="157"/>
+        <location filename="../../ui/screens/outcomes.py" line="156"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1124,117 +1134,117 @@
 <context>
     <name>SelfieScreen</name>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="210"/>
+        <location filename="../../ui/screens/selfie.py" line="205"/>
         <source>Selfie check</source>
         <translation>自拍验证</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="211"/>
+        <location filename="../../ui/screens/selfie.py" line="206"/>
         <source>Thank you</source>
         <translation>谢谢</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="212"/>
+        <location filename="../../ui/screens/selfie.py" line="207"/>
         <source>We&apos;ll stop the check here</source>
         <translation>验证到此结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="213"/>
+        <location filename="../../ui/screens/selfie.py" line="208"/>
         <source>One moment…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="219"/>
+        <location filename="../../ui/screens/selfie.py" line="214"/>
         <source>Step {n} of {total}</source>
         <translation>第 {n} 步，共 {total} 步</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="224"/>
+        <location filename="../../ui/screens/selfie.py" line="219"/>
         <source>Getting ready</source>
         <translation>准备中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="226"/>
+        <location filename="../../ui/screens/selfie.py" line="221"/>
         <source>Fit your face in the oval</source>
         <translation>请将脸部放入椭圆框内</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="233"/>
+        <location filename="../../ui/screens/selfie.py" line="228"/>
         <source>Then look back at the camera.</source>
         <translation>完成后请重新看向摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="235"/>
+        <location filename="../../ui/screens/selfie.py" line="230"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="239"/>
+        <location filename="../../ui/screens/selfie.py" line="234"/>
         <source>Time for a quick selfie</source>
         <translation>拍一张快速自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="241"/>
+        <location filename="../../ui/screens/selfie.py" line="236"/>
         <source>It confirms it&apos;s really you. It takes about ten seconds.</source>
         <translation>用于确认是您本人，大约需要十秒。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="242"/>
+        <location filename="../../ui/screens/selfie.py" line="237"/>
         <source>Take off sunglasses, a hat or a mask.</source>
         <translation>请摘下墨镜、帽子或口罩。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="243"/>
+        <location filename="../../ui/screens/selfie.py" line="238"/>
         <source>Stand about an arm&apos;s length from the screen.</source>
         <translation>请站在距屏幕约一臂远的位置。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="244"/>
+        <location filename="../../ui/screens/selfie.py" line="239"/>
         <source>We&apos;ll ask you to do two or three simple moves, one at a time.</source>
         <translation>我们会请您依次完成两到三个简单动作。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="245"/>
+        <location filename="../../ui/screens/selfie.py" line="240"/>
         <source>Only you in the picture, please.</source>
         <translation>画面中请只有您一人。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="249"/>
+        <location filename="../../ui/screens/selfie.py" line="244"/>
         <source>Your photo is only used to confirm it&apos;s you. It is never stored.</source>
         <translation>您的照片仅用于确认身份，不会被保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="250"/>
+        <location filename="../../ui/screens/selfie.py" line="245"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="251"/>
+        <location filename="../../ui/screens/selfie.py" line="246"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="252"/>
+        <location filename="../../ui/screens/selfie.py" line="247"/>
         <source>I can&apos;t do this</source>
         <translation>我无法完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="253"/>
+        <location filename="../../ui/screens/selfie.py" line="248"/>
         <source>No problem, we can help</source>
         <translation>没关系，我们来帮您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="255"/>
+        <location filename="../../ui/screens/selfie.py" line="250"/>
         <source>Please ask a member of staff. They can help you confirm who you are another way.</source>
         <translation>请联系工作人员，他们可以帮您用其他方式确认身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="256"/>
+        <location filename="../../ui/screens/selfie.py" line="251"/>
         <source>Back to the selfie</source>
         <translation>返回自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="257"/>
+        <location filename="../../ui/screens/selfie.py" line="252"/>
         <source>Finish here</source>
         <translation>结束</translation>
     </message>
@@ -1242,12 +1252,12 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="320"/>
+        <location filename="../../ui/screens/outcomes.py" line="319"/>
         <source>Staff mode</source>
         <translation>员工模式</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="321"/>
+        <location filename="../../ui/screens/outcomes.py" line="320"/>
         <source>Maintenance tools will appear here.</source>
         <translation>维护工具将显示在这里。</translation>
     </message>
@@ -1255,19 +1265,19 @@
 <context>
     <name>StillThereOverlay</name>
     <message numerus="yes">
-        <location filename="../../ui/chrome.py" line="144"/>
+        <location filename="../../ui/chrome.py" line="143"/>
         <source>To keep your details private, we&apos;ll start over in %n second(s).</source>
         <translation>
             <numerusform>为保护您的隐私，%n 秒后将重新开始。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="152"/>
+        <location filename="../../ui/chrome.py" line="151"/>
         <source>Still there?</source>
         <translation>还在吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="153"/>
+        <location filename="../../ui/chrome.py" line="152"/>
         <source>I&apos;m still here</source>
         <translation>我还在</translation>
     </message>

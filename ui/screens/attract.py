@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEasingCurve, QRectF, Qt, QTimer, QVariantAnimation
+from PySide6.QtCore import QEasingCurve, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QRadialGradient
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.journey import Flow, State
 from ui.art import GROUND_Y, car_geometry, paint_car, style_for
-from ui.messages import colour_label, colour_swatch, model_name
+from ui.messages import colour_swatch, model_name, option_colour_label
 from ui.screens.base import Screen
 from ui.widgets import ACCENT, LINE, button, hbox, label, vbox
 
@@ -24,6 +24,8 @@ SLIDE_EVERY_MS = 4500
 class CarStage(QWidget):
     """One car at a time, gliding in from the right."""
 
+    slid = Signal()  # a new car has arrived in the middle
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cars: list[tuple[str, str]] = list(_DEFAULT_SHOWCASE)
@@ -35,6 +37,7 @@ class CarStage(QWidget):
         self._anim.setDuration(900)
         self._anim.setEasingCurve(QEasingCurve.Type.OutCubic)
         self._anim.valueChanged.connect(self._moved)
+        self._anim.finished.connect(self.slid)
         self._timer = QTimer(self)
         self._timer.setInterval(SLIDE_EVERY_MS)
         self._timer.timeout.connect(self.next)
@@ -109,7 +112,6 @@ class AttractScreen(Screen):
         self.title = label("hero")
         self.body = label("lead")
         self.btn_start = button("btn_start", primary=True)
-        self.btn_start.setMinimumHeight(96)
         self.btn_start.clicked.connect(lambda: self.kiosk.start(Flow.TEST_DRIVE))
         self.btn_return = button("btn_return", role="secondary")
         self.btn_return.clicked.connect(lambda: self.kiosk.start(Flow.RETURN))
@@ -136,15 +138,20 @@ class AttractScreen(Screen):
         right.addWidget(self.car_name)
         right.addWidget(self.stage_hint)
         root.addLayout(right, 6)
-        self.stage._anim.finished.connect(self._show_car_name)
+        self._options: dict[tuple[str, str], Any] = {}
+        self.stage.slid.connect(self._show_car_name)
         self.retranslate()
 
     def enter(self) -> None:
-        cars = []
-        for opt in getattr(self.kiosk, "options", None) or []:
-            pair = (model_name(opt), str(getattr(opt, "colour", "")))
+        cars: list[tuple[str, str]] = []
+        self._options = {}
+        options = list(getattr(self.kiosk, "options", None) or [])
+        in_stock = [o for o in options if (getattr(o, "available_count", 0) or 0) > 0]
+        for opt in in_stock or options:
+            pair = (str(getattr(opt, "model", "")), str(getattr(opt, "colour", "")))
             if pair not in cars:
                 cars.append(pair)
+                self._options[pair] = opt
         self.stage.set_cars(cars)
         self.stage.start()
         super().enter()
@@ -163,7 +170,11 @@ class AttractScreen(Screen):
 
     def _show_car_name(self) -> None:
         model, colour = self.stage.current()
-        self.car_name.setText(f"{model} · {colour_label(colour)}" if model else "")
+        opt = self._options.get((model, colour))
+        if opt is None:
+            self.car_name.setText("")
+            return
+        self.car_name.setText(f"{model_name(opt)} · {option_colour_label(opt)}")
 
     def retranslate(self) -> None:
         self.eyebrow.setText(self.tr("Welcome"))

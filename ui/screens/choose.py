@@ -22,7 +22,13 @@ from PySide6.QtWidgets import (
 from kiosk.errors import Reason
 from kiosk.journey import Flow, State
 from ui.art import car_icon, style_for
-from ui.messages import colour_label, colour_swatch, model_name, reason_message
+from ui.messages import (
+    colour_label,
+    colour_swatch,
+    model_name,
+    option_colour_label,
+    reason_message,
+)
 from ui.screens.base import Screen
 from ui.widgets import Spinner, button, hbox, label, vbox
 
@@ -255,7 +261,8 @@ class ChooseScreen(Screen):
                            None)
                 line2 = (self.tr("Not in stock") if opt is None or _count(opt) <= 0
                          else self.tr("Available"))
-                tile.setText(f"{colour_label(colour)}\n{line2}")
+                tile.setText(f"{option_colour_label(opt) if opt else colour_label(colour)}\n"
+                             f"{line2}")
             elif model:
                 opts = models.get(model, [])
                 total = sum(_count(o) for o in opts)

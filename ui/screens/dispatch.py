@@ -11,17 +11,15 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.journey import Flow, State
 from ui.art import style_for
-from ui.messages import colour_swatch, door_text
+from ui.messages import code_of, colour_swatch, door_text
 from ui.screens.base import Screen
 from ui.tower_view import TowerView
 from ui.widgets import card, label, vbox
 
-# Phases the lift reports once the car is down and the door opens.
-_ARRIVED = frozenset({"arrived", "door_opening", "door_open", "done", "delivered", "stored"})
-
-
-def _value(x: Any) -> str:
-    return str(getattr(x, "value", x) or "").lower()
+# Lift job phases (drivers.lift_proto.JobPhase) once the car is at its bay,
+# and before the lift has picked it up.
+_ARRIVED = frozenset({"unloading", "opening_door", "done"})
+_EMPTY = frozenset({"unknown", "queued", "closing_door", "to_source"})
 
 
 class DispatchScreen(Screen):
@@ -41,9 +39,11 @@ class DispatchScreen(Screen):
         self.stats = card()
         stats = vbox(self.stats, margins=(32, 24, 32, 24), spacing=10)
         self.level_text = label("stat")
+        self.route_text = label("body")
         self.door_label = label("body")
         self.eta_text = label("stat_small")
         stats.addWidget(self.level_text)
+        stats.addWidget(self.route_text)
         stats.addWidget(self.eta_text)
         stats.addWidget(self.door_label)
         self.wait_note = label("caption")
@@ -58,7 +58,6 @@ class DispatchScreen(Screen):
         root.addLayout(side, 6)
         self.progress: Any = None
         self._eta_deadline: float | None = None
-        self._levels_seen = 0
         self._timer = QTimer(self)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self._render_eta)
@@ -68,7 +67,6 @@ class DispatchScreen(Screen):
     def enter(self) -> None:
         self.progress = getattr(self.kiosk, "last_progress", None)
         self._eta_deadline = None
-        self._levels_seen = 0
         session = self.session
         self.tower.reset()
         self.tower.car_colour = colour_swatch(str(session.colour or "silver"))
@@ -89,29 +87,25 @@ class DispatchScreen(Screen):
         eta = getattr(progress, "eta_s", None)
         if eta is not None:
             self._eta_deadline = time.monotonic() + max(0.0, float(eta))
-        phase = _value(getattr(progress, "phase", None))
-        for v in (level, target):
-            if isinstance(v, int):
-                self._levels_seen = max(self._levels_seen, v + 1)
-        door = _value(getattr(progress, "door", None))
+        phase = code_of(getattr(progress, "phase", None))
+        door = code_of(getattr(progress, "door", None))
         self.tower.set_lift(level if isinstance(level, int) else None,
                             target if isinstance(target, int) else None,
                             levels=levels if isinstance(levels, int) else None,
                             carrying=self._carrying(phase), door_open=door in ("open", "opening"),
-                            fault=bool(getattr(progress, "fault", None)))
+                            fault=code_of(getattr(progress, "fault", None)) not in ("", "none"))
         self.retranslate()
 
     def _carrying(self, phase: str) -> bool:
-        # Going up empty to fetch a car vs. bringing one down: guess from the
-        # phase name, default to "carrying" so the member sees their car.
-        return not any(w in phase for w in ("fetch", "to_source", "empty", "queued"))
+        # An unknown phase draws the car: the member should see theirs coming.
+        return phase not in _EMPTY
 
     def _render_eta(self) -> None:
         if self._eta_deadline is None:
             self.eta_text.setText(self.tr("Working out the time…"))
             return
         left = max(0, math.ceil(self._eta_deadline - time.monotonic()))
-        if _value(getattr(self.progress, "phase", None)) in _ARRIVED or left == 0:
+        if code_of(getattr(self.progress, "phase", None)) in _ARRIVED or left == 0:
             self.eta_text.setText(self.tr("Almost there"))
         elif left >= 60:
             self.eta_text.setText(self.tr("About {m} min {s} s left").format(m=left // 60,
@@ -132,14 +126,24 @@ class DispatchScreen(Screen):
             self.title.setText(self.tr("Your car is on its way"))
             self.lead.setText(self.tr("The lift is bringing it down to the delivery bay."))
         level = getattr(p, "level", None)
-        levels = getattr(p, "levels", None) or self._levels_seen or None
-        if isinstance(level, int) and levels:
-            self.level_text.setText(self.tr("Level {x} of {y}").format(x=level, y=levels - 1))
+        target = getattr(p, "target_level", None)
+        # The controller reports levels, not the tower's height; a Progress
+        # that carries ``levels`` gets the "x of y" form.
+        levels = getattr(p, "levels", None)
+        if isinstance(level, int) and isinstance(levels, int) and levels > 0:
+            self.level_text.setText(self.tr("Level {x} of {y}").format(x=level, y=levels))
         elif isinstance(level, int):
             self.level_text.setText(self.tr("Level {x}").format(x=level))
         else:
             self.level_text.setText(self.tr("Starting the lift…"))
+        if isinstance(target, int) and isinstance(level, int) and target != level:
+            self.route_text.setText(self.tr("Heading to level {y}").format(y=target))
+        else:
+            self.route_text.setText("")
+        self.route_text.setVisible(bool(self.route_text.text()))
         self.door_label.setText(door_text(getattr(p, "door", None)))
         self.door_label.setVisible(bool(self.door_label.text()))
-        self.wait_note.setText(self.tr("The bay door opens by itself when the car is ready."))
+        self.wait_note.setText(
+            self.tr("Please wait here: we'll confirm as soon as the car is stored.") if returning
+            else self.tr("The bay door opens by itself when the car is ready."))
         self._render_eta()

@@ -77,7 +77,6 @@ class HandoverScreen(Screen):
         for s in self.steps:
             steps.addWidget(s)
         self.btn_done = button("btn_done", primary=True)
-        self.btn_done.setMinimumHeight(88)
         self.btn_done.clicked.connect(self.kiosk.done)
         side.addStretch(1)
         side.addWidget(self.title)

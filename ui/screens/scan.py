@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.journey import Flow, State
 from ui.camera_view import CameraView
-from ui.messages import reason_message, scan_hint
+from ui.messages import code_of, reason_message, scan_hint
 from ui.screens.base import Screen
 from ui.widgets import CheckMark, button, card, hbox, label, set_role, vbox
 
@@ -134,6 +134,5 @@ class ScanScreen(Screen):
 
 
 def _status(feedback: Any) -> str:
-    status = getattr(feedback, "status", None)
-    return str(getattr(status, "value", status) or "looking")
+    return code_of(getattr(feedback, "status", None)) or "looking"
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
 from kiosk.journey import State
 from ui.camera_view import CameraView
-from ui.messages import challenge_text, guidance_text
+from ui.messages import challenge_text, code_of, guidance_text
 from ui.screens.base import Screen
 from ui.screens.scan import camera_source, preview_fps
 from ui.widgets import (
@@ -32,10 +32,6 @@ from ui.widgets import (
 
 # The time bar is redrawn between liveness updates so it moves smoothly.
 BAR_REFRESH_MS = 50
-
-
-def _value(x: Any) -> str:
-    return str(getattr(x, "value", x) or "")
 
 
 class SelfieScreen(Screen):
@@ -83,7 +79,6 @@ class SelfieScreen(Screen):
             tips.addWidget(tip)
         self.privacy = label("caption")
         self.btn_selfie_start = button("btn_selfie_start", primary=True)
-        self.btn_selfie_start.setMinimumHeight(88)
         self.btn_selfie_start.clicked.connect(self.begin)
         lay.addWidget(self.ready_title)
         lay.addWidget(self.ready_lead)
@@ -179,7 +174,7 @@ class SelfieScreen(Screen):
         left = getattr(update, "time_left_s", None)
         if left is not None:
             left = max(0.0, float(left))
-            key = (_value(getattr(update, "challenge", None)),
+            key = (code_of(getattr(update, "challenge", None)),
                    getattr(update, "challenge_index", None))
             if key != self._window_key or self._window_s is None:
                 # A new challenge: its first time_left is the whole window.
@@ -196,7 +191,7 @@ class SelfieScreen(Screen):
     # -- texts -----------------------------------------------------------------
     def _render_live(self) -> None:
         u = self.update_
-        challenge = _value(getattr(u, "challenge", None))
+        challenge = code_of(getattr(u, "challenge", None))
         total = int(getattr(u, "challenges_total", 0) or 0)
         index = int(getattr(u, "challenge_index", 0) or 0)
         done = bool(getattr(u, "done", False))
@@ -225,7 +220,7 @@ class SelfieScreen(Screen):
             self.challenge_icon.set_kind("")
             self.instruction.setText(self.tr("Fit your face in the oval"))
             self.time_bar.hide()
-        guidance = _value(getattr(u, "guidance", None)) if u is not None else ""
+        guidance = code_of(getattr(u, "guidance", None)) if u is not None else ""
         problem = bool(guidance) and guidance != "ok"
         if problem:
             self.guidance.setText(guidance_text(guidance))

@@ -1,0 +1,79 @@
+"""``kiosk run``: a bad config stops before any window, the parts are built by
+the wiring, and the app gets the configured language and mode."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+
+import pytest
+
+from kiosk.cli import main
+from ui.preview import CannedServices
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """``kiosk run`` configures the root logger: undo it so no handler keeps a
+    file in a deleted tmp dir or a closed captured stderr."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+            h.close()
+    root.setLevel(level)
+
+
+def test_bad_config_exits_2_naming_the_key_before_building_anything(tmp_path, capsys,
+                                                                   monkeypatch):
+    import kiosk.wiring
+
+    monkeypatch.setattr(kiosk.wiring, "build_services",
+                        lambda *a, **k: pytest.fail("services built despite a bad config"))
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[kiosk]\nlanguage = "fr"\n', encoding="utf-8")
+    assert main(["run", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "kiosk.language" in err and "'fr'" in err
+
+
+def test_missing_config_file_is_a_config_error(tmp_path, capsys):
+    assert main(["run", "--config", str(tmp_path / "nope.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_without_wiring_run_says_so(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("KIOSK_KIOSK__LOG_DIR", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "kiosk.wiring", None)
+    assert main(["run"]) == 3
+    assert "kiosk.wiring" in capsys.readouterr().err
+
+
+def test_run_builds_the_kiosk_and_starts_the_app(monkeypatch, tmp_path):
+    import kiosk.wiring
+    import ui.app
+
+    services = CannedServices()
+    seen = {}
+
+    @contextlib.contextmanager
+    def fake_build(config, demo=False):
+        seen["demo"] = demo
+        yield services
+
+    def fake_run_app(kiosk, windowed, language):
+        seen.update(kiosk=kiosk, windowed=windowed, language=language)
+        return 0
+
+    monkeypatch.setattr(kiosk.wiring, "build_services", fake_build)
+    monkeypatch.setattr(ui.app, "run_app", fake_run_app)
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[kiosk]\nlanguage = "zh_CN"\nlog_dir = "{tmp_path}"\n', encoding="utf-8")
+    assert main(["run", "--demo", "--config", str(cfg)]) == 0
+    assert seen["demo"] is True and seen["language"] == "zh_CN" and seen["windowed"] is False
+    assert seen["kiosk"].services is services
+    assert main(["run", "--windowed", "--language", "en", "--config", str(cfg)]) == 0
+    assert seen["windowed"] is True and seen["language"] == "en"

@@ -1,0 +1,195 @@
+"""Every screen renders for its state, with touch-sized targets, driven through
+a real Kiosk on canned services."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton
+
+from kiosk.errors import Reason
+from kiosk.journey import Event, Flow, State
+from tests.ui.fakes import GOOD_PASS
+from ui.preview import live_update
+from ui.widgets import MIN_TARGET_PX
+
+
+@pytest.mark.parametrize("state", list(State), ids=lambda s: s.value)
+def test_each_state_shows_its_screen_with_large_targets(rig, state):
+    rig.reach(state)
+    screen = rig.window.current_screen
+    assert screen.objectName() == f"screen_{state.value}" and screen.isVisible()
+    buttons = [b for b in rig.window.findChildren(QAbstractButton) if b.isVisible()]
+    assert buttons or state in (State.VERIFY, State.DISPATCH, State.OUT_OF_SERVICE, State.STAFF)
+    small = [(b.objectName(), b.height()) for b in buttons if b.height() < MIN_TARGET_PX]
+    assert not small, f"touch targets under {MIN_TARGET_PX} px: {small}"
+    # Customer screens always offer the language switch.
+    lang = rig.window.findChild(QAbstractButton, "btn_lang_zh")
+    assert lang.isVisible() == (state is not State.STAFF)
+
+
+def test_attract_touch_anywhere_starts_a_test_drive(rig):
+    screen = rig.screen(State.ATTRACT)
+    QTest.mouseClick(screen, Qt.MouseButton.LeftButton, pos=QPoint(20, screen.height() - 20))
+    rig.wait_state(State.SCAN)
+    assert rig.kiosk.journey.session.flow is Flow.TEST_DRIVE
+
+
+@pytest.mark.parametrize("name, flow", [("btn_return", Flow.RETURN), ("btn_buy", Flow.BUY),
+                                        ("btn_start", Flow.TEST_DRIVE)])
+def test_attract_buttons_start_their_errand(rig, name, flow):
+    btn = rig.button(name)
+    QTest.mouseClick(btn, Qt.MouseButton.LeftButton, pos=btn.rect().center())
+    rig.wait_state(State.SCAN)
+    assert rig.kiosk.journey.session.flow is flow
+
+
+def test_step_indicator_follows_the_flow(rig):
+    rig.to_choose()
+    steps = rig.window.header.steps
+    assert steps.index == 1 and len(steps.labels) == 6
+    rig.button("btn_cancel").click()
+    rig.wait_state(State.ATTRACT)
+    assert rig.window.header.steps.labels == []
+    rig.to_scan(Flow.RETURN)
+    assert rig.window.header.steps.labels == ["Scan pass", "Store car", "Done"]
+
+
+def test_out_of_stock_colours_are_shown_greyed_and_disabled(rig):
+    rig.to_choose()
+    rig.screen().tiles["btn_model_Aurora"].click()
+    red = rig.button("btn_colour_red")
+    assert not red.isEnabled() and "Not in stock" in red.text()
+    assert rig.button("btn_colour_white").isEnabled()
+    QTest.mouseClick(red, Qt.MouseButton.LeftButton, pos=red.rect().center())
+    QTest.qWait(50)
+    assert "reserve" not in rig.services.backend.calls and rig.state is State.CHOOSE
+    # A model with nothing in stock is shown too, disabled.
+    rig.button("btn_back").click()
+    assert not rig.button("btn_model_Dune").isEnabled()
+
+
+def test_pass_preselected_model_skips_to_colours(rig):
+    rig.services.backend.preselected_model = "Comet"
+    rig.to_choose()
+    screen = rig.screen()
+    assert screen.model == "Comet" and "btn_colour_red" in screen.tiles
+    assert "Comet" in screen.title.text()
+
+
+def test_buy_flow_picks_a_model_only(rig):
+    rig.to_choose(Flow.BUY)
+    rig.button("btn_model_Breeze").click()
+    rig.wait_state(State.ORDERED)
+    assert rig.services.backend.calls.count("buy") == 1
+
+
+def test_car_taken_meanwhile_shows_a_notice_and_fresh_stock(rig):
+    rig.to_choose()
+    rig.screen().tiles["btn_model_Aurora"].click()
+    rig.services.backend.refuse["reserve"] = Reason.CAR_UNAVAILABLE
+    rig.button("btn_colour_white").click()
+    screen = rig.screen(State.CHOOSE)
+    rig.wait(lambda: screen.notice.isVisible())
+    assert "just taken" in screen.notice.text() and not screen.busy
+    assert rig.state is State.CHOOSE
+
+
+def test_scan_feedback_in_plain_words_and_rejections_stay_readable(rig):
+    from kiosk.errors import PassError
+
+    rig.to_scan()
+    screen = rig.screen()
+    rig.push(("seen", "glare"))
+    rig.wait(lambda: "reflections" in screen.status_text.text())
+    rig.push(("rejected", ("t", PassError("x", reason=Reason.PASS_EXPIRED))))
+    rig.wait(lambda: "expired" in screen.status_text.text())
+    rig.push(("nothing", None))  # the camera keeps looking: the message stays
+    QTest.qWait(50)
+    assert "expired" in screen.status_text.text()
+    assert rig.state is State.SCAN and rig.services.loops[-1].running
+    assert screen.camera.running
+
+
+def test_selfie_get_ready_then_live_challenge_then_help(rig):
+    rig.to_selfie()
+    screen = rig.screen()
+    assert screen.pages.currentWidget() is screen.ready and not screen.camera.running
+    rig.button("btn_selfie_start").click()
+    assert screen.pages.currentWidget() is screen.live and screen.camera.running
+    rig.push(live_update(challenge="blink", challenge_index=1, challenges_total=3,
+                         guidance="too_dark", time_left_s=3.0))
+    rig.wait(lambda: screen.instruction.text() == "Blink your eyes")
+    assert "light" in screen.guidance.text() and screen.dots.index == 1
+    assert "score" not in rig.texts().lower()
+    rig.button("btn_cant").click()
+    assert "staff" in screen.help_body.text()
+    rig.button("btn_help_back").click()
+    assert screen.pages.currentWidget() is screen.live
+
+
+def test_dispatch_shows_level_door_and_eta_from_lift_enums(rig):
+    from ui.preview import lift_progress
+
+    rig.services.progress = [lift_progress(level=4, target_level=0, eta_s=75.0)]
+    rig.to_dispatch()
+    screen = rig.screen()
+    assert screen.level_text.text() == "Level 4"
+    assert screen.door_label.text() == "Door closed"
+    assert screen.eta_text.text().startswith("About 1 min")
+    assert screen.tower.target == 4 and screen.tower.destination == 0
+
+
+def test_handover_shows_bay_and_local_return_deadline(rig):
+    rig.to_handover()
+    screen = rig.screen()
+    assert screen.bay_number.text() == "2"
+    assert "Jun" in screen.return_by.text()
+    rig.button("btn_done").click()
+    rig.wait_state(State.ATTRACT)
+
+
+def test_returned_offers_buying_the_car(rig):
+    rig.to_returned()
+    assert "Aurora" in rig.screen().offer.text()
+    rig.button("btn_buy_this").click()
+    rig.wait_state(State.ORDERED)
+
+
+def test_order_qr_carries_the_order_url(rig):
+    import numpy as np
+    import zxingcpp
+
+    rig.to_ordered()
+    qr = rig.screen().qr
+    img = qr.grab().toImage().convertToFormat(qr.grab().toImage().Format.Format_Grayscale8)
+    arr = np.array(img.constBits(), dtype=np.uint8).reshape(img.height(), img.bytesPerLine())
+    found = zxingcpp.read_barcodes(arr[:, : img.width()].copy())
+    assert [r.text for r in found] == ["https://tower.example/orders/O-20250610-0042"]
+
+
+def test_refused_and_error_screens_explain_calmly(rig):
+    rig.to_scan()
+    rig.fire(Event.REFUSED, refusal=Reason.NOT_SUPER_MEMBER)
+    text = rig.texts(rig.screen())
+    assert "Test drives are for Super Members (credit score 700 or more)." in text
+    rig.button("btn_done").click()
+    rig.to_scan()
+    rig.fire(Event.FAILED, refusal=Reason.LIFT_FAULT)
+    assert "Staff have been alerted" in rig.texts(rig.screen())
+
+
+def test_every_press_anywhere_keeps_the_member_alive(rig, monkeypatch):
+    rig.to_scan()
+    seen = []
+    real = rig.kiosk.touch
+    monkeypatch.setattr(rig.kiosk, "touch", lambda: (seen.append(1), real()))
+    QTest.mouseClick(rig.screen().title, Qt.MouseButton.LeftButton)
+    assert seen
+
+
+def test_good_pass_moves_on_from_scan(rig):
+    rig.to_scan()
+    rig.push(GOOD_PASS)
+    rig.wait_state(State.CHOOSE)
