@@ -68,10 +68,12 @@ class QrDecoder:
 
     ``budget_ms`` bounds the retries on hard frames (the first pass always runs).
     ``track=False`` makes every call independent (benchmarks, single images).
+    ``downscale`` turns on zxing's own downscaled passes: no gain measured, even
+    on close, blurred codes, for ~30 % more time.
     """
 
     def __init__(self, budget_ms: float = 25.0, track: bool = True,
-                 downscale: bool = True) -> None:
+                 downscale: bool = False) -> None:
         self.budget_ms = budget_ms
         self.track = track
         self.downscale = downscale
