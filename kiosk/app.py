@@ -184,6 +184,13 @@ class Kiosk:
             status, health, version=__version__), None,
             lambda err: log.warning("heartbeat failed: %s", err.reason.value))
 
+    def warm_up(self) -> None:
+        """Load the heavy models in the background (after the first screen is up)."""
+        warm = getattr(self.services, "warm_up", None)
+        if warm is not None:
+            self.runner.run("vision", warm, None,
+                            lambda err: log.warning("model warm-up failed: %s", err.to_dict()))
+
     def check_health(self) -> None:
         self._health_inflight = True
         self.runner.run(HTTP_LANE, self.services.probe_health, self._health_done,
@@ -339,6 +346,7 @@ class Kiosk:
         liveness = self._liveness
         summary = {"live": bool(update.live), "reason": update.reason,
                    "challenges": [c.value for c in liveness.challenges]}
+        log.info("liveness %s (%s)", "passed" if update.live else "failed", update.reason)
         if not update.live:
             # The kiosk still reports the attempt so the backend can count
             # failures (lockout) and give the authoritative refusal.

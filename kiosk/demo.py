@@ -62,6 +62,27 @@ class DemoActor:
         # Faces run on their own clock, from the moment the person steps in,
         # so a recording plays from its start whatever the time of day.
         self._t0 = time.monotonic()
+        # Building a synthetic member runs FaceMesh on the photo (~3 s on two
+        # cores): do it once, in the background, long before the selfie.
+        self._member: Any = None
+        self._member_ready = threading.Event()
+        threading.Thread(target=self._build_member, name="demo-member", daemon=True).start()
+
+    def _build_member(self) -> None:
+        try:
+            from kiosk.vision.synth import SyntheticMember, astronaut_bgr
+
+            self._member = SyntheticMember(astronaut_bgr(), seed=self._seed)
+        except Exception:  # noqa: BLE001 - show_member reports it where it is needed
+            log.exception("could not build the demo member")
+        finally:
+            self._member_ready.set()
+
+    def member(self, timeout_s: float = 60.0) -> Any:
+        """The synthetic member (astronaut photo), once built."""
+        if not self._member_ready.wait(timeout_s) or self._member is None:
+            raise KioskError("the demo member could not be built", reason=Reason.MODEL_UNAVAILABLE)
+        return self._member
 
     @staticmethod
     def _lobby(seed: int) -> np.ndarray:
@@ -86,11 +107,11 @@ class DemoActor:
 
     def show_member(self, photo_bgr: np.ndarray | None = None) -> Any:
         """Step in front of the camera as a live (synthetic) member."""
-        from kiosk.vision.synth import SyntheticMember, astronaut_bgr
+        from kiosk.vision.synth import SyntheticMember
         from kiosk.vision.synth_actor import Performer
 
-        member = SyntheticMember(photo_bgr if photo_bgr is not None else astronaut_bgr(),
-                                 seed=self._seed)
+        member = (SyntheticMember(photo_bgr, seed=self._seed) if photo_bgr is not None
+                  else self.member())
         performer = Performer(member, seed=self._seed)
         with self._lock:
             self._performer = performer

@@ -24,7 +24,7 @@ from drivers.lift_client import LiftClient
 from kiosk.app import HealthSnapshot
 from kiosk.backend_client import BackendClient
 from kiosk.config import Config
-from kiosk.errors import KioskError, PassError, Reason
+from kiosk.errors import KioskError, PassError
 from kiosk.journey import State, Timeouts
 from kiosk.passes import public_key_from_base64, verify_pass
 from kiosk.vision.loop import LatestFrameLoop
@@ -84,7 +84,8 @@ class RealServices:
 
     # -- selfie --------------------------------------------------------------------
     def new_liveness(self) -> Any:
-        from kiosk.vision.liveness import LivenessConfig, LivenessSession, draw_challenges
+        from kiosk.vision.liveness import LivenessConfig, LivenessSession
+        from kiosk.vision.liveness_actions import draw_challenges
 
         cfg = self.config.selfie
         challenges = draw_challenges(self.rng, n=cfg.challenges)
@@ -100,10 +101,7 @@ class RealServices:
         return self._embedder
 
     def embed_best(self, liveness: Any) -> list[float]:
-        best = liveness.best_frame()
-        if best is None:
-            raise KioskError("no usable selfie frame", reason=Reason.NO_FACE)
-        return [float(x) for x in self.embedder.embed(best)]
+        return [float(x) for x in self.embedder.embed_best(liveness)]
 
     def warm_up(self) -> None:
         """Load the heavy models; called in the background after the first screen."""

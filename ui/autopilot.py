@@ -212,12 +212,11 @@ class Autopilot(QObject):
         if self.s.face == "live":
             self.actor.show_member()
             return
-        from kiosk.vision.synth import SyntheticMember, astronaut_bgr
         from kiosk.vision.synth_attacks import AttackKind, make_attacker
 
         # The attacker does not know the challenges in advance: a replay
         # plays whatever was recorded; a photo cannot perform anything.
-        member = SyntheticMember(astronaut_bgr(), seed=1)
+        member = self.actor.member()
         liveness = getattr(self.kiosk, "_liveness", None)
         asked = list(getattr(liveness, "challenges", ()))
         self._attacker = make_attacker(AttackKind(self.s.face), member, asked=asked)
@@ -257,9 +256,11 @@ class Autopilot(QObject):
         self._finished = True
         self._deadline.stop()
         self.actor.show_idle()
+        liveness = self.kiosk.journey.session.liveness or {}
         self.on_finish({"scenario": self.s.name, "outcome": outcome, "expected": self.s.expect,
                         "ok": outcome == self.s.expect, "screens": self.screens,
-                        "seconds": round(time.monotonic() - self.t0, 1)})
+                        "seconds": round(time.monotonic() - self.t0, 1),
+                        "liveness": liveness.get("reason") if liveness else None})
 
 
 def run(scenario_name: str, screenshots: str | None, language: str = "en") -> dict[str, Any]:
@@ -282,6 +283,7 @@ def run(scenario_name: str, screenshots: str | None, language: str = "en") -> di
         kiosk = Kiosk(services, runner)
         app, window = create_app(kiosk, windowed=True, language=language)
         kiosk.check_health()
+        kiosk.warm_up()
 
         def finish(summary: dict[str, Any]) -> None:
             result.update(summary)

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from kiosk.logs import setup_logging
 
-    setup_logging(None, "WARNING")
+    setup_logging(None, os.environ.get("KIOSK_LOG_LEVEL", "WARNING"))
     from ui import autopilot
 
     if args.list:
