@@ -14,7 +14,7 @@ import hmac
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import rules
@@ -207,37 +207,60 @@ class Service(JobsMixin):
              "available_count": int(counts.get((m, c), 0))}
             for m, c, men, mzh, cen, czh in offers]}
 
+    # The reserve path is the hot one (every kiosk, every contender): plain SQL,
+    # no ORM identity map, as few statements as the rules allow.
+    _Q_SESSION = text("SELECT member_id, kiosk_id, expires_at FROM sessions WHERE id = :id")
+    _Q_EXPIRED = text("SELECT id, car_id FROM reservations "
+                      "WHERE state = 'held' AND expires_at <= :now")
+    _Q_HELD_BY = text("SELECT id, car_id FROM reservations "
+                      "WHERE session_id = :sid AND state = 'held'")
+    _U_RES_STATE = text("UPDATE reservations SET state = :to WHERE id = :id AND state = 'held'")
+    _U_CAR_BACK = text("UPDATE cars SET state = 'stored' WHERE id = :id AND state = 'reserved'")
+    _U_CAR_TAKE = text("UPDATE cars SET state = 'reserved' WHERE id = :id AND state = 'stored'")
+    _Q_CANDIDATES = ("SELECT c.id, c.bay, c.colour_id FROM cars c JOIN bays b "
+                     "ON b.tower_id = c.tower_id AND b.bay = c.bay "
+                     "WHERE c.tower_id = :tower AND c.model_id = :model AND c.state = 'stored' "
+                     "AND b.maintenance = :no {colour}ORDER BY c.bay LIMIT 20")
+    _Q_ANY_COLOUR = text(_Q_CANDIDATES.format(colour=""))
+    _Q_ONE_COLOUR = text(_Q_CANDIDATES.format(colour="AND c.colour_id = :colour "))
+    _Q_HOLD_S = text("SELECT reservation_s FROM towers WHERE id = :id")
+    _I_RESERVATION = text(
+        "INSERT INTO reservations (id, session_id, member_id, tower_id, car_id, bay, "
+        "created_at, expires_at, state) VALUES (:id, :sid, :member, :tower, :car, :bay, "
+        ":now, :expires, 'held')")
+
+    def _release_rows(self, s: Session, rows: Any, to: ReservationState) -> int:
+        for res_id, car_id in rows:
+            if s.execute(self._U_RES_STATE, {"to": to.value, "id": res_id}).rowcount == 1:
+                s.execute(self._U_CAR_BACK, {"id": car_id})
+        return len(rows)
+
     def op_reserve(self, s: Session, ctx: KioskCtx, session_id: str, model: str,
                    colour: str) -> dict[str, Any]:
         now = self.now()
-        sess = self._session(s, ctx, session_id, now)
-        tower = self._tower(s, ctx.tower_id)
-        self.expire_reservations(s, now)
+        row = s.execute(self._Q_SESSION, {"id": session_id}).first()
+        if row is None or row.kiosk_id != ctx.kiosk_id:
+            raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")
+        if row.expires_at <= now:
+            raise ApiError(410, "SESSION_EXPIRED", "The session has expired; scan again.")
+        member_id = row.member_id
+        self._release_rows(s, s.execute(self._Q_EXPIRED, {"now": now}).all(),
+                           ReservationState.EXPIRED)
         # One bay per session: choosing again gives the previous bay back.
-        for old in s.scalars(select(Reservation).where(
-                Reservation.session_id == sess.id,
-                Reservation.state == ReservationState.HELD.value)):
-            self._release(s, old, ReservationState.RELEASED)
-        query = (select(Car.id, Car.bay, Car.colour_id)
-                 .join(Bay, (Bay.tower_id == Car.tower_id) & (Bay.bay == Car.bay))
-                 .where(Car.tower_id == ctx.tower_id, Car.model_id == model,
-                        Car.state == CarState.STORED.value, Bay.maintenance.is_(False))
-                 .order_by(Car.bay).limit(20))
-        if colour:
-            query = query.where(Car.colour_id == colour)
-        for car_id, bay, car_colour in s.execute(query).all():
-            won = s.execute(update(Car).where(Car.id == car_id,
-                                              Car.state == CarState.STORED.value)
-                            .values(state=CarState.RESERVED.value))
-            if won.rowcount == 1:
-                r = Reservation(id=new_id("R"), session_id=sess.id, member_id=sess.member_id,
-                                tower_id=ctx.tower_id, car_id=car_id, bay=bay,
-                                created_at=now, expires_at=now + tower.reservation_s,
-                                state=ReservationState.HELD.value)
-                s.add(r)
-                return {"reservation_id": r.id, "car_id": car_id, "bay": bay,
-                        "model": model, "colour": car_colour,
-                        "expires_at": rules.iso(r.expires_at)}
+        self._release_rows(s, s.execute(self._Q_HELD_BY, {"sid": session_id}).all(),
+                           ReservationState.RELEASED)
+        params = {"tower": ctx.tower_id, "model": model, "no": False, "colour": colour}
+        query = self._Q_ONE_COLOUR if colour else self._Q_ANY_COLOUR
+        for car_id, bay, car_colour in s.execute(query, params).all():
+            if s.execute(self._U_CAR_TAKE, {"id": car_id}).rowcount != 1:
+                continue  # another transaction took it first (PostgreSQL)
+            hold_s = s.execute(self._Q_HOLD_S, {"id": ctx.tower_id}).scalar_one()
+            res_id = new_id("R")
+            s.execute(self._I_RESERVATION, {
+                "id": res_id, "sid": session_id, "member": member_id, "tower": ctx.tower_id,
+                "car": car_id, "bay": bay, "now": now, "expires": now + hold_s})
+            return {"reservation_id": res_id, "car_id": car_id, "bay": bay, "model": model,
+                    "colour": car_colour, "expires_at": rules.iso(now + hold_s)}
         raise Refusal("CAR_UNAVAILABLE", "No car of that model and colour is free right now.",
                       model=model, colour=colour)
 

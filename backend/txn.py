@@ -17,17 +17,22 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.db import Database
 from backend.errors import ApiError
-from backend.models import IdempotencyRecord
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,128}")
 _ATTEMPTS = 3
+# Plain SQL: this runs twice on every state-changing call.
+_Q_RECORD = text("SELECT fingerprint, status, body FROM idempotency "
+                 "WHERE kiosk_id = :kiosk AND key = :key")
+_I_RECORD = text("INSERT INTO idempotency (kiosk_id, key, fingerprint, status, body, created_at) "
+                 "VALUES (:kiosk, :key, :fp, :status, :body, :now)")
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -45,7 +50,7 @@ def check_key(key: str | None) -> str:
     return key
 
 
-def _stored(rec: IdempotencyRecord, fp: str) -> tuple[int, dict[str, Any]]:
+def _stored(rec: Any, fp: str) -> tuple[int, dict[str, Any]]:
     if rec.fingerprint != fp:
         raise ApiError(422, "IDEMPOTENCY_KEY_REUSED",
                        "This Idempotency-Key was used for a different request.")
@@ -57,22 +62,22 @@ def idempotent(db: Database, kiosk_id: str, key: str, fp: str, now: float,
     for attempt in range(_ATTEMPTS):
         try:
             with db.write() as s:
-                rec = s.get(IdempotencyRecord, (kiosk_id, key))
+                rec = s.execute(_Q_RECORD, {"kiosk": kiosk_id, "key": key}).first()
                 if rec is not None:
                     return _stored(rec, fp)
                 try:
                     status, body = 200, op(s)
                 except ApiError as exc:
                     status, body = exc.status, exc.body()
-                s.add(IdempotencyRecord(kiosk_id=kiosk_id, key=key, fingerprint=fp,
-                                        status=status, body=json.dumps(body),
-                                        created_at=now))
+                s.flush()  # ORM changes first: the record must not outlive them
+                s.execute(_I_RECORD, {"kiosk": kiosk_id, "key": key, "fp": fp,
+                                      "status": status, "body": json.dumps(body), "now": now})
             return status, body
         except IntegrityError:
             # PostgreSQL: a concurrent request with the same key won the insert
             # (its answer is now stored), or a conflicting write slipped in.
             with db.read() as s:
-                rec = s.get(IdempotencyRecord, (kiosk_id, key))
+                rec = s.execute(_Q_RECORD, {"kiosk": kiosk_id, "key": key}).first()
                 if rec is not None:
                     return _stored(rec, fp)
             log.warning("write conflict, attempt %d", attempt + 1)
