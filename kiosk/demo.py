@@ -265,3 +265,58 @@ class DemoStack:
         _ACTORS.pop("default", None)
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class DemoDirector:
+    """Plays the member in ``kiosk run --demo`` while a person taps the screen.
+
+    It watches the journey like a person in front of the kiosk would watch the
+    screen: shows the right member's pass when asked to scan, steps in for the
+    selfie and does what the screen asks, drives off after the handover. It
+    never touches the screen; the person does.
+    """
+
+    def __init__(self, kiosk: Any, stack: DemoStack) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.kiosk = kiosk
+        self.stack = stack
+        self.actor = stack.actor
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-director")
+        self._last_driver: str | None = None
+        self._member: str | None = None
+        kiosk.subscribe("state", self._on_state)
+        kiosk.subscribe("selfie", self._on_selfie)
+
+    def _on_state(self, old: Any, new: Any, event: Any, session: Any) -> None:
+        from kiosk.journey import Flow, State
+
+        if new is State.SCAN:
+            flow = session.flow
+            member = MEMBER_FOR_FLOW[flow.value]
+            if flow is Flow.RETURN and self._last_driver:
+                member = self._last_driver  # bring back the car taken earlier in this demo
+            self._member = member
+            self._pool.submit(self._hold_up_pass, member, flow is Flow.RETURN)
+        elif new is State.SELFIE:
+            self.actor.show_member()
+        elif new is State.HANDOVER:
+            self._last_driver = self._member
+            self.actor.show_idle()
+        elif new in (State.ATTRACT, State.OUT_OF_SERVICE):
+            self.actor.show_idle()
+        elif new is State.CHOOSE:
+            self.actor.show_idle()  # the phone goes back in the pocket
+
+    def _hold_up_pass(self, member: str, returning: bool) -> None:
+        try:
+            time.sleep(1.0)  # a person takes a moment to get the phone out
+            self.actor.show_pass(self.stack.member_pass(member))
+        except (requests.RequestException, KioskError) as exc:
+            log.warning("demo member could not show a pass: %s", exc)
+
+    def _on_selfie(self, update: Any) -> None:
+        self.actor.ask(getattr(update, "challenge", None))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -58,9 +58,18 @@ def run(args: argparse.Namespace) -> int:
         with build_services(config, demo=args.demo) as services:
             poster = make_poster()
             kiosk = Kiosk(services, TaskRunner(poster))
+            director = None
+            if args.demo:
+                from kiosk.demo import DemoDirector
+
+                director = DemoDirector(kiosk, services.demo)
+            kiosk.check_health()
+            kiosk.warm_up()
             try:
                 return run_app(kiosk, windowed, language)
             finally:
+                if director is not None:
+                    director.close()
                 poster.close()
                 kiosk.shutdown()
     except ConfigError as err:
