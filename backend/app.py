@@ -20,7 +20,6 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -139,6 +138,7 @@ def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
     from backend.guard import Guard
 
     app.add_middleware(Guard, db=service.db)
+    app.openapi = _openapi(app)
     return app
 
 
@@ -199,11 +199,9 @@ def _public_router(service: Service) -> APIRouter:
 
 
 def _kiosk_router(service: Service) -> APIRouter:
-    # The Guard middleware enforces these; declaring them documents them in
-    # the OpenAPI (auto_error=False: they never reject on their own).
-    r = APIRouter(prefix="/v1", tags=["kiosk"], responses=_ERRORS, dependencies=[
-        _dep(HTTPBearer(auto_error=False)), _dep(APIKeyHeader(name="X-Kiosk-Id",
-                                                               auto_error=False))])
+    # Auth is the Guard middleware's; _openapi documents it (security
+    # dependencies here would run on every request for nothing).
+    r = APIRouter(prefix="/v1", tags=["kiosk"], responses=_ERRORS)
     IdemKey = Header(None, alias="Idempotency-Key",  # noqa: N806 - a FastAPI marker
                      description="Required on every state-changing call; a repeat "
                                  "returns the stored answer.")
@@ -287,7 +285,25 @@ def _kiosk_router(service: Service) -> APIRouter:
     return r
 
 
-def _dep(scheme: Any) -> Any:
-    from fastapi import Depends
+def _openapi(app: FastAPI) -> Any:
+    """The generated schema plus the kiosk credentials every guarded path needs."""
+    def build_schema() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
 
-    return Depends(scheme)
+            from backend.guard import PUBLIC_PATHS
+
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "kioskKey": {"type": "http", "scheme": "bearer",
+                             "description": "The kiosk's key"},
+                "kioskId": {"type": "apiKey", "in": "header", "name": "X-Kiosk-Id"}}
+            for path, ops in schema["paths"].items():
+                if path.startswith("/v1/") and path not in PUBLIC_PATHS:
+                    for op in ops.values():
+                        op["security"] = [{"kioskKey": [], "kioskId": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return build_schema

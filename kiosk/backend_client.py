@@ -21,6 +21,7 @@ import base64
 import binascii
 import json
 import logging
+import os
 import random
 import re
 import threading
@@ -309,6 +310,12 @@ class BackendClient:
         s = getattr(self._local, "session", None)
         if s is None:
             s = self._session_factory()
+            # requests re-reads the proxy environment on every call (~1 ms of
+            # CPU each); resolve it once for our one base URL instead.
+            s.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+            s.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+                "CURL_CA_BUNDLE") or True
+            s.trust_env = False
             self._local.session = s
             with self._sessions_lock:
                 self._sessions.append(s)
