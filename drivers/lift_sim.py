@@ -340,9 +340,9 @@ class TowerSimulator:
 def _bay_list(text: str) -> set[int]:
     bays: set[int] = set()
     for part in filter(None, (x.strip() for x in text.split(","))):
-        lo, _, hi = part.partition("-")
+        lo, dash, hi = part.partition("-")
         try:
-            a, b = int(lo), int(hi or lo)
+            a, b = int(lo), int(hi if dash else lo)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a bay or range: {part!r}") from None
         if a < 1 or b < a or b - a > 10000:

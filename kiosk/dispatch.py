@@ -172,8 +172,9 @@ class DispatchJournal:
         """Forget the oldest reported jobs beyond ``keep``; returns how many."""
         with self._lock:
             cur = self._db.execute(
-                "DELETE FROM jobs WHERE state = ? AND job_id NOT IN (SELECT job_id FROM jobs"
-                " ORDER BY updated_at DESC LIMIT ?)", (JobStep.REPORTED.value, keep))
+                "DELETE FROM jobs WHERE state = ?1 AND job_id NOT IN (SELECT job_id FROM jobs"
+                " WHERE state = ?1 ORDER BY updated_at DESC LIMIT ?2)",
+                (JobStep.REPORTED.value, keep))
             return cur.rowcount
 
     def _row(self, job_id: str) -> JournalEntry | None:
@@ -375,7 +376,7 @@ class Dispatcher:
                         raise
                     last_change = now  # unseen is not stalled
                     continue
-                if polled.phase is not JobPhase.UNKNOWN:
+                if polled.phase is not JobPhase.UNKNOWN and polled.phase >= job.phase:
                     job = polled
                 continue
             try:
@@ -383,7 +384,8 @@ class Dispatcher:
             except queue.Empty:
                 continue
             if isinstance(ev, JobProgress | JobDone):
-                job = ev.job
+                if ev.job.phase >= job.phase:  # replies overtake queued events: never go back
+                    job = ev.job
             elif isinstance(ev, DoorChanged) and ev.bay in (entry.from_bay, entry.to_bay):
                 door = ev.state
             elif isinstance(ev, FaultRaised):
