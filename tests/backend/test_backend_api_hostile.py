@@ -10,7 +10,7 @@ import socket
 import pytest
 import requests
 
-from tests.backend.conftest import ASTRONAUT, LIVE
+from tests.backend.backend_rig import ASTRONAUT, LIVE
 
 pytestmark = pytest.mark.allow_threads
 

@@ -10,7 +10,7 @@ import pytest
 
 from backend.rules import DAY_S, HOUR_S, iso
 from kiosk.errors import Reason, RefusedError
-from tests.backend.conftest import ASTRONAUT, LIVE, OTHER
+from tests.backend.backend_rig import ASTRONAUT, LIVE, OTHER
 
 pytestmark = pytest.mark.allow_threads
 

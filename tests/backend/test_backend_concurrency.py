@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.models import Car, Reservation
 from kiosk.errors import Reason, RefusedError
-from tests.backend.conftest import ASTRONAUT, LIVE
+from tests.backend.backend_rig import ASTRONAUT, LIVE
 
 pytestmark = pytest.mark.allow_threads
 CONTENDERS = 50

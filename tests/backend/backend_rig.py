@@ -1,0 +1,94 @@
+"""Shared pieces of the backend tests: demo face templates and ``TowerRig``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from backend.clock import SettableClock
+from backend.models import Bay, Car, Member
+from backend.seed import add_drive
+from backend.server import BackendServer
+from kiosk.backend_client import BackendClient, PassSession
+
+TEMPLATES = {k: v for k, v in json.loads(
+    (Path(__file__).resolve().parents[2] / "backend" / "seed_templates.json").read_text()).items()
+    if not k.startswith("_")}
+ASTRONAUT: list[float] = TEMPLATES["astronaut"]
+OTHER: list[float] = TEMPLATES["other_person"]
+T0 = 1_900_000_000.0  # 2030-03-17: far from any real "now", so nothing depends on it
+LIVE = {"live": True, "challenges": ["blink", "turn_left"], "reason": None}
+
+
+@dataclass
+class TowerRig:
+    """A fresh tower with one kiosk, and helpers that act on it."""
+
+    server: BackendServer
+    tower_id: str
+    kiosk_id: str
+    key: str
+    client: BackendClient
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def clock(self) -> SettableClock:
+        return self.server.clock
+
+    def now(self) -> float:
+        return self.server.clock.now()
+
+    def member(self, credit: int = 760, template: list[float] | None = ASTRONAUT,
+               drives: list[tuple[float, float | None]] = (), active: bool = True,
+               preselected: str | None = None) -> str:
+        """A new member; ``drives`` are (started_at, returned_at) in clock time."""
+        member_id = f"m-{secrets.token_hex(6)}"
+        cars = [self.add_car("Aurora", "white", bay=None) for _ in drives]
+        with self.server.db.write() as s:
+            s.add(Member(id=member_id, name="Test", credit_score=credit, template=template,
+                         preselected_model=preselected, active=active))
+            s.flush()
+            for i, ((started, returned), car_id) in enumerate(zip(drives, cars, strict=True)):
+                add_drive(s, f"D-{member_id}-{i}", member_id, car_id, self.tower_id, started,
+                          returned_at=returned)
+        return member_id
+
+    def add_car(self, model: str, colour: str, bay: int | None = -1) -> str:
+        """A car in the lowest free bay (bay=-1), a given bay, or out (None)."""
+        car_id = f"C-{secrets.token_hex(5)}"
+        with self.server.db.write() as s:
+            if bay == -1:
+                taken = {b for (b,) in s.query(Car.bay).filter(Car.tower_id == self.tower_id)}
+                bay = min(b for (b,) in s.query(Bay.bay).filter(Bay.tower_id == self.tower_id)
+                          if b not in taken)
+            s.add(Car(id=car_id, tower_id=self.tower_id, model_id=model, colour_id=colour,
+                      bay=bay, state="stored" if bay is not None else "out"))
+        return car_id
+
+    def pass_text(self, member_id: str, tower: str | None = None) -> str:
+        r = requests.get(f"{self.url}/member/{member_id}/pass.txt",
+                         params={"tower": tower or self.tower_id}, timeout=10)
+        r.raise_for_status()
+        return r.text
+
+    def session(self, member_id: str) -> PassSession:
+        return self.client.redeem_pass(self.pass_text(member_id))
+
+    def post(self, path: str, body: Any = None, key: str | None = None,
+             **kw: Any) -> requests.Response:
+        headers = dict(self.headers)
+        headers["Idempotency-Key"] = key or secrets.token_hex(8)
+        headers.update(kw.pop("headers", {}))
+        return requests.post(self.url + path, json=body, headers=headers, timeout=10, **kw)
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return requests.get(self.url + path, headers=self.headers, timeout=10, **kw)
