@@ -9,6 +9,8 @@ import socket
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.backend.backend_rig import ASTRONAUT, LIVE
 
@@ -199,3 +201,27 @@ def test_other_kiosks_cannot_use_a_session(tower, server):
     r = requests.post(server.url + "/v1/reservations", headers=k1, timeout=10,
                       json={"session_id": ps.session_id, "model": "Aurora"})
     assert r.status_code == 404 and r.json()["error"]["reason"] == "SESSION_UNKNOWN"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner,
+                                                                 max_size=5),
+    max_leaves=20)
+_fields = st.sampled_from(["session_id", "reservation_id", "model", "colour", "embedding",
+                           "liveness", "pass_text", "outcome", "status", "health",
+                           "in_maintenance", "live", "challenges"])
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["/v1/sessions", "/v1/reservations", "/v1/verify",
+                             "/v1/jobs/J-1/report", "/v1/returns", "/v1/orders",
+                             "/v1/bays/1/maintenance", "/v1/heartbeat",
+                             "/v1/reservations/R-1/release"]),
+       body=st.dictionaries(_fields, _json, max_size=6) | _json)
+def test_fuzzed_bodies_never_500(tower, path, body):
+    r = tower.post(path, body)
+    assert r.status_code < 500, (path, body, r.status_code, r.text[:300])
+    assert "error" in r.json() or r.status_code == 200
