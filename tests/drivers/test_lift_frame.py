@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -169,3 +172,13 @@ def test_deframer_finds_a_frame_behind_any_garbage(garbage: bytes, seq: int,
     while d.pending:
         got += d.flush_partial()
     assert got[-1] == frame
+
+
+def test_protocol_document_examples_decode() -> None:
+    """Every byte example in LIFT_PROTOCOL.md is a valid frame (CRCs included)."""
+    doc = (Path(__file__).resolve().parents[2] / "drivers" / "LIFT_PROTOCOL.md").read_text()
+    examples = re.findall(r"((?:\b[0-9A-F]{2} ){5,}[0-9A-F]{2})\s*$", doc, re.MULTILINE)
+    assert len(examples) >= 15
+    for text in examples:
+        wire = bytes.fromhex(text)
+        assert decode_frame(wire).encode() == wire, text
