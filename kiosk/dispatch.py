@@ -18,9 +18,11 @@ lift if it is still moving) and reported exactly once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -43,7 +45,7 @@ from drivers.lift_proto import (
     LinkChanged,
     MoveAccepted,
 )
-from kiosk.errors import KioskError, LiftError, Reason, TransitionError
+from kiosk.errors import KioskError, LiftError, Reason, RefusedError, TransitionError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ DELIVERED = "delivered"
 FAILED_IN_BAY = "failed_in_bay"  # the car never left its bay: the reservation can be released
 FAILED_MOVED = "failed_moved"  # the car left its bay: staff must look
 OUTCOMES = (DELIVERED, FAILED_IN_BAY, FAILED_MOVED)
+ABANDONED = "ABANDONED"  # journal note: run_job gave up before the MOVE was confirmed
+NOT_SENT = "NOT_SENT"  # settled: the abandoned MOVE never reached the controller
 KINDS = ("delivery", "return")
 
 
@@ -73,7 +77,13 @@ _RANK = {JobStep.PLANNED: 0, JobStep.SENT: 1, JobStep.ACCEPTED: 2, JobStep.MOVIN
 
 
 def idempotency_key(job_id: str, outcome: str) -> str:
-    return f"lift-job:{job_id}:{outcome}"
+    """Same job, same outcome, same key: a report resent after a crash is learned once.
+
+    Job ids with characters an HTTP header key should not carry are hashed.
+    """
+    ref = job_id if re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", job_id) else (
+        hashlib.sha256(job_id.encode()).hexdigest()[:32])
+    return f"lift-job:{ref}:{outcome}"
 
 
 @dataclass(frozen=True)
@@ -212,9 +222,11 @@ class DispatchOutcome:
     from_bay: int
     to_bay: int
     outcome: str  # one of OUTCOMES
-    fault: str | None = None  # FaultCode name, a refusal code, STALLED, TIMEOUT or JOB_LOST
+    # A FaultCode name, a refusal code, or STALLED, TIMEOUT, JOB_LOST, NOT_SENT.
+    fault: str | None = None
     car_moved: bool = False
-    reported: bool = False  # False: the backend was unreachable; reconcile() retries
+    # False: the backend was not told (unreachable: reconcile() retries; refused: logged)
+    reported: bool = False
 
     @property
     def ok(self) -> bool:
@@ -239,11 +251,11 @@ class Dispatcher:
 
     def __init__(self, journal: DispatchJournal, lift: Any, reporter: Reporter, *,
                  move_timeout_s: float = 240.0, stall_timeout_s: float = 30.0,
-                 poll_s: float = 1.0, retry_s: float = 0.2,
+                 reach_timeout_s: float = 20.0, poll_s: float = 1.0, retry_s: float = 0.2,
                  on_journal: Callable[[str, str], None] | None = None) -> None:
         self.journal, self.lift, self.reporter = journal, lift, reporter
         self.move_timeout_s, self.stall_timeout_s = move_timeout_s, stall_timeout_s
-        self.poll_s, self.retry_s = poll_s, retry_s
+        self.poll_s, self.retry_s, self.reach_timeout_s = poll_s, retry_s, reach_timeout_s
         # Called with (job_id, point) after every journal write and side effect;
         # observability, and the crash tests' place to pull the plug.
         self._on_journal = on_journal or (lambda job_id, point: None)
@@ -261,9 +273,11 @@ class Dispatcher:
                 on_progress: Callable[[Progress], None] | None = None) -> DispatchOutcome:
         """Move one car and report the outcome; blocks until it arrived or failed.
 
-        Raises LiftError only when the lift could not be reached before the
-        move deadline: the job then stays unfinished in the journal for
-        ``reconcile()``.
+        Raises LiftError only when the lift cannot be reached: within
+        ``reach_timeout_s`` for the MOVE, or for good before the move
+        deadline. The job then stays unfinished in the journal and
+        ``reconcile()`` settles it with JOB_STATUS; a MOVE given up on this
+        way is never sent again (the member was told it failed).
         """
         entry = self.journal.get(job_id)
         if entry is None:
@@ -304,26 +318,36 @@ class Dispatcher:
                 fresh: bool) -> DispatchOutcome:
         if entry.state in (JobStep.ARRIVED, JobStep.FAILED):
             return self._report(entry)
-        deadline = time.monotonic() + self.move_timeout_s
+        now = time.monotonic()
+        deadline = now + self.move_timeout_s
+        # Reaching the controller at all gets a shorter deadline than the move:
+        # a member should not wait minutes in front of a lift that is unplugged.
+        reach_by = min(deadline, now + self.reach_timeout_s)
         with self._subscription(entry.job_id) as events:
             job: JobState | None = None
             if not fresh and entry.state is not JobStep.PLANNED:
-                job = self._call(lambda: self.lift.job_status(entry.job_id), deadline)
+                job = self._call(lambda: self.lift.job_status(entry.job_id), reach_by)
                 if job.phase is JobPhase.UNKNOWN:
                     if entry.state is not JobStep.SENT:
                         # Accepted once, now unknown: the controller lost its memory.
                         # Where the car is needs a person; never release its bay.
                         return self._settle(entry, FAILED_MOVED, "JOB_LOST", True)
-                    job = None  # our MOVE never arrived: send it
+                    if entry.fault == ABANDONED:
+                        # We gave up on this MOVE and told nobody it was coming; it
+                        # never arrived, so it never will: the car stayed in its bay.
+                        return self._settle(entry, FAILED_IN_BAY, NOT_SENT, False)
+                    job = None  # a crash before our MOVE arrived: send it now
             if job is None:
                 if entry.state is JobStep.PLANNED:
                     entry = self._advance(entry, JobStep.SENT)
                 try:
                     accepted: MoveAccepted = self._call(
                         lambda: self.lift.move(entry.job_id, entry.from_bay, entry.to_bay),
-                        deadline)
+                        reach_by)
                 except LiftError as exc:
                     if _transient(exc):
+                        # Unreachable: reconcile() settles it later with JOB_STATUS.
+                        self._advance(entry, JobStep.SENT, fault=ABANDONED)
                         raise
                     # Refused: a MOVE for a known id is never refused, so the car did not move.
                     return self._settle(entry, FAILED_IN_BAY,
@@ -422,6 +446,12 @@ class Dispatcher:
         try:
             self.reporter.report_job(entry.job_id, entry.outcome,
                                      idempotency_key(entry.job_id, entry.outcome))
+        except RefusedError as exc:
+            # A definite no (e.g. a job the backend does not know): asking again
+            # changes nothing, so stop asking; staff see it in the log and alert.
+            log.error("job %s: backend refused the report: %s", entry.job_id, exc.to_dict())
+            entry = self._advance(entry, JobStep.REPORTED)
+            return self._outcome(entry, reported=False)
         except KioskError as exc:
             log.warning("job %s: backend not told yet: %s", entry.job_id, exc.to_dict())
             return self._outcome(entry, reported=False)

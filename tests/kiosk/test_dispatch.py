@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -33,7 +35,7 @@ from kiosk.dispatch import (
     Progress,
     idempotency_key,
 )
-from kiosk.errors import BackendError, LiftError, Reason, TransitionError
+from kiosk.errors import BackendError, LiftError, Reason, RefusedError, TransitionError
 
 WAIT_S = 20.0
 FAST = {"travel_s_per_level": 0.01, "door_s": 0.01, "transfer_s": 0.01}
@@ -193,6 +195,33 @@ def test_backend_down_then_reconcile_reports_once(journal, backend) -> None:
     assert d.reconcile() == [] and len(lift.moves) == 1
 
 
+def test_a_refused_report_is_not_retried_forever(journal, backend) -> None:
+    lift = FakeLift()
+    lift.states = [state(JobPhase.DONE, moved=True)]
+
+    class Refusing(FakeBackend):
+        def report_job(self, job_id: str, outcome: str, idempotency_key: str) -> None:
+            self.calls.append((job_id, outcome, idempotency_key))
+            raise RefusedError("unknown job", reason=Reason.BACKEND_ERROR)
+
+    refusing = Refusing()
+    d = make(journal, lift, refusing)
+    out = d.run_job("J", 7, 101)
+    assert out.ok and not out.reported
+    assert d.pending() == [] and d.reconcile() == [] and len(refusing.calls) == 1
+
+
+@pytest.mark.parametrize(("job_id", "key"), [
+    ("3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3", "lift-job:3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3:delivered"),
+    ("J-1", "lift-job:J-1:delivered"),
+    ("a/b?c", "lift-job:" + hashlib.sha256(b"a/b?c").hexdigest()[:32] + ":delivered"),
+])
+def test_idempotency_keys_are_stable_and_header_safe(job_id: str, key: str) -> None:
+    assert idempotency_key(job_id, DELIVERED) == key
+    assert re.fullmatch(r"[A-Za-z0-9_.:-]{8,128}", key)
+    assert idempotency_key(job_id, FAILED_MOVED) != key
+
+
 def test_a_finished_job_is_not_moved_again(journal, backend) -> None:
     lift = FakeLift()
     lift.states = [state(JobPhase.DONE, moved=True)]
@@ -212,19 +241,28 @@ def test_no_progress_is_a_stall(journal, backend) -> None:
     assert (out.outcome, out.fault) == (FAILED_MOVED, "STALLED")
 
 
-def test_unreachable_lift_leaves_the_job_for_reconcile(journal, backend) -> None:
+@pytest.mark.parametrize(("heard", "outcome", "fault"), [
+    ([state(JobPhase.UNKNOWN)], FAILED_IN_BAY, "NOT_SENT"),  # never arrived: never sent again
+    ([state(JobPhase.TO_SOURCE), state(JobPhase.DONE, moved=True)], DELIVERED, None),
+])
+def test_unreachable_lift_leaves_the_job_for_reconcile(journal, backend, heard: list,
+                                                       outcome: str, fault: str | None) -> None:
     lift = FakeLift()
     lift.move_errors = [LiftError("down", reason=Reason.LIFT_LINK_DOWN)] * 1000
-    d = make(journal, lift, backend, move_timeout_s=0.2)
+    d = make(journal, lift, backend, reach_timeout_s=0.2)
     with pytest.raises(LiftError) as info:
         d.run_job("J", 7, 101)
     assert info.value.reason is Reason.LIFT_LINK_DOWN
-    assert journal.get("J").state is JobStep.SENT  # type: ignore[union-attr]
+    entry = journal.get("J")
+    assert entry is not None and entry.state is JobStep.SENT and entry.fault == "ABANDONED"
     assert backend.calls == []
-    lift.move_errors = []  # the lift is back; it never heard of J
-    lift.states = [state(JobPhase.UNKNOWN), state(JobPhase.DONE, moved=True)]
-    assert [o.outcome for o in d.reconcile()] == [DELIVERED]
-    assert backend.outcomes("J") == [DELIVERED]
+    moves = len(lift.moves)
+    lift.move_errors = []  # the lift is back
+    lift.states = heard
+    [out] = d.reconcile()
+    assert (out.outcome, out.fault if fault else None) == (outcome, fault)
+    assert backend.outcomes("J") == [outcome]
+    assert len(lift.moves) == moves  # reconcile never re-sent the MOVE
 
 
 def test_accepted_job_the_controller_forgot_needs_a_person(journal, backend) -> None:
