@@ -112,6 +112,7 @@ def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
                 await asyncio.sleep(SWEEP_EVERY_S)
                 try:
                     await anyio.to_thread.run_sync(service.sweep)
+                    await anyio.to_thread.run_sync(service.purge)
                 except Exception:  # noqa: BLE001 - the next sweep tries again
                     log.exception("reservation sweep failed")
 

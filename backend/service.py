@@ -46,6 +46,7 @@ from backend.util import KioskCtx, new_id
 # A pass shown on the member page is replaced once less than this is left, so
 # the kiosk never reads one that expires while it is being redeemed.
 PASS_REFRESH_MARGIN_S = 20.0
+RECORDS_KEEP_S = 86400.0
 
 
 def policy_of(tower: Tower) -> rules.Policy:
@@ -119,6 +120,14 @@ class Service(JobsMixin):
             return 0
         with self.db.write() as s:
             return self.expire_reservations(s, now)
+
+    def purge(self, keep_s: float = RECORDS_KEEP_S) -> None:
+        """Forget stored idempotent answers and used-up passes after a day: a
+        retry never comes that late, and the tables would only grow."""
+        cutoff = self.now() - keep_s
+        with self.db.write() as s:
+            s.execute(text("DELETE FROM idempotency WHERE created_at < :t"), {"t": cutoff})
+            s.execute(text("DELETE FROM passes WHERE expires_at < :t"), {"t": cutoff})
 
     @staticmethod
     def _delivery_bay(s: Session, tower: Tower) -> int:

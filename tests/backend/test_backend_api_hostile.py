@@ -225,3 +225,12 @@ def test_fuzzed_bodies_never_500(tower, path, body):
     r = tower.post(path, body)
     assert r.status_code < 500, (path, body, r.status_code, r.text[:300])
     assert "error" in r.json() or r.status_code == 200
+
+
+def test_old_answers_and_passes_are_purged(tower):
+    ps = tower.session(tower.member())
+    body = {"session_id": ps.session_id, "model": "Aurora", "colour": "white"}
+    first = tower.post("/v1/reservations", body, key="purge-key-1").json()
+    tower.server.service.purge(keep_s=-1)  # everything counts as old
+    again = tower.post("/v1/reservations", body, key="purge-key-1").json()
+    assert again["reservation_id"] != first["reservation_id"]  # computed anew
