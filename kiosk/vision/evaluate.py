@@ -34,6 +34,9 @@ from kiosk.vision.synth import SyntheticMember, astronaut_bgr, load_face_photo
 from kiosk.vision.synth_actor import Performer
 from kiosk.vision.synth_attacks import AttackKind, make_attacker
 
+__all__ = ["LIVE", "AttackKind", "SequenceResult", "evaluate", "measure_embedding",
+           "measure_fps", "plan", "run_one", "run_planned", "run_sequence", "summarise"]
+
 SHARED_PHOTOS = ("obama", "obama2", "biden", "biden2")
 LIVE = "live"
 
@@ -125,19 +128,57 @@ def build_members(size: tuple[int, int], include_shared: bool = True,
             for i, (name, photo) in enumerate(photo_variants(include_shared))]
 
 
+_MEMBERS: dict[tuple[Any, ...], list[tuple[str, SyntheticMember]]] = {}
+
+
+def _members(size: tuple[int, int], include_shared: bool, seed: int) -> list[
+        tuple[str, SyntheticMember]]:
+    key = (size, include_shared, seed)
+    if key not in _MEMBERS:
+        _MEMBERS.clear()  # one set per process at a time: members hold frames
+        _MEMBERS[key] = build_members(size, include_shared, seed)
+    return _MEMBERS[key]
+
+
+def plan(n_live: int = 50, n_attack: int = 50,
+         kinds: tuple[str, ...] | None = None) -> list[tuple[str, int]]:
+    """The sequences of the set as (kind, index)."""
+    kinds = kinds or (LIVE, *(k.value for k in AttackKind))
+    return [(kind, i) for kind in kinds for i in range(n_live if kind == LIVE else n_attack)]
+
+
+def run_planned(item: tuple[str, int], size: tuple[int, int] = (640, 360), fps: float = 25.0,
+                include_shared: bool = True, seed: int = 0) -> SequenceResult:
+    """One planned sequence; members are used round-robin (cached per process)."""
+    kind, i = item
+    members = _members(size, include_shared, seed)
+    name, member = members[i % len(members)]
+    return run_one(kind, member, name, seed=seed * 100_003 + i * 7 + len(kind), fps=fps)
+
+
 def evaluate(n_live: int = 50, n_attack: int = 50, *, size: tuple[int, int] = (640, 360),
              fps: float = 25.0, include_shared: bool = True, seed: int = 0,
-             kinds: tuple[str, ...] | None = None,
+             kinds: tuple[str, ...] | None = None, workers: int = 1,
              progress: Callable[[SequenceResult], None] | None = None) -> list[SequenceResult]:
-    """Run the whole set; members are used round-robin."""
-    members = build_members(size, include_shared, seed)
-    kinds = kinds or (LIVE, *(k.value for k in AttackKind))
-    results = []
-    for kind in kinds:
-        count = n_live if kind == LIVE else n_attack
-        for i in range(count):
-            name, member = members[i % len(members)]
-            r = run_one(kind, member, name, seed=seed * 100_003 + i * 7 + len(kind), fps=fps)
+    """Run the whole set, in ``workers`` processes (1: in this process)."""
+    items = plan(n_live, n_attack, kinds)
+    results: list[SequenceResult] = []
+    if workers <= 1:
+        for item in items:
+            results.append(run_planned(item, size, fps, include_shared, seed))
+            if progress is not None:
+                progress(results[-1])
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    # spawn: a forked mediapipe graph is not safe to use in the child.
+    ctx = multiprocessing.get_context("spawn")
+    job = partial(run_planned, size=size, fps=fps, include_shared=include_shared, seed=seed)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        # Contiguous chunks keep each worker on few members (built once each).
+        for r in pool.map(job, items, chunksize=max(1, len(items) // (4 * workers))):
             results.append(r)
             if progress is not None:
                 progress(r)

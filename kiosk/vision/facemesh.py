@@ -87,12 +87,7 @@ def _load() -> Any:
     return _mesh
 
 
-def detect(image_bgr: np.ndarray) -> list[FaceLandmarks]:
-    """Landmarks of up to three faces, largest first. Raises VisionError if
-    the model cannot load or the image is not an HxWx3 uint8 array."""
-    if (not isinstance(image_bgr, np.ndarray) or image_bgr.ndim != 3
-            or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8):
-        raise VisionError("expected an HxWx3 uint8 BGR image", reason=Reason.INTERNAL)
+def _run(image_bgr: np.ndarray, x0: int = 0, y0: int = 0) -> list[FaceLandmarks]:
     h, w = image_bgr.shape[:2]
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
     with _lock:
@@ -100,8 +95,30 @@ def detect(image_bgr: np.ndarray) -> list[FaceLandmarks]:
         result = mesh.process(rgb)
     faces: list[FaceLandmarks] = []
     for lms in result.multi_face_landmarks or ():
-        pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lms.landmark], dtype=np.float32)
-        faces.append(FaceLandmarks(points=pts, image_size=(w, h)))
+        pts = np.array([(p.x * w + x0, p.y * h + y0, p.z * w) for p in lms.landmark],
+                       dtype=np.float32)
+        faces.append(FaceLandmarks(points=pts, image_size=(0, 0)))
+    return faces
+
+
+def detect(image_bgr: np.ndarray, *, zoom_if_empty: bool = True) -> list[FaceLandmarks]:
+    """Landmarks of up to three faces, largest first. Raises VisionError if
+    the model cannot load or the image is not an HxWx3 uint8 array.
+
+    FaceMesh's detector (short range, 128 px input) misses faces narrower
+    than ~12 % of a 16:9 frame. When it finds nothing, the centre of the frame
+    is tried again, which finds faces down to ~7 %: a member standing too far
+    back then hears "come closer" rather than "no face"."""
+    if (not isinstance(image_bgr, np.ndarray) or image_bgr.ndim != 3
+            or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8):
+        raise VisionError("expected an HxWx3 uint8 BGR image", reason=Reason.INTERNAL)
+    h, w = image_bgr.shape[:2]
+    faces = _run(image_bgr)
+    if not faces and zoom_if_empty and w >= 1.2 * h:
+        cw = min(w, int(1.1 * h))
+        x0 = (w - cw) // 2
+        faces = _run(image_bgr[:, x0:x0 + cw], x0, 0)
+    faces = [FaceLandmarks(f.points, (w, h)) for f in faces]
     faces.sort(key=lambda f: f.width, reverse=True)
     return faces
 
