@@ -70,10 +70,15 @@ def create_app(kiosk: Any, *, windowed: bool, language: str) -> tuple[QApplicati
 
 def run_app(kiosk: Any, windowed: bool, language: str) -> int:
     """``kiosk run``: show the window and run the event loop until it closes."""
+    from ui.lockdown import FieldRuntime
+
     app, window = create_app(kiosk, windowed=windowed, language=language)
     app.setQuitOnLastWindowClosed(True)
+    # Lockdown, watchdog, no blanking; models warm up after the first paint.
+    field = FieldRuntime(app, window, kiosk)
     try:
         return int(app.exec())
     finally:
+        field.stop()
         window.shutdown()
         window.deleteLater()

@@ -90,6 +90,20 @@ def faces_dir() -> Path | None:
 
 def astronaut_bgr() -> np.ndarray:
     """The scikit-image astronaut (public domain, ships in the package): the demo member."""
+    # Read the PNG with OpenCV (same pixels): the packaged kiosk carries only
+    # this file (kiosk/vision/data/), not scikit-image and its SciPy stack.
+    import importlib.util
+
+    candidates = [Path(__file__).with_name("data") / "astronaut.png"]
+    spec = importlib.util.find_spec("skimage")  # locates the package without importing it
+    if spec is not None and spec.submodule_search_locations:
+        candidates.append(Path(next(iter(spec.submodule_search_locations))) / "data"
+                          / "astronaut.png")
+    for path in candidates:
+        if path.is_file():
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is not None:
+                return image
     from skimage import data
 
     return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
