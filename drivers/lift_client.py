@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from drivers import lift_proto as p
@@ -39,12 +39,35 @@ from drivers.lift_proto import (
 )
 from kiosk.errors import FrameError, LiftError, Reason
 
-__all__ = ["LiftClient", "BayMap", "DoorState", "FaultCode", "JobPhase", "JobState",
+__all__ = ["LiftClient", "BayAudit", "audit_bays", "BayMap", "DoorState", "FaultCode", "JobPhase", "JobState",
            "LiftState", "LiftStatus", "MoveAccepted", "LinkChanged"]
 
 log = logging.getLogger(__name__)
 
 EventCallback = Callable[[LiftEvent], None]
+
+
+@dataclass(frozen=True)
+class BayAudit:
+    """The controller's presence sensors against the backend's inventory."""
+
+    tower_only: list[int]  # a car the sensors see where the backend has none
+    backend_only: list[int]  # a car the backend expects where the sensors see none
+    unknown_bays: list[int]  # backend bays the controller does not have
+
+    @property
+    def ok(self) -> bool:
+        return not (self.tower_only or self.backend_only or self.unknown_bays)
+
+
+def audit_bays(bay_map: BayMap, backend_occupied: Iterable[int]) -> BayAudit:
+    """Compare BAY_MAP occupancy with the bays the backend believes hold a car."""
+    expected = set(backend_occupied)
+    seen = {bay for bay, occupied in bay_map.bays if occupied}
+    known = {bay for bay, _ in bay_map.bays}
+    return BayAudit(tower_only=sorted(seen - expected),
+                    backend_only=sorted((expected & known) - seen),
+                    unknown_bays=sorted(expected - known))
 
 
 @dataclass

@@ -68,12 +68,11 @@ class JobStep(str, Enum):
     REPORTED = "REPORTED"
 
     @property
-    def rank(self) -> int:
-        return _RANK[self]
+    def rank(self) -> int:  # ARRIVED and FAILED are alternatives, of equal rank
+        return {"ARRIVED": 4, "FAILED": 4, "REPORTED": 5}.get(self.value, _ORDER.index(self))
 
 
-_RANK = {JobStep.PLANNED: 0, JobStep.SENT: 1, JobStep.ACCEPTED: 2, JobStep.MOVING: 3,
-         JobStep.ARRIVED: 4, JobStep.FAILED: 4, JobStep.REPORTED: 5}
+_ORDER = list(JobStep)
 
 
 def idempotency_key(job_id: str, outcome: str) -> str:
@@ -282,7 +281,7 @@ class Dispatcher:
         entry = self.journal.get(job_id)
         if entry is None:
             entry = self.journal.plan(job_id, kind, from_bay, to_bay)
-            self._point(job_id, JobStep.PLANNED.value)
+            self._on_journal(job_id, JobStep.PLANNED.value)
         elif (entry.from_bay, entry.to_bay) != (from_bay, to_bay):
             raise LiftError(f"job {job_id} is journaled with other bays",
                             reason=Reason.LIFT_REJECTED, code="JOB_CONFLICT", job_id=job_id)
@@ -352,7 +351,7 @@ class Dispatcher:
                     # Refused: a MOVE for a known id is never refused, so the car did not move.
                     return self._settle(entry, FAILED_IN_BAY,
                                         str(exc.context.get("code", exc.reason.value)), False)
-                self._point(entry.job_id, "move_sent")
+                self._on_journal(entry.job_id, "move_sent")
                 job = accepted.job
             if entry.state is JobStep.SENT:
                 entry = self._advance(entry, JobStep.ACCEPTED)
@@ -455,7 +454,7 @@ class Dispatcher:
         except KioskError as exc:
             log.warning("job %s: backend not told yet: %s", entry.job_id, exc.to_dict())
             return self._outcome(entry, reported=False)
-        self._point(entry.job_id, "reported")
+        self._on_journal(entry.job_id, "reported")
         entry = self._advance(entry, JobStep.REPORTED)
         return self._outcome(entry, reported=True)
 
@@ -467,11 +466,8 @@ class Dispatcher:
 
     def _advance(self, entry: JournalEntry, step: JobStep, **fields: Any) -> JournalEntry:
         entry = self.journal.advance(entry.job_id, step, **fields)
-        self._point(entry.job_id, step.value)
+        self._on_journal(entry.job_id, step.value)
         return entry
-
-    def _point(self, job_id: str, point: str) -> None:
-        self._on_journal(job_id, point)
 
     # -- events ------------------------------------------------------------------------------------
     @contextmanager

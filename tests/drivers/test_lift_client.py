@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from drivers.lift_client import LiftClient
+from drivers.lift_client import LiftClient, audit_bays
 from drivers.lift_proto import (
     DoorChanged,
     DoorState,
@@ -239,3 +239,13 @@ def test_loop_url_and_missing_port_report_link_down(lift_client_factory, tmp_pat
         with pytest.raises(LiftError) as info:
             lift_client_factory(url, wait_s=0.3)
         assert info.value.reason is Reason.LIFT_LINK_DOWN
+
+
+def test_audit_compares_sensors_with_the_backend(lift_pair) -> None:
+    sim, client = lift_pair
+    m = client.bay_map()
+    seen = {b for b, occ in m.bays if occ}
+    assert audit_bays(m, seen).ok
+    report = audit_bays(m, (seen - {1}) | {6, 500})
+    assert (report.tower_only, report.backend_only, report.unknown_bays) == ([1], [6], [500])
+    assert not report.ok
