@@ -73,3 +73,20 @@ def test_in_process_server_with_key_file_and_busy_port(tmp_path):
 def test_in_memory_sqlite_is_refused():
     with pytest.raises(StartupError):
         BackendServer("sqlite://").start()
+
+
+def test_migrations_match_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from backend.db import Database
+    from backend.models import Base
+
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        db.migrate()
+        db.migrate()  # idempotent
+        with db.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        db.dispose()
