@@ -74,8 +74,14 @@ def router(service: Service, default_tower: str) -> APIRouter:
 
     @r.get("/member/{member_id}/pass.txt", response_class=PlainTextResponse,
            summary="The member's current pass text (automation: the demo phone)")
-    def member_pass_text(member_id: str, tower: str = Query(default_tower, max_length=32)):
-        p = live_pass(member_id, tower)
+    def member_pass_text(member_id: str, tower: str = Query(default_tower, max_length=32),
+                         expired: bool = Query(False, description="an old screenshot: a "
+                                               "pass that expired 10 minutes ago")):
+        if expired:
+            ok = _ID_RE.fullmatch(member_id) and _ID_RE.fullmatch(tower)
+            p = service.stale_pass(member_id, tower) if ok else None
+        else:
+            p = live_pass(member_id, tower)
         if p is None:
             return PlainTextResponse("not found\n", status_code=404)
         return PlainTextResponse(p.text, headers={"Cache-Control": "no-store"})

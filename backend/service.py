@@ -163,6 +163,22 @@ class Service(JobsMixin):
                        issued_at=now, expires_at=p.expires_at))
             return p
 
+    def stale_pass(self, member_id: str, tower_id: str, age_s: int = 600) -> MemberPass | None:
+        """A pass as an old screenshot on the member's phone would show it:
+        genuinely issued and signed, but expired ``age_s`` ago (demo page)."""
+        now = self.now()
+        with self.db.write() as s:
+            member = s.get(Member, member_id)
+            tower = s.get(Tower, tower_id)
+            if member is None or tower is None:
+                return None
+            issued = now - age_s - tower.pass_lifetime_s
+            p = sign_pass(self.pass_key, tower_id, member_id, member.preselected_model,
+                          int(issued) + tower.pass_lifetime_s)
+            s.add(Pass(nonce=p.nonce, member_id=member_id, tower_id=tower_id, text=p.text,
+                       issued_at=issued, expires_at=p.expires_at))
+            return p
+
     def op_redeem(self, s: Session, ctx: KioskCtx, text: str) -> dict[str, Any]:
         now = self.now()
         p = parse_and_verify(self.public_key, text)

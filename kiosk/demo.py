@@ -251,9 +251,11 @@ class DemoStack:
         bays = r.json()["bays"]
         return sorted(b["bay"] for b in bays if b.get("car_id") and b["bay"] < 100)
 
-    def member_pass(self, member_id: str) -> str:
-        """The member's current pass, as their phone app would show it."""
-        r = requests.get(f"{self.backend_url}/member/{member_id}/pass.txt", timeout=10)
+    def member_pass(self, member_id: str, expired: bool = False) -> str:
+        """The member's current pass, as their phone app would show it
+        (``expired``: an old screenshot of one)."""
+        r = requests.get(f"{self.backend_url}/member/{member_id}/pass.txt", timeout=10,
+                         params={"expired": "1"} if expired else None)
         r.raise_for_status()
         return r.text.strip()
 

@@ -229,3 +229,15 @@ def test_demo_member_page_pass_decodes_back(tower):
     img = cv2.imdecode(np.frombuffer(buf.getvalue(), np.uint8), cv2.IMREAD_GRAYSCALE)
     decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(img)
     assert decoded == text
+
+
+def test_old_screenshot_of_a_pass_is_signed_but_expired(tower):
+    member = tower.member()
+    r = requests.get(f"{tower.url}/member/{member}/pass.txt",
+                     params={"tower": tower.tower_id, "expired": "1"}, timeout=10)
+    r.raise_for_status()
+    with pytest.raises(RefusedError) as info:
+        tower.client.redeem_pass(r.text)
+    assert info.value.reason is Reason.PASS_EXPIRED
+    # The live pass is unaffected.
+    assert tower.client.redeem_pass(tower.pass_text(member)).member_ref
