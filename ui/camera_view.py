@@ -65,6 +65,7 @@ class CameraView(QWidget):
         self._index: Any = None
         self._t_frame = 0.0
         self._quad: list[tuple[float, float]] | None = None
+        self._paused = False
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(10, int(1000 / max(1, fps))))
@@ -75,6 +76,7 @@ class CameraView(QWidget):
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         self._index = None
+        self._paused = False
         self._timer.start()
         self._poll()
 
@@ -82,6 +84,12 @@ class CameraView(QWidget):
         self._timer.stop()
         # Drop the last frame: a member's face must not linger in memory.
         self._array, self._image, self._quad = None, None, None
+        self.update()
+
+    def pause(self) -> None:
+        """Stop showing the camera (the check is over): just the guide, no notice."""
+        self.stop()
+        self._paused = True
 
     @property
     def running(self) -> bool:
@@ -182,7 +190,7 @@ class CameraView(QWidget):
             p.setPen(QPen(ACCENT, 5))
             p.setBrush(QColor(61, 217, 193, 50))
             p.drawPolygon(poly)
-        if self._image is None or self._stalled():
+        if not self._paused and (self._image is None or self._stalled()):
             self._paint_notice(p, rect)
         p.end()
 

@@ -47,12 +47,12 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../ui/camera_view.py" line="223"/>
+        <location filename="../../ui/camera_view.py" line="231"/>
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
     <message>
-        <location filename="../../ui/camera_view.py" line="224"/>
+        <location filename="../../ui/camera_view.py" line="232"/>
         <source>The camera is reconnecting…</source>
         <translation>摄像头正在重新连接…</translation>
     </message>
@@ -302,37 +302,42 @@
         <translation>您的车正在送达途中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="127"/>
+        <location filename="../../ui/screens/dispatch.py" line="128"/>
+        <source>The lift is on its way to fetch your car.</source>
+        <translation>升降机正在去取您的车。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/dispatch.py" line="130"/>
         <source>The lift is bringing it down to the delivery bay.</source>
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="134"/>
+        <location filename="../../ui/screens/dispatch.py" line="137"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="136"/>
+        <location filename="../../ui/screens/dispatch.py" line="139"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="138"/>
+        <location filename="../../ui/screens/dispatch.py" line="141"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="140"/>
+        <location filename="../../ui/screens/dispatch.py" line="143"/>
         <source>Heading to level {y}</source>
         <translation>正前往第 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="147"/>
+        <location filename="../../ui/screens/dispatch.py" line="150"/>
         <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
         <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="148"/>
+        <location filename="../../ui/screens/dispatch.py" line="151"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -1050,7 +1055,7 @@
     <message>
         <location filename="../../ui/screens/outcomes.py" line="151"/>
         <source>Loved the {model}? You can order it now and finish in the app.</source>
-        <translation>喜欢这辆 {model} 吗？现在就可以下单，并在 App 中完成。</translation>
+        <translation>喜欢这辆{model}吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
         <location filename="../../ui/screens/outcomes.py" line="154"/>
@@ -1154,97 +1159,97 @@
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="214"/>
+        <location filename="../../ui/screens/selfie.py" line="215"/>
         <source>Step {n} of {total}</source>
         <translation>第 {n} 步，共 {total} 步</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="219"/>
+        <location filename="../../ui/screens/selfie.py" line="220"/>
         <source>Getting ready</source>
         <translation>准备中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="221"/>
+        <location filename="../../ui/screens/selfie.py" line="222"/>
         <source>Fit your face in the oval</source>
         <translation>请将脸部放入椭圆框内</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="228"/>
+        <location filename="../../ui/screens/selfie.py" line="229"/>
         <source>Then look back at the camera.</source>
         <translation>完成后请重新看向摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="230"/>
+        <location filename="../../ui/screens/selfie.py" line="231"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="234"/>
+        <location filename="../../ui/screens/selfie.py" line="235"/>
         <source>Time for a quick selfie</source>
         <translation>拍一张快速自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="236"/>
+        <location filename="../../ui/screens/selfie.py" line="237"/>
         <source>It confirms it&apos;s really you. It takes about ten seconds.</source>
         <translation>用于确认是您本人，大约需要十秒。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="237"/>
+        <location filename="../../ui/screens/selfie.py" line="238"/>
         <source>Take off sunglasses, a hat or a mask.</source>
         <translation>请摘下墨镜、帽子或口罩。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="238"/>
+        <location filename="../../ui/screens/selfie.py" line="239"/>
         <source>Stand about an arm&apos;s length from the screen.</source>
         <translation>请站在距屏幕约一臂远的位置。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="239"/>
+        <location filename="../../ui/screens/selfie.py" line="240"/>
         <source>We&apos;ll ask you to do two or three simple moves, one at a time.</source>
         <translation>我们会请您依次完成两到三个简单动作。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="240"/>
+        <location filename="../../ui/screens/selfie.py" line="241"/>
         <source>Only you in the picture, please.</source>
         <translation>画面中请只有您一人。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="244"/>
+        <location filename="../../ui/screens/selfie.py" line="245"/>
         <source>Your photo is only used to confirm it&apos;s you. It is never stored.</source>
         <translation>您的照片仅用于确认身份，不会被保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="245"/>
+        <location filename="../../ui/screens/selfie.py" line="246"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="246"/>
+        <location filename="../../ui/screens/selfie.py" line="247"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="247"/>
+        <location filename="../../ui/screens/selfie.py" line="248"/>
         <source>I can&apos;t do this</source>
         <translation>我无法完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="248"/>
+        <location filename="../../ui/screens/selfie.py" line="249"/>
         <source>No problem, we can help</source>
         <translation>没关系，我们来帮您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="250"/>
+        <location filename="../../ui/screens/selfie.py" line="251"/>
         <source>Please ask a member of staff. They can help you confirm who you are another way.</source>
         <translation>请联系工作人员，他们可以帮您用其他方式确认身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="251"/>
+        <location filename="../../ui/screens/selfie.py" line="252"/>
         <source>Back to the selfie</source>
         <translation>返回自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="252"/>
+        <location filename="../../ui/screens/selfie.py" line="253"/>
         <source>Finish here</source>
         <translation>结束</translation>
     </message>

@@ -124,7 +124,10 @@ class DispatchScreen(Screen):
         else:
             self.eyebrow.setText(self.tr("You're all set"))
             self.title.setText(self.tr("Your car is on its way"))
-            self.lead.setText(self.tr("The lift is bringing it down to the delivery bay."))
+            if code_of(getattr(p, "phase", None)) in _EMPTY:
+                self.lead.setText(self.tr("The lift is on its way to fetch your car."))
+            else:
+                self.lead.setText(self.tr("The lift is bringing it down to the delivery bay."))
         level = getattr(p, "level", None)
         target = getattr(p, "target_level", None)
         # The controller reports levels, not the tower's height; a Progress

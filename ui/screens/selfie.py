@@ -208,6 +208,7 @@ class SelfieScreen(Screen):
             self.guidance.setText(self.tr("One moment…"))
             self.time_bar.hide()
             self._bar_timer.stop()
+            self.camera.pause()
             return
         if challenge:
             self.phase_caption.setText(
