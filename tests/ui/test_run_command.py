@@ -68,6 +68,17 @@ def test_run_builds_the_kiosk_and_starts_the_app(monkeypatch, tmp_path):
         seen.update(kiosk=kiosk, windowed=windowed, language=language)
         return 0
 
+    class Director:  # demo mode plays a member; not under test here
+        def __init__(self, kiosk, demo):
+            seen["director"] = demo
+
+        def close(self):
+            seen["director_closed"] = True
+
+    import kiosk.demo
+
+    services.demo = "demo-stack"
+    monkeypatch.setattr(kiosk.demo, "DemoDirector", Director)
     monkeypatch.setattr(kiosk.wiring, "build_services", fake_build)
     monkeypatch.setattr(ui.app, "run_app", fake_run_app)
     cfg = tmp_path / "kiosk.toml"

@@ -193,3 +193,15 @@ def test_good_pass_moves_on_from_scan(rig):
     rig.to_scan()
     rig.push(GOOD_PASS)
     rig.wait_state(State.CHOOSE)
+
+
+def test_a_challenge_asked_before_start_is_shown_not_missed(rig):
+    rig.to_selfie()
+    screen = rig.screen()
+    assert screen.pages.currentWidget() is screen.ready
+    rig.push(live_update(phase="get_ready", challenge=None, guidance="too_far"))
+    QTest.qWait(20)
+    assert screen.pages.currentWidget() is screen.ready  # still reading the tips
+    rig.push(live_update(challenge="nod", challenge_index=0))
+    rig.wait(lambda: screen.pages.currentWidget() is screen.live)
+    assert screen.instruction.text() == "Nod your head"
