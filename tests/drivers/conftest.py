@@ -64,7 +64,9 @@ def lift_client_factory(lift_sim_factory: Callable[..., tuple[TowerSimulator, st
     clients: list[LiftClient] = []
 
     def make(url: str, wait_s: float | None = 5.0, **kwargs: object) -> LiftClient:
-        opts = {"ack_timeout_s": 0.05, "reply_timeout_s": 2.0, "reconnect_max_s": 0.2, **kwargs}
+        # Production ACK timeout: a starved thread on a busy machine must not
+        # look like a dead link. Clean lines never wait for it.
+        opts = {"ack_timeout_s": 0.25, "reply_timeout_s": 5.0, "reconnect_max_s": 0.2, **kwargs}
         client = LiftClient(url, **opts)  # type: ignore[arg-type]
         clients.append(client)
         return client.open(wait_s=wait_s)

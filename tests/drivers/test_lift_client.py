@@ -210,7 +210,7 @@ def test_home_runs_the_lift_to_the_lobby(lift_pair) -> None:
 
 def test_latency_is_tolerated(lift_sim_factory, lift_client_factory) -> None:
     sim, url = lift_sim_factory(faults=FaultConfig(latency_ms=20))
-    client = lift_client_factory(url, ack_timeout_s=0.2)
+    client = lift_client_factory(url, ack_timeout_s=0.5)
     assert client.status().state is LiftState.IDLE
 
 

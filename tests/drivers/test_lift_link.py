@@ -107,8 +107,11 @@ def make_link(peer: Peer) -> Iterator[Callable[..., tuple[LiftLink, queue.Queue,
     def make(**kw: object) -> tuple[LiftLink, queue.Queue, queue.Queue]:
         got: queue.Queue[Frame] = queue.Queue()
         states: queue.Queue[tuple[bool, str]] = queue.Queue()
-        opts = {"ack_timeout_s": 0.05, "max_resends": 2, "keepalive_s": 60.0,
-                "reconnect_min_s": 0.01, "reconnect_max_s": 0.05, **kw}
+        # Long timeouts unless a test wants silence to count: the peer is this
+        # test's thread, which a busy machine may not schedule for a while.
+        opts = {"ack_timeout_s": 1.0, "max_resends": 2, "keepalive_s": 60.0,
+                "handshake_timeout_s": 10.0, "reconnect_min_s": 0.01,
+                "reconnect_max_s": 0.05, **kw}
         link = LiftLink(f"socket://127.0.0.1:{peer.port}", on_frame=got.put,
                         on_state=lambda up, why: states.put((up, why)), **opts)  # type: ignore[arg-type]
         links.append(link)
@@ -144,7 +147,7 @@ def test_handshake_then_request_and_reply(make_link, peer: Peer) -> None:
 
 
 def test_silence_resends_exactly_max_then_link_down_and_new_hello(make_link, peer: Peer) -> None:
-    link, got, states = make_link(max_resends=2)
+    link, got, states = make_link(ack_timeout_s=0.05, max_resends=2)
     up(link, peer, states)
     seq = link.send(Cmd.STATUS)
     copies = []

@@ -296,7 +296,8 @@ def tower(tmp_path: Path, journal: DispatchJournal, backend: FakeBackend
         sim = TowerSimulator(**{**FAST, **sim_kw})
         url = (f"socket://127.0.0.1:{sim.serve_tcp()}" if transport == "tcp"
                else sim.serve_pty(str(tmp_path / "ttyLIFT")))
-        c = LiftClient(url, **{"ack_timeout_s": 0.05, "reconnect_max_s": 0.2, **(client or {})})
+        c = LiftClient(url, **{"ack_timeout_s": 0.25, "reply_timeout_s": 5.0,
+                               "reconnect_max_s": 0.2, **(client or {})})
         d = Dispatcher(journal, c, backend, **{"poll_s": 0.05, **(dispatcher or {})})
         made.append((sim, c, d))
         c.open(wait_s=5.0)
@@ -359,7 +360,7 @@ def test_return_blocked_by_an_obstructed_door(tower, backend) -> None:
 
 
 def test_stalled_lift_is_detected(tower) -> None:
-    sim, client, d = tower(dispatcher={"stall_timeout_s": 0.3})
+    sim, client, d = tower(dispatcher={"stall_timeout_s": 1.0})
     sim.trigger("stall_mid_move")
     out = d.run_job("J-4", 13, 101)
     assert (out.outcome, out.fault) == (FAILED_MOVED, "STALLED")
@@ -395,7 +396,8 @@ def test_100_jobs_through_5_percent_corruption_none_lost_or_doubled(tower, journ
                                                                      backend) -> None:
     sim, client, d = tower(faults=FaultConfig(corrupt=0.05, seed=7), ack_timeout_s=0.02,
                            client={"ack_timeout_s": 0.02, "reply_timeout_s": 1.0},
-                           dispatcher={"poll_s": 0.1, "stall_timeout_s": 20.0})
+                           dispatcher={"poll_s": 0.1, "stall_timeout_s": 60.0,
+                                       "reach_timeout_s": 120.0, "move_timeout_s": 300.0})
     bays = [1, 2, 7, 8, 13]
     jobs = []
     for i in range(100):

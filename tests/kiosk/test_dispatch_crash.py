@@ -50,7 +50,7 @@ def hook(job_id, point):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-client = LiftClient(url, ack_timeout_s=0.05).open(wait_s=10)
+client = LiftClient(url, reply_timeout_s=5.0).open(wait_s=30)
 dispatcher = Dispatcher(DispatchJournal(journal_path), client, FileBackend(), poll_s=0.05,
                         on_journal=hook)
 print(dispatcher.run_job(job, 25, 101).outcome, flush=True)
@@ -111,7 +111,7 @@ def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
 def reconcile_and_check(sim: TowerSimulator, url: str, tmp_path: Path) -> None:
     backend = FileBackend(tmp_path / "backend.jsonl")
     journal = DispatchJournal(tmp_path / "dispatch.db")
-    client = LiftClient(url, ack_timeout_s=0.05).open(wait_s=10)
+    client = LiftClient(url, reply_timeout_s=5.0).open(wait_s=30)
     dispatcher = Dispatcher(journal, client, backend, poll_s=0.05)
     try:
         outcomes = dispatcher.reconcile()
