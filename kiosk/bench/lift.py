@@ -1,15 +1,16 @@
 """``kiosk bench lift``: STATUS round trips over a pty, then jobs through a noisy line.
 
-1. The tower simulator (its own process) serves a pseudo-terminal; a LiftClient at 115200 baud
-   times STATUS round trips (request, ACK, reply, ACK). Several runs; the
-   figures are the medians of the runs' percentiles. A pty moves bytes
-   instantly, so ``wire_ms_at_baud`` adds what a real 115200 line would
-   spend shifting those bytes.
-2. The simulator then corrupts a fraction of the bytes in both directions
-   and the Dispatcher (journal in a temporary directory) runs N jobs,
-   alternating deliveries and returns, with 32-character job ids like the
-   backend's. Every job must arrive exactly once: ``jobs_doubled`` counts a
-   car picked up twice for one job or a job reported twice.
+1. The tower simulator, in its own process like the real controller, serves a
+   pseudo-terminal; a LiftClient at 115200 baud times STATUS round trips
+   (request, ACK, reply, ACK). Several runs; the figures are the medians of
+   the runs' percentiles. A pty moves bytes instantly, so ``wire_ms_at_baud``
+   says what a real 115200 line would add for shifting those bytes.
+2. An in-process simulator (so the bench can count what it really moved)
+   corrupts a fraction of the bytes in both directions while the Dispatcher
+   (journal in a temporary directory) runs N jobs, alternating deliveries and
+   returns, with 32-character job ids like the backend's. Every job must
+   arrive exactly once: ``jobs_doubled`` counts a car picked up twice for one
+   job or a job reported twice.
 """
 
 from __future__ import annotations
