@@ -95,6 +95,9 @@ class Kiosk:
         self._heartbeat_every_s = cfg.backend.heartbeat_s
         self._next_heartbeat = 0.0
         runner.set_presenter(self._present_error)
+        on_camera_state = getattr(services.camera, "on_state", None)
+        if on_camera_state is not None:
+            self._unsubscribe_camera = on_camera_state(runner.posted(self._camera_state))
         self.journey.subscribe(self._on_journey)
         self.journey.subscribe_prompt(lambda v, s: self._emit("prompt", v, s))
 
@@ -204,6 +207,15 @@ class Kiosk:
 
     def _health_failed(self, err: KioskError) -> None:
         self._health_done(HealthSnapshot(backend_ok=False, detail={"error": err.to_dict()}))
+
+    def _camera_state(self, old: Any, new: Any) -> None:
+        """A camera that stalls or fails is a staff alert; the screens say so too."""
+        value = getattr(new, "value", str(new))
+        self.health.camera_ok = value in ("live", "starting")
+        self._emit("camera", new)
+        if value in ("stalled", "failed"):
+            reason = Reason.CAMERA_STALLED if value == "stalled" else Reason.CAMERA_UNAVAILABLE
+            self._alert(KioskError(f"camera {value}", reason=reason, was=str(old)))
 
     # -- journey plumbing ------------------------------------------------
     def _fire(self, event: Event, **data: Any) -> None:
@@ -433,6 +445,9 @@ class Kiosk:
             loop.stop()
 
     def shutdown(self) -> None:
+        unsubscribe = getattr(self, "_unsubscribe_camera", None)
+        if unsubscribe is not None:
+            unsubscribe()
         self._stop_loop()
         self._drop_vision()
         self.runner.shutdown(wait=True)

@@ -53,6 +53,9 @@ class BackendSection:
     # Base64 of the backend's raw Ed25519 public key; empty = fetch it from
     # the backend once at start-up (demo only; production pins it).
     pass_public_key: str = ""
+    # A kiosk clock a few seconds fast must not refuse a fresh 60 s pass offline;
+    # the backend still enforces expiry with its own clock.
+    pass_leeway_s: float = 5.0
     heartbeat_s: float = 30.0
     health_poll_s: float = 5.0
 

@@ -74,7 +74,7 @@ class RealServices:
         if result.text is not None:
             try:
                 mp = verify_pass(result.text, self.pass_key, self.config.kiosk.tower_id,
-                                 time.time())
+                                 time.time(), leeway_s=self.config.backend.pass_leeway_s)
             except PassError as err:
                 return "rejected", (result.text, err)
             return "pass", (result.text, mp)

@@ -185,3 +185,22 @@ def test_tick_sends_health_check_and_heartbeat(rig):
     settle(q, lambda: any(c[0] == "heartbeat" for c in services.backend.calls))
     status, health = [c[1] for c in services.backend.calls if c[0] == "heartbeat"][0]
     assert status == "ok" and health["state"] == "attract"
+
+
+def test_camera_stall_raises_a_staff_alert():
+    from types import SimpleNamespace as NS
+
+    q = CallbackQueue()
+    services = FakeServices()
+    subscribers = []
+    services.camera = NS(latest=lambda: None,
+                         on_state=lambda cb: subscribers.append(cb) or (lambda: None))
+    kiosk = Kiosk(services, TaskRunner(q))
+    try:
+        alerts = []
+        kiosk.subscribe("alert", alerts.append)
+        subscribers[0](NS(value="live"), NS(value="stalled"))
+        settle(q, lambda: alerts)
+        assert alerts[0].reason is Reason.CAMERA_STALLED and not kiosk.health.camera_ok
+    finally:
+        kiosk.shutdown()
