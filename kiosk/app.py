@@ -85,6 +85,7 @@ class Kiosk:
         self.last_selfie: Any = None
         self.last_progress: Any = None
         self.alerts: list[KioskError] = []
+        self.manual_out_of_service = False
         self._listeners: dict[str, list[Callable[..., None]]] = {}
         self._loop: Any = None  # the running LatestFrameLoop, if any
         self._liveness: Any = None
@@ -202,8 +203,20 @@ class Kiosk:
     def _health_done(self, snap: HealthSnapshot) -> None:
         self._health_inflight = False
         self.health = snap
-        self.journey.set_service(snap.service_ok, self.clock())
+        self._apply_service()
         self._emit("health", snap)
+
+    def set_manual_out_of_service(self, out: bool) -> None:
+        """Staff take the kiosk out of service (or back); health alone cannot undo it."""
+        self.manual_out_of_service = out
+        self._apply_service()
+
+    def _apply_service(self) -> None:
+        ok = self.health.service_ok and not self.manual_out_of_service
+        if self.journey.state is not State.STAFF:
+            self.journey.set_service(ok, self.clock())
+        else:
+            self.journey.service_ok = ok  # applied when staff leave
 
     def _health_failed(self, err: KioskError) -> None:
         self._health_done(HealthSnapshot(backend_ok=False, detail={"error": err.to_dict()}))

@@ -204,3 +204,14 @@ def test_camera_stall_raises_a_staff_alert():
         assert alerts[0].reason is Reason.CAMERA_STALLED and not kiosk.health.camera_ok
     finally:
         kiosk.shutdown()
+
+
+def test_staff_can_take_the_kiosk_out_of_service_and_back(rig):
+    kiosk, services, q = rig
+    kiosk.set_manual_out_of_service(True)
+    assert kiosk.journey.state is State.OUT_OF_SERVICE
+    kiosk.check_health()  # healthy parts do not bring it back by themselves
+    settle(q, lambda: not kiosk._health_inflight)
+    assert kiosk.journey.state is State.OUT_OF_SERVICE
+    kiosk.set_manual_out_of_service(False)
+    assert kiosk.journey.state is State.ATTRACT
