@@ -257,7 +257,8 @@ class Kiosk:
         elif new is State.CHOOSE:
             self._load_options()
         elif new is State.SELFIE:
-            self._start_selfie()
+            # The get-ready screen comes first: challenges start on begin_selfie().
+            self.last_selfie = None
         elif new is State.VERIFY:
             self._verify(session)
         elif new is State.DISPATCH:
@@ -351,7 +352,11 @@ class Kiosk:
         self._refuse_or_fail(err)
 
     # -- selfie -------------------------------------------------------------
-    def _start_selfie(self) -> None:
+    def begin_selfie(self) -> None:
+        """The member pressed Start on the get-ready screen: run the checks."""
+        if self.journey.state is not State.SELFIE or self._loop is not None:
+            return
+        self.touch()
         self._liveness = self.services.new_liveness()
         self.last_selfie = None
         liveness = self._liveness

@@ -47,6 +47,7 @@ def test_happy_test_drive(rig):
     settle(q, lambda: kiosk.journey.state is State.CHOOSE and kiosk.options)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.begin_selfie()
     services.loops[-1].push(live(done=False))
     services.loops[-1].push(live())
     settle(q, lambda: kiosk.journey.state is State.HANDOVER)
@@ -90,6 +91,7 @@ def test_refusal_at_verify(rig):
     settle(q, lambda: kiosk.journey.state is State.CHOOSE)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.begin_selfie()
     services.loops[-1].push(live())
     settle(q, lambda: kiosk.journey.state is State.REFUSED)
     assert kiosk.journey.session.refusal is Reason.NOT_SUPER_MEMBER
@@ -103,6 +105,7 @@ def test_failed_liveness_is_reported_without_embedding(rig):
     settle(q, lambda: kiosk.journey.state is State.CHOOSE)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.begin_selfie()
     services.loops[-1].push(live(ok=False))
     settle(q, lambda: kiosk.journey.state is State.REFUSED)
     verify = [c for c in services.backend.calls if c[0] == "verify"][0]
@@ -116,6 +119,7 @@ def test_cancel_after_reservation_releases_it(rig):
     settle(q, lambda: kiosk.journey.state is State.CHOOSE)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.begin_selfie()
     kiosk.cancel()
     settle(q, lambda: ("release", ("R1",)) in services.backend.calls)
 
@@ -143,6 +147,7 @@ def test_lift_fault_goes_to_error_and_alerts_staff(rig):
     settle(q, lambda: kiosk.journey.state is State.CHOOSE)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.begin_selfie()
     services.loops[-1].push(live())
     settle(q, lambda: kiosk.journey.state is State.ERROR)
     assert kiosk.journey.session.refusal is Reason.LIFT_FAULT

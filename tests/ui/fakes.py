@@ -99,6 +99,7 @@ class Rig:
     def to_verify(self) -> None:
         self.services.backend.gate("verify").hold()
         self.to_selfie()
+        self.button("btn_selfie_start").click()
         self.push(live_update(done=True, live=True, challenge=None))
         self.wait_state(State.VERIFY)
 

@@ -195,13 +195,14 @@ def test_good_pass_moves_on_from_scan(rig):
     rig.wait_state(State.CHOOSE)
 
 
-def test_a_challenge_asked_before_start_is_shown_not_missed(rig):
+def test_challenges_wait_for_the_start_button(rig):
     rig.to_selfie()
     screen = rig.screen()
-    assert screen.pages.currentWidget() is screen.ready
-    rig.push(live_update(phase="get_ready", challenge=None, guidance="too_far"))
-    QTest.qWait(20)
-    assert screen.pages.currentWidget() is screen.ready  # still reading the tips
-    rig.push(live_update(challenge="nod", challenge_index=0))
+    loops = len(rig.services.loops)
+    assert screen.pages.currentWidget() is screen.ready  # reading the tips
+    assert len(rig.services.loops) == loops  # no check runs yet
+    rig.button("btn_selfie_start").click()
     rig.wait(lambda: screen.pages.currentWidget() is screen.live)
-    assert screen.instruction.text() == "Nod your head"
+    assert len(rig.services.loops) == loops + 1
+    rig.push(live_update(challenge="nod", challenge_index=0))
+    rig.wait(lambda: screen.instruction.text() == "Nod your head")

@@ -146,11 +146,8 @@ class SelfieScreen(Screen):
 
     def begin(self) -> None:
         """The member pressed Start: show the live check."""
-        # The core may hold the challenges until the member is ready; older
-        # cores start them on entering the state and simply lack the hook.
-        begin = getattr(self.kiosk, "begin_selfie", None)
-        if callable(begin):
-            begin()
+        # The core holds the challenges until the member is ready.
+        self.kiosk.begin_selfie()
         self._show(self.live)
         self.camera.start()
         self._bar_timer.start()
@@ -180,12 +177,6 @@ class SelfieScreen(Screen):
                 # A new challenge: its first time_left is the whole window.
                 self._window_key, self._window_s = key, max(left, 0.1)
             self._deadline = time.monotonic() + left
-        if (self.pages.currentWidget() is self.ready and code_of(getattr(update, "challenge", None))
-                and not callable(getattr(self.kiosk, "begin_selfie", None))):
-            # A core without begin_selfie runs the check from the moment this
-            # screen appears: once it asks for a move, show it rather than let
-            # the member fail a challenge they cannot see.
-            self.begin()
         if self.pages.currentWidget() is self.live:
             self._render_live()
 
