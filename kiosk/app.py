@@ -205,6 +205,9 @@ class Kiosk:
         self.health = snap
         self._apply_service()
         self._emit("health", snap)
+        if snap.backend_ok and not self.options and self.journey.state is State.ATTRACT:
+            # The attract loop shows this tower's cars by name: load stock once.
+            self._load_options()
 
     def set_manual_out_of_service(self, out: bool) -> None:
         """Staff take the kiosk out of service (or back); health alone cannot undo it."""
