@@ -68,8 +68,8 @@ def parse_challenges(text: str | Sequence[str]) -> list[Challenge]:
 
 @dataclass(frozen=True)
 class ActionConfig:
-    turn_deg: float = 14.0  # |yaw change| for a turn
-    turn_release_deg: float = 7.0
+    turn_deg: float = 12.0  # |yaw change| for a turn (estimated; ~16 deg of real turn)
+    turn_release_deg: float = 6.0
     nod_deg: float = 10.0  # |pitch change| for a nod (down, or up)
     nod_release_deg: float = 5.0
     dominance: float = 1.3  # a turn's yaw change must exceed its pitch change this much

@@ -30,6 +30,7 @@ Frames never leave memory unless a caller writes them (``write_video`` in
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass
@@ -90,23 +91,16 @@ def faces_dir() -> Path | None:
 
 def astronaut_bgr() -> np.ndarray:
     """The scikit-image astronaut (public domain, ships in the package): the demo member."""
-    # Read the PNG with OpenCV (same pixels): the packaged kiosk carries only
-    # this file (kiosk/vision/data/), not scikit-image and its SciPy stack.
-    import importlib.util
+    return _astronaut().copy()
 
-    candidates = [Path(__file__).with_name("data") / "astronaut.png"]
-    spec = importlib.util.find_spec("skimage")  # locates the package without importing it
-    if spec is not None and spec.submodule_search_locations:
-        candidates.append(Path(next(iter(spec.submodule_search_locations))) / "data"
-                          / "astronaut.png")
-    for path in candidates:
-        if path.is_file():
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is not None:
-                return image
+
+@functools.lru_cache(maxsize=1)
+def _astronaut() -> np.ndarray:
     from skimage import data
 
-    return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+    img = np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+    img.flags.writeable = False
+    return img
 
 
 def load_face_photo(name: str) -> np.ndarray | None:
