@@ -96,11 +96,35 @@ def astronaut_bgr() -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _astronaut() -> np.ndarray:
-    from skimage import data
+    img = _astronaut_png()
+    if img is None:
+        from skimage import data
 
-    img = np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+        img = np.ascontiguousarray(data.astronaut()[:, :, ::-1])
     img.flags.writeable = False
     return img
+
+
+def _astronaut_png() -> np.ndarray | None:
+    # The same pixels read with OpenCV: the packaged kiosk carries only this
+    # PNG (kiosk/vision/data/, see tools/bundle_manifest.py), not scikit-image
+    # and its SciPy stack; tests/deploy/test_build_spec.py guards it.
+    import importlib.util
+
+    candidates = [Path(__file__).with_name("data") / "astronaut.png"]
+    try:
+        spec = importlib.util.find_spec("skimage")  # locates the package without importing it
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        candidates.append(Path(next(iter(spec.submodule_search_locations))) / "data"
+                          / "astronaut.png")
+    for path in candidates:
+        if path.is_file():
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is not None:
+                return image
+    return None
 
 
 def load_face_photo(name: str) -> np.ndarray | None:
