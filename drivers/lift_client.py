@@ -127,6 +127,10 @@ class LiftClient:
     def wait_up(self, timeout_s: float) -> bool:
         return self._link.wait_up(timeout_s)
 
+    def tap(self, callback: Callable[[str, bytes], None]) -> Callable[[], None]:
+        """Raw bytes on the line, ``callback("tx"|"rx", data)`` (staff serial console)."""
+        return self._link.add_tap(callback)
+
     def on_event(self, callback: EventCallback) -> Callable[[], None]:
         """Subscribe; returns a function that unsubscribes."""
         with self._lock:

@@ -90,6 +90,7 @@ class LiftLink:
         self._backoff_s = reconnect_min_s
         self._last_rx = 0.0
         self.reconnects = 0
+        self._taps: list[Callable[[str, bytes], None]] = []
 
     # -- public ------------------------------------------------------------------
     @property
@@ -134,6 +135,21 @@ class LiftLink:
     def wait_up(self, timeout_s: float) -> bool:
         return self._up.wait(timeout_s)
 
+    def add_tap(self, callback: Callable[[str, bytes], None]) -> Callable[[], None]:
+        """See the raw bytes on the line: ``callback("tx"|"rx", data)``; returns a remover.
+
+        For the staff serial console. Called on the link thread (tx also on the
+        caller's thread, under the link lock): it must only copy the bytes.
+        """
+        with self._lock:
+            self._taps = [*self._taps, callback]
+
+        def remove() -> None:
+            with self._lock:
+                self._taps = [t for t in self._taps if t is not callback]
+
+        return remove
+
     def send(self, cmd: int, payload: bytes = b"") -> int:
         """Queue a reliable frame and write it if the line is free; returns its seq."""
         with self._lock:
@@ -156,6 +172,8 @@ class LiftLink:
             except PORT_ERRORS as exc:
                 self._lose_port(f"port lost: {exc}")
                 continue
+            if data and self._taps:
+                self._tap("rx", data)
             events = self._step(data, time.monotonic())
             for fn in events:
                 fn()
@@ -304,11 +322,20 @@ class LiftLink:
         data = self._arq.take_output()
         if not data or self._port is None:
             return  # no port: the bytes belong to a session that is gone
+        if self._taps:
+            self._tap("tx", bytes(data))
         try:
             self._port.write(data)
         except PORT_ERRORS as exc:
             # Leave closing to the link thread, which owns the port's lifetime.
             self._port_error = exc
+
+    def _tap(self, direction: str, data: bytes) -> None:
+        for tap in self._taps:
+            try:
+                tap(direction, data)
+            except Exception:  # noqa: BLE001 - a broken console must not take the link down
+                log.exception("lift tap failed")
 
     def _set_state(self, state: LinkState, reason: str) -> list[Callable[[], None]]:
         old, self._state = self._state, state

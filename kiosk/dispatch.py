@@ -312,6 +312,12 @@ class Dispatcher:
         """Jobs not yet settled and reported."""
         return self.journal.unfinished()
 
+    @property
+    def busy(self) -> bool:
+        """True while ``run_job`` or ``reconcile`` drives a job (staff lift control waits)."""
+        with self._lock:
+            return bool(self._queues)
+
     # -- driving ---------------------------------------------------------------------------
     def _resume(self, entry: JournalEntry, on_progress: Callable[[Progress], None] | None,
                 fresh: bool) -> DispatchOutcome:

@@ -1,0 +1,43 @@
+"""``kiosk staff-hash [PIN]``: print the scrypt hash of a staff PIN for the config.
+
+    [staff]
+    pin_hash = "scrypt$16384$8$1$..."
+
+Without ``PIN`` it asks twice without echo (a PIN on the command line lands in
+the shell history). Exit 0 with the hash on stdout; 2 if the PIN is not 4 to
+12 digits or the two entries differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("staff-hash", help="print the hash of a staff PIN for [staff] pin_hash")
+    p.add_argument("pin", nargs="?", help="the PIN (default: ask without echo)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.errors import StaffError
+    from kiosk.staff import hash_pin
+
+    pin = args.pin
+    if pin is None:
+        try:
+            pin = getpass.getpass("Staff PIN: ")
+            if getpass.getpass("Again: ") != pin:
+                print("the two PINs differ", file=sys.stderr)
+                return 2
+        except (EOFError, KeyboardInterrupt):
+            print("no PIN given", file=sys.stderr)
+            return 2
+    try:
+        print(hash_pin(pin.strip()))
+    except StaffError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    return 0

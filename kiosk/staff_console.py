@@ -1,0 +1,541 @@
+"""Staff maintenance mode without Qt: every intent the staff screens call.
+
+``StaffConsole(kiosk, gate)`` sits between the staff screens and the kiosk's
+parts. It decides who may do what (a PIN session, no customer mid-errand, no
+customer job on the lift), runs every blocking call through the kiosk's
+``TaskRunner`` (lift calls on the ``"lift"`` lane, backend calls on
+``"http"``, slow local work on ``"staff-slow"``) and audits every action
+through ``gate.record`` (who, when, what, result). Results arrive on the GUI
+thread as ``ActionResult`` (the controller's or backend's answer, for display).
+
+Refusals are raised at once as ``StaffError`` whose ``context["why"]`` is a
+``Why`` value; failures of the part itself come back as a failed
+``ActionResult`` (or ``on_error`` for reads).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from kiosk import staff_diag as diag
+from kiosk.errors import KioskError, LiftError, Reason, StaffError
+from kiosk.journey import Event, State
+from kiosk.logs import LOG_FILE, tail
+from kiosk.staff import AuditLog, StaffGate
+from kiosk.tasks import HTTP_LANE
+
+log = logging.getLogger(__name__)
+
+LIFT_LANE = "lift"
+STAFF_LANE = "staff"  # PIN hashing (~50 ms of scrypt) and log reading
+SLOW_LANE = "staff-slow"  # self-test and bundle export take seconds
+FOLLOW_LANE = "staff-follow"  # JOB_STATUS polls of a staff move (reads only)
+ENTRY_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
+JOB_PREFIX = "STAFF-"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+FOLLOW_POLL_S = 0.5
+DEFAULT_EXPORT_DIR = Path.home() / "kiosk-diagnostics"
+# Re-exported: the screens read audit rows from here.
+AuditReport, AuditRow, build_audit = diag.AuditReport, diag.AuditRow, diag.build_audit
+
+
+def new_job_id() -> str:
+    """A staff move's job id: the controller moves each id once, so never reuse one."""
+    return f"{JOB_PREFIX}{secrets.token_hex(4).upper()}"
+
+
+class Why(str, Enum):
+    """Why staff were refused (``StaffError.context["why"]``)."""
+
+    CUSTOMER_JOURNEY = "customer_journey"  # a member is mid-errand
+    CUSTOMER_JOB = "customer_job"  # the dispatcher is driving a member's car
+    NOT_LOGGED_IN = "not_logged_in"
+    DISABLED = "disabled"  # no PIN hash configured
+    NOT_AVAILABLE = "not_available"  # this kiosk has no such part
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: str
+    ok: bool
+    answer: str  # what the controller or backend said, for display
+    final: bool = True  # False: more answers follow (a move in progress)
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class StaffConsole:
+    """What staff can do, with whom and when; see the module docstring."""
+
+    def __init__(self, kiosk: Any, gate: StaffGate, *, audit: Any = None,
+                 on_exit: Callable[[], None] | None = None,
+                 self_test: Callable[[Any], dict[str, Any]] | None = None,
+                 who: str = "staff") -> None:
+        self.kiosk = kiosk
+        self.gate = gate
+        self.audit = audit
+        self.on_exit = on_exit
+        self.self_test = self_test or diag.default_self_test
+        self.who = who
+        self.last_self_test: dict[str, Any] | None = None
+        self.last_bay_map: Any = None
+        self._closed = threading.Event()
+
+    @classmethod
+    def for_kiosk(cls, kiosk: Any, **kwargs: Any) -> StaffConsole:
+        """A console with the gate the kiosk's config describes (``[staff]``)."""
+        cfg = kiosk.services.config
+        s = cfg.staff
+        audit = kwargs.pop("audit", None) or diag.LazyAuditLog(cfg.kiosk.data_dir)
+        gate = StaffGate(s.pin_hash, max_attempts=s.max_attempts, lockout_s=s.lockout_s,
+                         idle_logout_s=s.idle_logout_s, clock=kiosk.clock, audit=audit)
+        return cls(kiosk, gate, audit=audit, **kwargs)
+
+    def close(self) -> None:
+        """Stop following staff moves (the app is closing)."""
+        self._closed.set()
+
+    # -- parts -------------------------------------------------------------------------
+    @property
+    def services(self) -> Any:
+        return self.kiosk.services
+
+    @property
+    def config(self) -> Any:
+        return self.services.config
+
+    @property
+    def runner(self) -> Any:
+        return self.kiosk.runner
+
+    def _part(self, name: str, action: str) -> Any:
+        part = getattr(self.services, name, None)
+        if part is None:
+            raise self._refuse(action, Why.NOT_AVAILABLE, f"this kiosk has no {name}")
+        return part
+
+    # -- entry -------------------------------------------------------------------------------
+    @property
+    def logged_in(self) -> bool:
+        return self.gate.session is not None
+
+    @property
+    def in_staff_mode(self) -> bool:
+        return self.logged_in and self.kiosk.journey.state is State.STAFF
+
+    def _refuse(self, action: str, why: Why, message: str, **detail: Any) -> StaffError:
+        self.gate.record(action, f"refused: {why.value}", **detail)
+        return StaffError(message, reason=Reason.STAFF_DENIED, why=why.value, **detail)
+
+    def request_entry(self) -> None:
+        """The hidden gesture: may the PIN keypad show? Raises StaffError if not."""
+        state = self.kiosk.journey.state
+        if state is State.STAFF:
+            return
+        if state not in ENTRY_STATES:
+            raise self._refuse("entry", Why.CUSTOMER_JOURNEY,
+                               "finish or cancel the customer's journey first", state=state.value)
+        if not self.gate.enabled:
+            raise self._refuse("entry", Why.DISABLED,
+                               "staff entry is disabled in this kiosk's config")
+
+    def login(self, pin: str) -> None:
+        """Check ``pin`` and enter staff mode (blocks ~50 ms: tests and the CLI)."""
+        self.request_entry()
+        self.gate.login(pin, who=self.who)
+        self._enter()
+
+    def login_async(self, pin: str, on_ok: Callable[[], None],
+                    on_error: Callable[[KioskError], None]) -> None:
+        """``login`` with the PIN hash checked off the GUI thread."""
+        self.request_entry()
+
+        def checked(_session: Any) -> None:
+            try:
+                self._enter()
+            except KioskError as err:
+                on_error(err)
+                return
+            on_ok()
+
+        self.runner.run(STAFF_LANE, lambda: self.gate.login(pin, who=self.who), checked, on_error)
+
+    def _enter(self) -> None:
+        journey = self.kiosk.journey
+        if journey.state is State.STAFF:
+            return
+        if journey.state not in ENTRY_STATES:
+            # A member started an errand while the PIN was being checked.
+            self.gate.logout(Why.CUSTOMER_JOURNEY.value)
+            raise self._refuse("entry", Why.CUSTOMER_JOURNEY,
+                               "finish or cancel the customer's journey first",
+                               state=journey.state.value)
+        journey.fire(Event.STAFF_ENTER, self.kiosk.clock())
+
+    def logout(self, why: str = "exit") -> None:
+        self.gate.logout(why)
+        if self.kiosk.journey.state is State.STAFF:
+            self.kiosk.journey.fire(Event.STAFF_EXIT, self.kiosk.clock())
+
+    def touch(self) -> None:
+        self.gate.touch()
+
+    def tick(self) -> bool:
+        """Call about once a second; True when an idle session was just logged out."""
+        if self.gate.expired():  # logs out and audits "idle"
+            if self.kiosk.journey.state is State.STAFF:
+                self.kiosk.journey.fire(Event.STAFF_EXIT, self.kiosk.clock())
+            return True
+        return False
+
+    def _require_session(self, action: str, **detail: Any) -> None:
+        if not self.in_staff_mode:
+            raise self._refuse(action, Why.NOT_LOGGED_IN, "log in with the staff PIN first",
+                               **detail)
+        self.gate.touch()
+
+    def _require_lift_free(self, action: str, **detail: Any) -> None:
+        dispatcher = getattr(self.services, "dispatcher", None)
+        if getattr(dispatcher, "busy", False):
+            raise self._refuse(action, Why.CUSTOMER_JOB,
+                               "a customer's car is on the lift; wait until it arrives", **detail)
+
+    # -- health ------------------------------------------------------------------------------
+    def camera_health(self) -> dict[str, Any]:
+        return diag.camera_health(getattr(self.services, "camera", None))
+
+    def system_health(self) -> dict[str, Any]:
+        from kiosk import __version__
+
+        cfg = self.config.kiosk
+        alerts = [{"reason": a.reason.value, "message": str(a)} for a in self.kiosk.alerts[-5:]]
+        return {"ok": True, "version": __version__, "uptime_s": round(diag.process_uptime_s()),
+                "kiosk_id": cfg.id, "tower_id": cfg.tower_id, "data_dir": cfg.data_dir,
+                "disk": diag.disk_free(cfg.data_dir), "alerts": alerts,
+                "out_of_service": self.out_of_service,
+                "service_ok": self.kiosk.health.service_ok}
+
+    def backend_health(self) -> dict[str, Any]:
+        """Blocking: ``refresh_health`` calls it on the http lane."""
+        return diag.backend_health(self.services.backend)
+
+    def lift_health(self) -> dict[str, Any]:
+        """Blocking: ``refresh_health`` calls it on the lift lane."""
+        return diag.lift_health(getattr(self.services, "lift", None),
+                                getattr(self.services, "dispatcher", None))
+
+    def refresh_health(self, on_section: Callable[[str, dict[str, Any]], None]) -> None:
+        """Sections "camera", "system" (now), "backend" and "lift" (when they answer)."""
+        on_section("camera", self.camera_health())
+        on_section("system", self.system_health())
+
+        def failed(name: str) -> Callable[[KioskError], None]:
+            return lambda err: on_section(name, {"ok": False, "error": err.reason.value})
+
+        self.runner.run(HTTP_LANE, self.backend_health, lambda d: on_section("backend", d),
+                        failed("backend"))
+        self.runner.run(LIFT_LANE, self.lift_health, lambda d: on_section("lift", d),
+                        failed("lift"))
+
+    def run_self_test(self, on_done: Callable[[dict[str, Any]], None]) -> None:
+        self._require_session("self_test")
+
+        def done(result: dict[str, Any]) -> None:
+            self.last_self_test = result
+            failed = sorted(k for k, v in result.get("components", {}).items() if not v["ok"])
+            self.gate.record("self_test", "ok" if result.get("ok") else "failed", failed=failed)
+            on_done(result)
+
+        def error(err: KioskError) -> None:
+            self.gate.record("self_test", f"failed: {err.reason.value}")
+            on_done({"ok": False, "error": err.to_dict(), "components": {}})
+
+        self.runner.run(SLOW_LANE, lambda: self.self_test(self.services), done, error)
+
+    # -- lift control -----------------------------------------------------------------------
+    def _lift_action(self, action: str, call: Callable[[Any], Any],
+                     on_result: Callable[[ActionResult], None],
+                     describe: Callable[[Any], str] = lambda _: "OK", **detail: Any) -> None:
+        self._require_session(action, **detail)
+        lift = self._part("lift", action)
+        self._require_lift_free(action, **detail)
+
+        def done(value: Any) -> None:
+            answer = describe(value)
+            self.gate.record(action, "ok", answer=answer, **detail)
+            on_result(ActionResult(action, True, answer, detail=dict(detail)))
+
+        def failed(err: KioskError) -> None:
+            answer = diag.answer_of(err)
+            self.gate.record(action, "failed", answer=answer, reason=err.reason.value, **detail)
+            on_result(ActionResult(action, False, answer, reason=err.reason.value,
+                                   detail=dict(detail)))
+
+        self.runner.run(LIFT_LANE, lambda: call(lift), done, failed)
+
+    def home(self, on_result: Callable[[ActionResult], None]) -> None:
+        self._lift_action("lift_home", lambda lift: lift.home(), on_result)
+
+    def open_door(self, bay: int, on_result: Callable[[ActionResult], None]) -> None:
+        self._lift_action("door_open", lambda lift: lift.open_door(bay), on_result, bay=bay)
+
+    def close_door(self, bay: int, on_result: Callable[[ActionResult], None]) -> None:
+        self._lift_action("door_close", lambda lift: lift.close_door(bay), on_result, bay=bay)
+
+    def ack_fault(self, on_result: Callable[[ActionResult], None]) -> None:
+        self._lift_action("ack_fault", lambda lift: lift.ack_fault(), on_result)
+
+    def lift_bays(self, on_done: Callable[[Any], None],
+                  on_error: Callable[[KioskError], None]) -> None:
+        """The controller's BAY_MAP (for the bay pickers); remembered as ``last_bay_map``."""
+        lift = getattr(self.services, "lift", None)
+        if lift is None:
+            on_error(StaffError("this kiosk has no lift", why=Why.NOT_AVAILABLE.value))
+            return
+
+        def done(bay_map: Any) -> None:
+            self.last_bay_map = bay_map
+            on_done(bay_map)
+
+        self.runner.run(LIFT_LANE, lift.bay_map, done, on_error)
+
+    def move(self, from_bay: int, to_bay: int,
+             on_result: Callable[[ActionResult], None]) -> str:
+        """Move a car; answers: accepted (or refused), progress, then done or failed.
+
+        Returns the job id (``STAFF-<hex>``); the controller moves a job id once.
+        """
+        job_id = new_job_id()
+        detail = {"job_id": job_id, "from_bay": from_bay, "to_bay": to_bay}
+        action = "lift_move"
+        self._require_session(action, **detail)
+        lift = self._part("lift", action)
+        self._require_lift_free(action, **detail)
+
+        def accepted(reply: Any) -> None:
+            job = reply.job
+            answer = (f"{'duplicate' if reply.duplicate else 'accepted'} {job_id}: "
+                      f"{diag.name_of(job.phase)}")
+            self.gate.record(action, "accepted", answer=answer, **detail)
+            on_result(ActionResult(action, True, answer, final=job.phase.final,
+                                   detail={**detail, "phase": diag.name_of(job.phase)}))
+            if not job.phase.final:
+                self.runner.run(FOLLOW_LANE, lambda: self._follow(lift, job, on_result, detail),
+                                finished, follow_failed)
+
+        def finished(job: Any) -> None:
+            ok = diag.name_of(job.phase) == "DONE"
+            fault = diag.name_of(job.fault) if diag.name_of(job.fault) != "NONE" else None
+            answer = f"{job_id}: {diag.name_of(job.phase)}" + (f" ({fault})" if fault else "")
+            if not job.phase.final:
+                answer += " (still running; stopped following)"
+            self.gate.record(action, "done" if ok else "failed", answer=answer, **detail)
+            on_result(ActionResult(action, ok, answer, detail={**detail,
+                                                                "phase": diag.name_of(job.phase)}))
+
+        def refused(err: KioskError) -> None:
+            answer = diag.answer_of(err)
+            self.gate.record(action, "refused", answer=answer, **detail)
+            on_result(ActionResult(action, False, answer, reason=err.reason.value,
+                                   detail=dict(detail)))
+
+        def follow_failed(err: KioskError) -> None:
+            answer = f"{job_id}: lost track ({diag.answer_of(err)})"
+            self.gate.record(action, "unknown", answer=answer, **detail)
+            on_result(ActionResult(action, False, answer, reason=err.reason.value,
+                                   detail=dict(detail)))
+
+        self.runner.run(LIFT_LANE, lambda: lift.move(job_id, from_bay, to_bay), accepted,
+                        refused)
+        return job_id
+
+    def _follow(self, lift: Any, job: Any, on_result: Callable[[ActionResult], None],
+                detail: dict[str, Any]) -> Any:
+        """Poll JOB_STATUS until the job is final (worker thread)."""
+        deadline = time.monotonic() + self.config.lift.move_timeout_s
+        last = diag.name_of(job.phase)
+        while not job.phase.final and time.monotonic() < deadline:
+            if self._closed.wait(FOLLOW_POLL_S):
+                break
+            try:
+                polled = lift.job_status(job.job_id)
+            except LiftError as err:
+                if err.reason in (Reason.LIFT_TIMEOUT, Reason.LIFT_LINK_DOWN):
+                    continue  # the link comes back; the job lives on in the controller
+                raise
+            if diag.name_of(polled.phase) == "UNKNOWN":
+                continue
+            job = polled
+            if diag.name_of(job.phase) != last and not job.phase.final:
+                last = diag.name_of(job.phase)
+                answer = f"{job.job_id}: {last} (level {job.level})"
+                self.runner.post(lambda a=answer, ph=last: on_result(ActionResult(
+                    "lift_move", True, answer=a, final=False, detail={**detail, "phase": ph})))
+        return job
+
+    # -- inventory audit ---------------------------------------------------------------------
+    def run_audit(self, on_done: Callable[[diag.AuditReport], None],
+                  on_error: Callable[[KioskError], None]) -> None:
+        self._require_session("audit")
+        lift = self._part("lift", "audit")
+        backend = self.services.backend
+
+        def failed(err: KioskError) -> None:
+            self.gate.record("audit", "failed", reason=err.reason.value, answer=diag.answer_of(err))
+            on_error(err)
+
+        def got_map(bay_map: Any) -> None:
+            self.last_bay_map = bay_map
+            self.runner.run(HTTP_LANE, backend.bays, lambda tb: finish(bay_map, tb), failed)
+
+        def finish(bay_map: Any, tower_bays: Any) -> None:
+            report = diag.build_audit(bay_map, tower_bays)
+            self.gate.record("audit", "ok" if report.ok else "mismatch",
+                             mismatches={str(r.bay): r.mismatch for r in report.mismatches})
+            on_done(report)
+
+        self.runner.run(LIFT_LANE, lift.bay_map, got_map, failed)
+
+    def set_maintenance(self, bay: int, on: bool, on_result: Callable[[ActionResult], None],
+                        note: str | None = None) -> None:
+        action = "bay_maintenance"
+        detail = {"bay": bay, "on": on}
+        self._require_session(action, **detail)
+        backend = self.services.backend
+
+        def done(rec: Any) -> None:
+            answer = f"bay {rec.bay}: {rec.state}"
+            self.gate.record(action, "ok", answer=answer, **detail)
+            on_result(ActionResult(action, True, answer, detail={**detail, "state": rec.state}))
+
+        def failed(err: KioskError) -> None:
+            self.gate.record(action, "failed", answer=diag.answer_of(err), **detail)
+            on_result(ActionResult(action, False, diag.answer_of(err), reason=err.reason.value,
+                                   detail=dict(detail)))
+
+        note = note or f"staff {'set' if on else 'cleared'} at kiosk {self.config.kiosk.id}"
+        self.runner.run(HTTP_LANE, lambda: backend.set_bay_maintenance(bay, on, note), done,
+                        failed)
+
+    # -- service -------------------------------------------------------------------------------
+    @property
+    def out_of_service(self) -> bool:
+        return bool(getattr(self.kiosk, "manual_out_of_service", False))
+
+    def set_out_of_service(self, out: bool) -> None:
+        self._require_session("service", out=out)
+        self.kiosk.set_manual_out_of_service(out)
+        self.gate.record("service", "out" if out else "in")
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.config.kiosk.log_dir) / LOG_FILE
+
+    def log_tail(self, level: str | None, on_done: Callable[[list[dict[str, Any]]], None],
+                 lines: int = 200) -> None:
+        if level is not None and level not in LOG_LEVELS:
+            raise StaffError(f"unknown log level {level!r}", why=Why.NOT_AVAILABLE.value)
+        self._require_session("view_logs", level=level or "ALL")
+        self.gate.record("view_logs", "ok", level=level or "ALL")
+        self.runner.run(STAFF_LANE, lambda: tail(self.log_path, lines, level), on_done,
+                        lambda err: on_done([{"level": "ERROR", "msg": str(err)}]))
+
+    def export_targets(self) -> list[Path]:
+        """Where a bundle can go: removable media first, then the default folder."""
+        return [*diag.usb_mounts(), DEFAULT_EXPORT_DIR]
+
+    def export_bundle(self, folder: str | Path,
+                      on_result: Callable[[ActionResult], None]) -> None:
+        action = "export_bundle"
+        folder = Path(folder).expanduser()
+        self._require_session(action, folder=str(folder))
+
+        def done(path: Path) -> None:
+            size = path.stat().st_size
+            self.gate.record(action, "ok", path=str(path), bytes=size)
+            on_result(ActionResult(action, True, str(path),
+                                   detail={"path": str(path), "bytes": size}))
+
+        def failed(err: KioskError) -> None:
+            self.gate.record(action, "failed", answer=diag.answer_of(err), folder=str(folder))
+            on_result(ActionResult(action, False, diag.answer_of(err), reason=err.reason.value,
+                                   detail={"folder": str(folder)}))
+
+        self.runner.run(SLOW_LANE, lambda: self.write_bundle(folder), done, failed)
+
+    def write_bundle(self, folder: Path) -> Path:
+        """Write the diagnostics zip into ``folder`` (blocking; never face images)."""
+        from kiosk import __version__
+
+        def self_test() -> dict[str, Any]:
+            if self.last_self_test is None:
+                self.last_self_test = self.self_test(self.services)
+            return self.last_self_test
+
+        audit = getattr(self.audit, "path", None) or (
+            Path(self.config.kiosk.data_dir) / AuditLog.FILE)
+        try:
+            return diag.write_bundle(
+                Path(folder), self.config, version=__version__, self_test=self_test,
+                health={"camera": self.camera_health(), "system": self.system_health()},
+                journal=self._journal_path(), audit=Path(audit))
+        except (OSError, sqlite3.Error) as exc:
+            raise StaffError(f"could not write the bundle: {exc}", reason=Reason.INTERNAL,
+                             why=Why.NOT_AVAILABLE.value) from exc
+
+    def _journal_path(self) -> Path | None:
+        dispatcher = getattr(self.services, "dispatcher", None)
+        path = getattr(getattr(dispatcher, "journal", None), "path", None)
+        if path and path != ":memory:":
+            return Path(path)
+        default = Path(self.config.kiosk.data_dir) / "dispatch.sqlite"
+        return default if default.exists() else None
+
+    def serial_status(self, on_result: Callable[[ActionResult], None]) -> None:
+        """Send STATUS and show the raw frames on the line while it ran (hex)."""
+        action = "serial_status"
+        self._require_session(action)
+        lift = self._part("lift", action)
+
+        def work() -> tuple[Any, list[dict[str, str]]]:
+            seen: list[tuple[str, bytes]] = []
+            tap = getattr(lift, "tap", None)
+            remove = tap(lambda d, b: seen.append((d, bytes(b)))) if tap else (lambda: None)
+            try:
+                status = lift.status()
+            finally:
+                remove()
+            return status, diag.describe_frames(list(seen))
+
+        def done(result: tuple[Any, list[dict[str, str]]]) -> None:
+            st, frames = result
+            faults = ",".join(diag.name_of(f) for f in st.faults) or "none"
+            answer = (f"STATUS: {diag.name_of(st.state)}, level {st.level}, faults {faults}, "
+                      f"car on lift {'yes' if st.car_on_lift else 'no'}")
+            self.gate.record(action, "ok", answer=answer, frames=len(frames))
+            on_result(ActionResult(action, True, answer, detail={"frames": frames}))
+
+        def failed(err: KioskError) -> None:
+            self.gate.record(action, "failed", answer=diag.answer_of(err))
+            on_result(ActionResult(action, False, diag.answer_of(err), reason=err.reason.value,
+                                   detail={"frames": []}))
+
+        self.runner.run(LIFT_LANE, work, done, failed)
+
+    def exit_app(self) -> None:
+        """Leave the app to the desktop (the UI's callback does the leaving)."""
+        self._require_session("exit_app")
+        self.gate.record("exit_app", "ok")
+        self.gate.logout("exit_app")
+        if self.on_exit is not None:
+            self.on_exit()
+
