@@ -254,7 +254,8 @@ def _kiosk_router(service: Service) -> APIRouter:
     def start_return(request: Request, body: schemas.ReturnIn,
                      idempotency_key: str | None = IdemKey) -> JSONResponse:
         return write(request, idempotency_key, body,
-                     lambda s, ctx: service.op_start_return(s, ctx, body.session_id))
+                     lambda s, ctx: service.op_start_return(s, ctx, body.session_id,
+                                                            body.from_bay))
 
     @r.post("/orders", response_model=schemas.OrderOut)
     def buy(request: Request, body: schemas.OrderIn,

@@ -114,10 +114,14 @@ class JobsMixin:
         return out
 
     # -- returns and orders ---------------------------------------------------
-    def op_start_return(self, s: Session, ctx: KioskCtx, session_id: str) -> dict[str, Any]:
+    def op_start_return(self, s: Session, ctx: KioskCtx, session_id: str,
+                        from_bay: int | None = None) -> dict[str, Any]:
         now = self.now()
         sess = self._session(s, ctx, session_id, now)
         tower = self._tower(s, ctx.tower_id)
+        if from_bay is not None and from_bay not in tower.delivery_bays:
+            raise Refusal("RETURN_BAY_INVALID", "Please park the car in a delivery bay.",
+                          delivery_bays=list(tower.delivery_bays))
         drive = s.scalars(select(Drive).where(Drive.member_id == sess.member_id,
                                               Drive.returned_at.is_(None))
                           .order_by(Drive.started_at).with_for_update()).first()
@@ -131,7 +135,8 @@ class JobsMixin:
             to_bay = self._free_bay(s, tower)
             job = Job(id=new_id("J", 6), kind=JobKind.RETURN.value, tower_id=tower.id,
                       kiosk_id=ctx.kiosk_id, member_id=sess.member_id, car_id=drive.car_id,
-                      drive_id=drive.id, from_bay=self._delivery_bay(s, tower), to_bay=to_bay,
+                      drive_id=drive.id, to_bay=to_bay,
+                      from_bay=from_bay if from_bay is not None else self._delivery_bay(s, tower),
                       state=JobState.PENDING.value, created_at=now)
             s.add(job)
         return {"job_id": job.id, "from_bay": job.from_bay, "to_bay": job.to_bay,

@@ -82,6 +82,9 @@ class ReportIn(Strict):
 
 class ReturnIn(Strict):
     session_id: Ident
+    from_bay: int | None = Field(None, ge=1, le=100_000, description=(
+        "The delivery bay the car stands in, as the lift's presence sensor sees it; "
+        "empty: the backend picks a free delivery bay."))
 
 
 class OrderIn(Strict):

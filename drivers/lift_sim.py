@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from drivers import lift_proto as p
 from drivers.lift_arq import Arq
 from drivers.lift_frame import Deframer, Frame
-from drivers.lift_proto import REPLY_BIT, Cmd, FaultCode, Result
+from drivers.lift_proto import REPLY_BIT, Cmd, FaultCode, Result, VehicleChanged
 from drivers.lift_sim_port import Pty, Tcp
 from drivers.lift_sim_tower import TRIGGERS, FaultConfig, Tower
 from kiosk.errors import FrameError
@@ -171,6 +171,39 @@ class TowerSimulator:
                 self._plugged = True
                 self._new_session()
         self._wake()
+
+    def vehicle(self, bay: int, present: bool) -> None:
+        """The physical world: a member drives a car into (or out of) a bay.
+
+        Only delivery bays are reachable by car; storage bays change only by
+        the lift. The presence sensor reports the change as an event."""
+        with self.lock:
+            if bay not in self.tower.delivery_bays:
+                raise ValueError(f"bay {bay} is not a delivery bay")
+            if present != (bay in self.tower.occupied):
+                if present:
+                    self.tower.occupied.add(bay)
+                else:
+                    self.tower.occupied.discard(bay)
+                self.tower.events.append(VehicleChanged(bay, present))
+        self._wake()
+
+    def control(self, line: str) -> str:
+        """One command of the ``--control-stdin`` channel; returns "ok ..." or "error ...".
+
+        ``arrive BAY`` / ``depart BAY``: a car is driven into / out of a
+        delivery bay; ``trigger NAME``: a named fault (see TRIGGERS)."""
+        words = line.split()
+        try:
+            if len(words) == 2 and words[0] in ("arrive", "depart"):
+                self.vehicle(int(words[1]), words[0] == "arrive")
+            elif len(words) == 2 and words[0] == "trigger":
+                self.trigger(words[1])
+            else:
+                return f"error unknown command {line.strip()!r}"
+        except (ValueError, KeyError) as exc:
+            return f"error {exc}"
+        return f"ok {line.strip()}"
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[Tower]:
@@ -385,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
         faults.add_argument(f"--{name}", action="store_true", help="one-shot, on the next move")
     faults.add_argument("--seed", type=int, default=None)
     ap.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    ap.add_argument("--control-stdin", action="store_true",
+                    help="read 'arrive BAY' / 'depart BAY' / 'trigger NAME' lines from stdin")
     return ap
 
 
@@ -419,6 +454,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kiosk-liftsim: cannot serve: {exc}", file=sys.stderr)
             return 2
         print(where, flush=True)
+        if args.control_stdin:
+            # Commands from the demo (a car driven into a delivery bay...);
+            # answers go to stderr so stdout stays the one-line handshake.
+            def _read_control() -> None:
+                for line in sys.stdin:
+                    print(f"liftsim: {sim.control(line)}", file=sys.stderr, flush=True)
+
+            threading.Thread(target=_read_control, name="liftsim-control", daemon=True).start()
         while not stop.wait(0.5):
             pass
     return 0

@@ -86,6 +86,7 @@ class Kiosk:
         self.last_progress: Any = None
         self.alerts: list[KioskError] = []
         self.manual_out_of_service = False
+        self._bad_probes = 0
         self._listeners: dict[str, list[Callable[..., None]]] = {}
         self._loop: Any = None  # the running LatestFrameLoop, if any
         self._liveness: Any = None
@@ -179,7 +180,7 @@ class Kiosk:
         from kiosk import __version__
 
         h = self.health
-        health = {"backend_ok": h.backend_ok, "lift_ok": h.lift_ok, "camera_ok": h.camera_ok,
+        health = {"version": __version__, "backend_ok": h.backend_ok, "lift_ok": h.lift_ok, "camera_ok": h.camera_ok,
                   "backend_latency_ms": h.backend_latency_ms, "state": self.journey.state.value,
                   "alerts": len(self.alerts), **{k: v for k, v in h.detail.items()
                                                  if isinstance(v, (str, int, float, bool))}}
@@ -202,6 +203,15 @@ class Kiosk:
 
     def _health_done(self, snap: HealthSnapshot) -> None:
         self._health_inflight = False
+        # One bad probe (a GC pause, a model loading) is not an outage: it
+        # takes two in a row to put the kiosk out of service.
+        self._bad_probes = 0 if snap.service_ok else self._bad_probes + 1
+        if not snap.service_ok and self._bad_probes < 2 and self.health.service_ok:
+            self.health = HealthSnapshot(**{**snap.__dict__, "backend_ok": True,
+                                            "lift_ok": True, "camera_ok": True})
+            self.health.detail["suspect"] = True
+            self._next_health = self.clock()  # look again at the next tick
+            return
         self.health = snap
         self._apply_service()
         self._emit("health", snap)
@@ -319,13 +329,24 @@ class Kiosk:
         model = getattr(ps, "preselected_model", None) or getattr(member_pass, "model", None)
         if session.flow is Flow.RETURN:
             session.session_id, session.member_ref = ps.session_id, ps.member_ref
-            self.runner.run(HTTP_LANE, lambda: self.services.backend.start_return(ps.session_id),
-                            lambda job: self._fire(Event.RETURN_AUTHORISED, return_job=job,
-                                                   model=getattr(job, "model", None)),
+            # The lift's presence sensors say which delivery bay the car is in.
+            self.runner.run("lift", self.services.returned_car_bay,
+                            lambda bay: self._start_return(ps.session_id, bay),
                             self._refuse_or_fail)
             return
         self._fire(Event.PASS_ACCEPTED, session_id=ps.session_id, member_ref=ps.member_ref,
                    model=model or None)
+
+    def _start_return(self, session_id: str, bay: int | None) -> None:
+        if self.journey.state is not State.SCAN:
+            return
+        if bay is None:
+            self._fire(Event.REFUSED, refusal=Reason.RETURN_BAY_EMPTY)
+            return
+        self.runner.run(HTTP_LANE, lambda: self.services.backend.start_return(session_id, bay),
+                        lambda job: self._fire(Event.RETURN_AUTHORISED, return_job=job,
+                                               model=getattr(job, "model", None)),
+                        self._refuse_or_fail)
 
     def _redeem_failed(self, err: KioskError, text: str) -> None:
         if self.journey.state is not State.SCAN:

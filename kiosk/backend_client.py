@@ -49,7 +49,8 @@ REFUSAL_REASONS = frozenset({
     Reason.NOT_SUPER_MEMBER, Reason.QUOTA_EXCEEDED, Reason.DRIVE_OPEN, Reason.DRIVE_OVERDUE,
     Reason.FACE_MISMATCH, Reason.LIVENESS_FAILED, Reason.PASS_INVALID, Reason.PASS_EXPIRED,
     Reason.PASS_REPLAYED, Reason.PASS_WRONG_TOWER, Reason.CAR_UNAVAILABLE,
-    Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN})
+    Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN,
+    Reason.RETURN_BAY_INVALID})
 JOB_OUTCOMES = ("delivered", "failed_in_bay", "failed_moved")
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTEXT_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -427,6 +428,9 @@ class BackendClient:
             reason = Reason(code)
             if reason in REFUSAL_REASONS:
                 return RefusedError(message, reason=reason, **_context(err))
+        if status == 410 and code == Reason.SESSION_EXPIRED.value:
+            # The member took too long between steps: a refusal they can act on.
+            return RefusedError(message, reason=Reason.SESSION_EXPIRED, path=path)
         if not isinstance(code, str) or not re.fullmatch(r"[A-Z_]{1,40}", code):
             return BackendError(f"backend answered {status} without a reason",
                                 reason=Reason.BACKEND_BAD_RESPONSE, status=status, path=path)
@@ -534,14 +538,16 @@ class BackendClient:
         return self._call("POST", f"/v1/jobs/{self._path_id(job_id)}/report", parse,
                           {"outcome": outcome}, idempotency_key)
 
-    def start_return(self, session_id: str, idempotency_key: str | None = None) -> ReturnJob:
-        """The member brings the car back: a job from a delivery bay to a free bay."""
+    def start_return(self, session_id: str, from_bay: int | None = None,
+                     idempotency_key: str | None = None) -> ReturnJob:
+        """The member brings the car back: a job from the delivery bay the car
+        stands in (``from_bay``, from the lift's sensors) to a free bay."""
         return self._call("POST", "/v1/returns", lambda d: ReturnJob(
             job_id=_ident(d, "job_id"), from_bay=_int(d, "from_bay", 1),
             to_bay=_int(d, "to_bay", 1), drive_id=_ident(d, "drive_id"),
             car_id=_ident(d, "car_id"), model=_ident(d, "model", optional=True),
             colour=_ident(d, "colour", optional=True), overdue=_bool(d, "overdue")),
-            {"session_id": session_id}, idempotency_key)
+            {"session_id": session_id, "from_bay": from_bay}, idempotency_key)
 
     def buy(self, session_id: str, model: str = "", idempotency_key: str | None = None) -> Order:
         """Open an order; model "" = the model of the member's latest drive."""

@@ -63,7 +63,9 @@ class BackendSection:
 @dataclass(frozen=True)
 class CameraSection:
     url: str = "device:0"
-    stall_timeout_s: float = 2.0
+    # No new frame for this long = stalled; above the ~1-2 s a model load can
+    # hold the interpreter on a 2-core kiosk.
+    stall_timeout_s: float = 3.0
     preview_fps: int = 30
 
 

@@ -224,8 +224,9 @@ class DemoStack:
                                          "--bays", str(DEMO_BAYS_PER_LEVEL),
                                          "--delivery", ",".join(map(str, DEMO_DELIVERY)),
                                          "--occupied", ",".join(map(str, occupied)) or "none",
-                                         "--travel-s", str(self.travel_s), *self.sim_args],
-                             stderr_path=self.workdir / "liftsim.log")
+                                         "--travel-s", str(self.travel_s), "--control-stdin",
+                                         *self.sim_args],
+                             stderr_path=self.workdir / "liftsim.log", control=True)
         self.pty_path = self.sim.first_line
         _ACTORS["default"] = self.actor
         from kiosk.staff import hash_pin
@@ -250,6 +251,16 @@ class DemoStack:
         r.raise_for_status()
         bays = r.json()["bays"]
         return sorted(b["bay"] for b in bays if b.get("car_id") and b["bay"] < 100)
+
+    def car_arrives(self, bay: int = DEMO_DELIVERY[0]) -> None:
+        """A member drives a car into a delivery bay (the simulator's sensor sees it)."""
+        assert self.sim is not None
+        self.sim.send(f"arrive {bay}")
+
+    def car_leaves(self, bay: int) -> None:
+        """The member drives off from a delivery bay."""
+        assert self.sim is not None
+        self.sim.send(f"depart {bay}")
 
     def member_pass(self, member_id: str, expired: bool = False) -> str:
         """The member's current pass, as their phone app would show it
@@ -299,12 +310,17 @@ class DemoDirector:
             if flow is Flow.RETURN and self._last_driver:
                 member = self._last_driver  # bring back the car taken earlier in this demo
             self._member = member
+            if flow is Flow.RETURN:
+                self.stack.car_arrives()  # they parked in the delivery bay first
             self._pool.submit(self._hold_up_pass, member, flow is Flow.RETURN)
         elif new is State.SELFIE:
             self.actor.show_member()
         elif new is State.HANDOVER:
             self._last_driver = self._member
             self.actor.show_idle()
+            bay = getattr(session.authorisation, "delivery_bay", None)
+            if bay is not None:
+                self._pool.submit(self._drive_off, bay)
         elif new in (State.ATTRACT, State.OUT_OF_SERVICE):
             self.actor.show_idle()
         elif new is State.CHOOSE:
@@ -316,6 +332,13 @@ class DemoDirector:
             self.actor.show_pass(self.stack.member_pass(member))
         except (requests.RequestException, KioskError) as exc:
             log.warning("demo member could not show a pass: %s", exc)
+
+    def _drive_off(self, bay: int) -> None:
+        time.sleep(8.0)  # the member checks the car over, then drives away
+        try:
+            self.stack.car_leaves(bay)
+        except KioskError as exc:
+            log.warning("demo car could not leave bay %s: %s", bay, exc)
 
     def _on_selfie(self, update: Any) -> None:
         self.actor.ask(getattr(update, "challenge", None))

@@ -29,6 +29,9 @@ class Reason(str, Enum):
     CAR_UNAVAILABLE = "CAR_UNAVAILABLE"
     RESERVATION_EXPIRED = "RESERVATION_EXPIRED"
     NO_OPEN_DRIVE = "NO_OPEN_DRIVE"
+    RETURN_BAY_INVALID = "RETURN_BAY_INVALID"
+    RETURN_BAY_EMPTY = "RETURN_BAY_EMPTY"  # kiosk-side: no car in any delivery bay
+    SESSION_EXPIRED = "SESSION_EXPIRED"
     MEMBER_UNKNOWN = "MEMBER_UNKNOWN"
     # Kiosk-side input problems (the scan screen keeps scanning).
     QR_NOT_A_PASS = "QR_NOT_A_PASS"

@@ -50,7 +50,16 @@ class Child:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def send(self, line: str) -> None:
+        """One line to the child's control stdin (see ``spawn_cli(control=True)``)."""
+        if self.proc.stdin is None or self.proc.poll() is not None:
+            raise KioskError(f"{self.name} takes no commands now", reason=Reason.INTERNAL)
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
     def stop(self, timeout_s: float = 10.0) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -70,12 +79,15 @@ class Child:
 
 
 def spawn_cli(name: str, args: Sequence[str], *, timeout_s: float = 60.0,
-              stderr_path: Path | None = None) -> Child:
-    """Start ``kiosk <args>`` and wait for its first stdout line."""
+              stderr_path: Path | None = None, control: bool = False) -> Child:
+    """Start ``kiosk <args>`` and wait for its first stdout line.
+
+    ``control``: keep a pipe to the child's stdin (``Child.send``)."""
     err = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
     try:
         proc = subprocess.Popen(cli_command(*args), stdout=subprocess.PIPE, stderr=err,
-                                stdin=subprocess.DEVNULL, env=_child_env(),
+                                stdin=subprocess.PIPE if control else subprocess.DEVNULL,
+                                env=_child_env(),
                                 start_new_session=True)
     finally:
         if stderr_path:

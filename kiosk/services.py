@@ -49,6 +49,9 @@ class Services(Protocol):
                 on_progress: Callable[[Any], None]) -> Any:
         """Move a car through the crash-safe dispatcher; returns its outcome."""
 
+    def returned_car_bay(self) -> int | None:
+        """The delivery bay a car stands in (presence sensor), or None."""
+
     def probe_health(self) -> Any:
         """A HealthSnapshot of backend, lift and camera."""
 

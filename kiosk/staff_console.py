@@ -88,6 +88,7 @@ class StaffConsole:
         self.who = who
         self.last_self_test: dict[str, Any] | None = None
         self.last_bay_map: Any = None
+        self.follow_poll_s = FOLLOW_POLL_S
         self._closed = threading.Event()
 
     @classmethod
@@ -364,7 +365,7 @@ class StaffConsole:
         deadline = time.monotonic() + self.config.lift.move_timeout_s
         last = diag.name_of(job.phase)
         while not job.phase.final and time.monotonic() < deadline:
-            if self._closed.wait(FOLLOW_POLL_S):
+            if self._closed.wait(self.follow_poll_s):
                 break
             try:
                 polled = lift.job_status(job.job_id)

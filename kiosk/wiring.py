@@ -117,6 +117,12 @@ class RealServices:
         return self.dispatcher.run_job(job_id, from_bay, to_bay, kind=kind,
                                        on_progress=on_progress)
 
+    def returned_car_bay(self) -> int | None:
+        bay_map = self.lift.bay_map()
+        occupied = dict(bay_map.bays)
+        cars = [b for b in bay_map.delivery_bays if occupied.get(b)]
+        return cars[0] if cars else None
+
     # -- health --------------------------------------------------------------------
     def probe_health(self) -> HealthSnapshot:
         snap = HealthSnapshot()

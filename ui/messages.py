@@ -134,6 +134,23 @@ _REASONS: dict[Reason, tuple[str, str, str]] = {
         QT_TRANSLATE_NOOP("Reason", "We couldn't find a test drive car out on this pass."),
         QT_TRANSLATE_NOOP("Reason", "If you have a car with you, please ask a member of staff."),
     ),
+    Reason.RETURN_BAY_EMPTY: (
+        QT_TRANSLATE_NOOP("Reason", "We can't see your car yet"),
+        QT_TRANSLATE_NOOP("Reason", "Please drive the car into a delivery bay and switch off "
+                          "the engine."),
+        QT_TRANSLATE_NOOP("Reason", "Then scan your pass again and choose Return a car."),
+    ),
+    Reason.RETURN_BAY_INVALID: (
+        QT_TRANSLATE_NOOP("Reason", "Please use a delivery bay"),
+        QT_TRANSLATE_NOOP("Reason", "The car must stand in one of the delivery bays."),
+        QT_TRANSLATE_NOOP("Reason", "Move the car into a delivery bay, then scan again."),
+    ),
+    Reason.SESSION_EXPIRED: (
+        QT_TRANSLATE_NOOP("Reason", "That took a little too long"),
+        QT_TRANSLATE_NOOP("Reason", "For your security, each visit is only valid for a few "
+                          "minutes."),
+        QT_TRANSLATE_NOOP("Reason", "Please start again. It only takes a minute."),
+    ),
     Reason.MEMBER_UNKNOWN: (
         QT_TRANSLATE_NOOP("Reason", "We couldn't find your membership"),
         QT_TRANSLATE_NOOP("Reason", "This pass doesn't belong to an active membership."),

@@ -60,32 +60,32 @@
 <context>
     <name>Challenge</name>
     <message>
-        <location filename="../../ui/messages.py" line="314"/>
+        <location filename="../../ui/messages.py" line="331"/>
         <source>Turn your head to your left</source>
         <translation>请向左转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="315"/>
+        <location filename="../../ui/messages.py" line="332"/>
         <source>Turn your head to your right</source>
         <translation>请向右转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="316"/>
+        <location filename="../../ui/messages.py" line="333"/>
         <source>Blink your eyes</source>
         <translation>请眨眨眼</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="317"/>
+        <location filename="../../ui/messages.py" line="334"/>
         <source>Nod your head</source>
         <translation>请点点头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="318"/>
+        <location filename="../../ui/messages.py" line="335"/>
         <source>Smile</source>
         <translation>请微笑</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="323"/>
+        <location filename="../../ui/messages.py" line="340"/>
         <source>Follow the instruction</source>
         <translation>请按提示操作</translation>
     </message>
@@ -178,78 +178,78 @@
 <context>
     <name>Colour</name>
     <message>
-        <location filename="../../ui/messages.py" line="350"/>
+        <location filename="../../ui/messages.py" line="367"/>
         <source>White</source>
         <translation>白色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="351"/>
+        <location filename="../../ui/messages.py" line="368"/>
         <source>Pearl</source>
         <translation>珍珠白</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="352"/>
+        <location filename="../../ui/messages.py" line="369"/>
         <source>Black</source>
         <translation>黑色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="353"/>
+        <location filename="../../ui/messages.py" line="370"/>
         <source>Silver</source>
         <translation>银色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="354"/>
-        <location filename="../../ui/messages.py" line="355"/>
+        <location filename="../../ui/messages.py" line="371"/>
+        <location filename="../../ui/messages.py" line="372"/>
         <source>Grey</source>
         <translation>灰色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="356"/>
+        <location filename="../../ui/messages.py" line="373"/>
         <source>Red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="357"/>
+        <location filename="../../ui/messages.py" line="374"/>
         <source>Blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="358"/>
+        <location filename="../../ui/messages.py" line="375"/>
         <source>Navy</source>
         <translation>藏青色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="359"/>
+        <location filename="../../ui/messages.py" line="376"/>
         <source>Green</source>
         <translation>绿色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="360"/>
+        <location filename="../../ui/messages.py" line="377"/>
         <source>Yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="361"/>
+        <location filename="../../ui/messages.py" line="378"/>
         <source>Orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="362"/>
+        <location filename="../../ui/messages.py" line="379"/>
         <source>Brown</source>
         <translation>棕色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="363"/>
+        <location filename="../../ui/messages.py" line="380"/>
         <source>Beige</source>
         <translation>米色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="364"/>
+        <location filename="../../ui/messages.py" line="381"/>
         <source>Gold</source>
         <translation>金色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="365"/>
+        <location filename="../../ui/messages.py" line="382"/>
         <source>Purple</source>
         <translation>紫色</translation>
     </message>
@@ -358,64 +358,64 @@
 <context>
     <name>Guidance</name>
     <message>
-        <location filename="../../ui/messages.py" line="293"/>
+        <location filename="../../ui/messages.py" line="310"/>
         <source>Look at the camera</source>
         <translation>请看向摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="294"/>
-        <location filename="../../ui/messages.py" line="295"/>
+        <location filename="../../ui/messages.py" line="311"/>
+        <location filename="../../ui/messages.py" line="312"/>
         <source>Only one person, please</source>
         <translation>请只保留一人在画面中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="296"/>
-        <location filename="../../ui/messages.py" line="297"/>
+        <location filename="../../ui/messages.py" line="313"/>
+        <location filename="../../ui/messages.py" line="314"/>
         <source>Come a little closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="298"/>
+        <location filename="../../ui/messages.py" line="315"/>
         <source>Move back a little</source>
         <translation>请稍微后退</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="299"/>
-        <location filename="../../ui/messages.py" line="300"/>
-        <location filename="../../ui/messages.py" line="301"/>
+        <location filename="../../ui/messages.py" line="316"/>
+        <location filename="../../ui/messages.py" line="317"/>
+        <location filename="../../ui/messages.py" line="318"/>
         <source>Centre your face in the oval</source>
         <translation>请将脸部置于椭圆框中央</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="302"/>
+        <location filename="../../ui/messages.py" line="319"/>
         <source>Look straight at the camera</source>
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="303"/>
-        <location filename="../../ui/messages.py" line="304"/>
+        <location filename="../../ui/messages.py" line="320"/>
+        <location filename="../../ui/messages.py" line="321"/>
         <source>We need a little more light on your face</source>
         <translation>脸部光线有点暗</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="305"/>
-        <location filename="../../ui/messages.py" line="306"/>
+        <location filename="../../ui/messages.py" line="322"/>
+        <location filename="../../ui/messages.py" line="323"/>
         <source>Too much light behind or on you</source>
         <translation>光线太强了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="307"/>
-        <location filename="../../ui/messages.py" line="308"/>
+        <location filename="../../ui/messages.py" line="324"/>
+        <location filename="../../ui/messages.py" line="325"/>
         <source>Hold still for a moment</source>
         <translation>请保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="309"/>
+        <location filename="../../ui/messages.py" line="326"/>
         <source>Great, hold it there</source>
         <translation>很好，请保持</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="313"/>
+        <location filename="../../ui/messages.py" line="330"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
@@ -529,47 +529,47 @@
 <context>
     <name>Hint</name>
     <message>
-        <location filename="../../ui/messages.py" line="270"/>
-        <location filename="../../ui/messages.py" line="271"/>
+        <location filename="../../ui/messages.py" line="287"/>
+        <location filename="../../ui/messages.py" line="288"/>
         <source>Bring your phone a little closer</source>
         <translation>请把手机再靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="272"/>
+        <location filename="../../ui/messages.py" line="289"/>
         <source>Move your phone a little further away</source>
         <translation>请把手机稍微拿远一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="273"/>
+        <location filename="../../ui/messages.py" line="290"/>
         <source>Tilt your phone slightly to avoid reflections</source>
         <translation>请稍微倾斜手机，避免反光</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="274"/>
-        <location filename="../../ui/messages.py" line="275"/>
+        <location filename="../../ui/messages.py" line="291"/>
+        <location filename="../../ui/messages.py" line="292"/>
         <source>Hold your phone flat, facing the camera</source>
         <translation>请将手机摆正，正对摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="276"/>
-        <location filename="../../ui/messages.py" line="277"/>
+        <location filename="../../ui/messages.py" line="293"/>
+        <location filename="../../ui/messages.py" line="294"/>
         <source>Hold your phone still for a moment</source>
         <translation>请保持手机稳定片刻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="278"/>
-        <location filename="../../ui/messages.py" line="279"/>
+        <location filename="../../ui/messages.py" line="295"/>
+        <location filename="../../ui/messages.py" line="296"/>
         <source>Turn up your phone&apos;s screen brightness</source>
         <translation>请调高手机屏幕亮度</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="280"/>
-        <location filename="../../ui/messages.py" line="281"/>
+        <location filename="../../ui/messages.py" line="297"/>
+        <location filename="../../ui/messages.py" line="298"/>
         <source>Show the whole code inside the frame</source>
         <translation>请让二维码完整出现在框内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="286"/>
+        <location filename="../../ui/messages.py" line="303"/>
         <source>Hold your phone steady, about 20 cm from the camera</source>
         <translation>请将手机保持稳定，距摄像头约 20 厘米</translation>
     </message>
@@ -577,27 +577,27 @@
 <context>
     <name>Lift</name>
     <message>
-        <location filename="../../ui/messages.py" line="335"/>
+        <location filename="../../ui/messages.py" line="352"/>
         <source>Door open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="336"/>
+        <location filename="../../ui/messages.py" line="353"/>
         <source>Door opening</source>
         <translation>门正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="337"/>
+        <location filename="../../ui/messages.py" line="354"/>
         <source>Door closed</source>
         <translation>门已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="338"/>
+        <location filename="../../ui/messages.py" line="355"/>
         <source>Door closing</source>
         <translation>门正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="339"/>
+        <location filename="../../ui/messages.py" line="356"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
     </message>
@@ -844,6 +844,7 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="130"/>
+        <location filename="../../ui/messages.py" line="152"/>
         <source>Please start again. It only takes a minute.</source>
         <translation>请重新开始，只需一分钟。</translation>
     </message>
@@ -864,165 +865,205 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="138"/>
+        <source>We can&apos;t see your car yet</source>
+        <translation>我们还没有检测到您的车辆</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="140"/>
+        <source>Please drive the car into a delivery bay and switch off the engine.</source>
+        <translation>请将车辆驶入交车位并熄火。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="141"/>
+        <source>Then scan your pass again and choose Return a car.</source>
+        <translation>然后再次扫描会员码，并选择“还车”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="144"/>
+        <source>Please use a delivery bay</source>
+        <translation>请使用交车位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="145"/>
+        <source>The car must stand in one of the delivery bays.</source>
+        <translation>车辆必须停放在交车位内。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="146"/>
+        <source>Move the car into a delivery bay, then scan again.</source>
+        <translation>请将车辆移入交车位，然后再次扫描。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="149"/>
+        <source>That took a little too long</source>
+        <translation>操作时间有点长</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="151"/>
+        <source>For your security, each visit is only valid for a few minutes.</source>
+        <translation>为了您的安全，每次办理仅在几分钟内有效。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="155"/>
         <source>We couldn&apos;t find your membership</source>
         <translation>未找到您的会员信息</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="139"/>
+        <location filename="../../ui/messages.py" line="156"/>
         <source>This pass doesn&apos;t belong to an active membership.</source>
         <translation>该通行码不属于有效会员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="141"/>
+        <location filename="../../ui/messages.py" line="158"/>
         <source>Check you&apos;re signed in to the app, or ask a member of staff.</source>
         <translation>请确认已登录 App，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="144"/>
+        <location filename="../../ui/messages.py" line="161"/>
         <source>We couldn&apos;t see your face</source>
         <translation>未能看清您的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="145"/>
+        <location filename="../../ui/messages.py" line="162"/>
         <source>The selfie didn&apos;t show a clear face.</source>
         <translation>自拍中没有清晰的人脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="146"/>
+        <location filename="../../ui/messages.py" line="163"/>
         <source>You can start again, or ask a member of staff for help.</source>
         <translation>您可以重新开始，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="149"/>
+        <location filename="../../ui/messages.py" line="166"/>
         <source>One person at a time, please</source>
         <translation>请一次只有一人</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="150"/>
+        <location filename="../../ui/messages.py" line="167"/>
         <source>We saw more than one face in the selfie.</source>
         <translation>自拍中出现了不止一张脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="151"/>
+        <location filename="../../ui/messages.py" line="168"/>
         <source>Please start again on your own in front of the camera.</source>
         <translation>请独自站在摄像头前重新开始。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="154"/>
+        <location filename="../../ui/messages.py" line="171"/>
         <source>The car lift has paused</source>
         <translation>升降机已暂停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="155"/>
+        <location filename="../../ui/messages.py" line="172"/>
         <source>The lift stopped as a safety precaution.</source>
         <translation>为安全起见，升降机已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158"/>
-        <location filename="../../ui/messages.py" line="165"/>
-        <location filename="../../ui/messages.py" line="173"/>
+        <location filename="../../ui/messages.py" line="175"/>
+        <location filename="../../ui/messages.py" line="182"/>
+        <location filename="../../ui/messages.py" line="190"/>
         <source>Staff have been alerted and will come to help. If your car had not left its bay, it is released and nothing is charged.</source>
         <translation>已通知工作人员，他们会尽快前来协助。如果车辆尚未离开车位，预留将被取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="161"/>
+        <location filename="../../ui/messages.py" line="178"/>
         <source>The car lift isn&apos;t answering</source>
         <translation>升降机没有响应</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="162"/>
+        <location filename="../../ui/messages.py" line="179"/>
         <source>We lost contact with the car lift, so it has stopped.</source>
         <translation>与升降机的连接中断，升降机已停止。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="168"/>
+        <location filename="../../ui/messages.py" line="185"/>
         <source>The car lift is taking too long</source>
         <translation>升降机用时过长</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="170"/>
+        <location filename="../../ui/messages.py" line="187"/>
         <source>The lift didn&apos;t finish in the expected time, so it has stopped.</source>
         <translation>升降机未能在预期时间内完成，已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="176"/>
+        <location filename="../../ui/messages.py" line="193"/>
         <source>The car lift couldn&apos;t start</source>
         <translation>升降机无法启动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="177"/>
+        <location filename="../../ui/messages.py" line="194"/>
         <source>The lift declined the move, so nothing moved.</source>
         <translation>升降机拒绝了本次移动，车辆没有移动。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="179"/>
+        <location filename="../../ui/messages.py" line="196"/>
         <source>Staff have been alerted. Your reservation is released and nothing is charged.</source>
         <translation>已通知工作人员。您的预留已取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="182"/>
-        <location filename="../../ui/messages.py" line="187"/>
+        <location filename="../../ui/messages.py" line="199"/>
+        <location filename="../../ui/messages.py" line="204"/>
         <source>The camera isn&apos;t working</source>
         <translation>摄像头暂时无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="183"/>
-        <location filename="../../ui/messages.py" line="188"/>
+        <location filename="../../ui/messages.py" line="200"/>
+        <location filename="../../ui/messages.py" line="205"/>
         <source>We can&apos;t see through the camera right now.</source>
         <translation>摄像头目前无法工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="192"/>
+        <location filename="../../ui/messages.py" line="209"/>
         <source>We can&apos;t reach our service</source>
         <translation>暂时无法连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="193"/>
+        <location filename="../../ui/messages.py" line="210"/>
         <source>The kiosk can&apos;t connect to our service right now.</source>
         <translation>本机目前无法连接到我们的服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="197"/>
+        <location filename="../../ui/messages.py" line="214"/>
         <source>Staff entry is locked</source>
         <translation>员工入口已锁定</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="198"/>
+        <location filename="../../ui/messages.py" line="215"/>
         <source>Too many wrong attempts.</source>
         <translation>错误次数过多。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="199"/>
+        <location filename="../../ui/messages.py" line="216"/>
         <source>Try again in a few minutes.</source>
         <translation>请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="202"/>
+        <location filename="../../ui/messages.py" line="219"/>
         <source>Staff entry refused</source>
         <translation>员工验证失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="203"/>
+        <location filename="../../ui/messages.py" line="220"/>
         <source>That PIN or badge wasn&apos;t accepted.</source>
         <translation>PIN 码或工牌未通过验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="204"/>
+        <location filename="../../ui/messages.py" line="221"/>
         <source>Try again.</source>
         <translation>请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="209"/>
+        <location filename="../../ui/messages.py" line="226"/>
         <source>Something went wrong</source>
         <translation>出了点问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="210"/>
+        <location filename="../../ui/messages.py" line="227"/>
         <source>Sorry, the kiosk couldn&apos;t finish that. It&apos;s not your fault.</source>
         <translation>抱歉，本机未能完成操作。这不是您的问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="214"/>
+        <location filename="../../ui/messages.py" line="231"/>
         <source>You can take your next test drive from {when}.</source>
         <translation>您可以从 {when} 起再次试驾。</translation>
     </message>
@@ -1139,117 +1180,117 @@
 <context>
     <name>SelfieScreen</name>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="205"/>
+        <location filename="../../ui/screens/selfie.py" line="202"/>
         <source>Selfie check</source>
         <translation>自拍验证</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="206"/>
+        <location filename="../../ui/screens/selfie.py" line="203"/>
         <source>Thank you</source>
         <translation>谢谢</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="207"/>
+        <location filename="../../ui/screens/selfie.py" line="204"/>
         <source>We&apos;ll stop the check here</source>
         <translation>验证到此结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="208"/>
+        <location filename="../../ui/screens/selfie.py" line="205"/>
         <source>One moment…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="215"/>
+        <location filename="../../ui/screens/selfie.py" line="212"/>
         <source>Step {n} of {total}</source>
         <translation>第 {n} 步，共 {total} 步</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="220"/>
+        <location filename="../../ui/screens/selfie.py" line="217"/>
         <source>Getting ready</source>
         <translation>准备中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="222"/>
+        <location filename="../../ui/screens/selfie.py" line="219"/>
         <source>Fit your face in the oval</source>
         <translation>请将脸部放入椭圆框内</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="229"/>
+        <location filename="../../ui/screens/selfie.py" line="226"/>
         <source>Then look back at the camera.</source>
         <translation>完成后请重新看向摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="231"/>
+        <location filename="../../ui/screens/selfie.py" line="228"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="235"/>
+        <location filename="../../ui/screens/selfie.py" line="232"/>
         <source>Time for a quick selfie</source>
         <translation>拍一张快速自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="237"/>
+        <location filename="../../ui/screens/selfie.py" line="234"/>
         <source>It confirms it&apos;s really you. It takes about ten seconds.</source>
         <translation>用于确认是您本人，大约需要十秒。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="238"/>
+        <location filename="../../ui/screens/selfie.py" line="235"/>
         <source>Take off sunglasses, a hat or a mask.</source>
         <translation>请摘下墨镜、帽子或口罩。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="239"/>
+        <location filename="../../ui/screens/selfie.py" line="236"/>
         <source>Stand about an arm&apos;s length from the screen.</source>
         <translation>请站在距屏幕约一臂远的位置。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="240"/>
+        <location filename="../../ui/screens/selfie.py" line="237"/>
         <source>We&apos;ll ask you to do two or three simple moves, one at a time.</source>
         <translation>我们会请您依次完成两到三个简单动作。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="241"/>
+        <location filename="../../ui/screens/selfie.py" line="238"/>
         <source>Only you in the picture, please.</source>
         <translation>画面中请只有您一人。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="245"/>
+        <location filename="../../ui/screens/selfie.py" line="242"/>
         <source>Your photo is only used to confirm it&apos;s you. It is never stored.</source>
         <translation>您的照片仅用于确认身份，不会被保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="246"/>
+        <location filename="../../ui/screens/selfie.py" line="243"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="247"/>
+        <location filename="../../ui/screens/selfie.py" line="244"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="248"/>
+        <location filename="../../ui/screens/selfie.py" line="245"/>
         <source>I can&apos;t do this</source>
         <translation>我无法完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="249"/>
+        <location filename="../../ui/screens/selfie.py" line="246"/>
         <source>No problem, we can help</source>
         <translation>没关系，我们来帮您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="251"/>
+        <location filename="../../ui/screens/selfie.py" line="248"/>
         <source>Please ask a member of staff. They can help you confirm who you are another way.</source>
         <translation>请联系工作人员，他们可以帮您用其他方式确认身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="252"/>
+        <location filename="../../ui/screens/selfie.py" line="249"/>
         <source>Back to the selfie</source>
         <translation>返回自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="253"/>
+        <location filename="../../ui/screens/selfie.py" line="250"/>
         <source>Finish here</source>
         <translation>结束</translation>
     </message>

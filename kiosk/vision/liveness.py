@@ -71,6 +71,7 @@ class Failure(str, Enum):
     NO_MOTION = "no_motion"
     BORDER_DETECTED = "border_detected"
     NOT_READY = "not_ready"  # quality never held long enough
+    CANCELLED = "cancelled"  # clear() was called before the end
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,14 @@ class LivenessSession:
             return self._best
 
     def clear(self) -> None:
-        """Drop every frame and measure held (the session is over)."""
+        """Drop every frame and measure held. The session is over: a frame
+        fed afterwards (a worker that had not stopped yet) changes nothing."""
         with self._lock:
+            if self._final is None:
+                self._phase = Phase.DONE
+                self._final = LivenessUpdate(Phase.DONE, None, None, self._index,
+                                             len(self.challenges), None, True, False,
+                                             Failure.CANCELLED.value, None)
             self._best = None
             self._ready.clear()
             self._planar = None
@@ -259,7 +266,7 @@ class LivenessSession:
                         return self._finish(t, None, report, box)
                 elif event in DELIBERATE:
                     return self._finish(t, Failure.WRONG_CHALLENGE, report, box)
-            if report.guidance in (Guidance.OK, Guidance.NOT_FRONTAL):
+            if report.ok:
                 self._consider_best(image, t, report, m)
         if t - self._challenge_t > self.config.challenge_timeout_s:
             moved = planar.max_motion >= self.config.no_motion or bool(self._events)

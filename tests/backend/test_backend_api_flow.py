@@ -241,3 +241,16 @@ def test_old_screenshot_of_a_pass_is_signed_but_expired(tower):
     assert info.value.reason is Reason.PASS_EXPIRED
     # The live pass is unaffected.
     assert tower.client.redeem_pass(tower.pass_text(member)).member_ref
+
+
+def test_return_from_the_bay_the_lift_sees(tower):
+    member, _, auth = drive_out(tower)
+    tower.client.report_job(auth.job_id, "delivered")
+    ps = tower.session(member)
+    with pytest.raises(RefusedError) as info:
+        tower.client.start_return(ps.session_id, from_bay=5)  # a storage bay
+    assert info.value.reason is Reason.RETURN_BAY_INVALID
+    with pytest.raises(RefusedError):
+        tower.client.start_return(ps.session_id, from_bay=102)  # not a bay of this tower
+    job = tower.client.start_return(ps.session_id, from_bay=101)
+    assert job.from_bay == 101

@@ -44,8 +44,8 @@ class FakeBackend:
         self._call("verify", session_id, reservation_id, embedding, liveness)
         return SimpleNamespace(job_id="J1", source_bay=7, delivery_bay=101, return_by=0)
 
-    def start_return(self, session_id):
-        self._call("start_return", session_id)
+    def start_return(self, session_id, from_bay=None):
+        self._call("start_return", session_id, from_bay)
         return SimpleNamespace(job_id="J2", from_bay=101, to_bay=3, model="Aurora")
 
     def heartbeat(self, status, health, version=None):
@@ -120,6 +120,11 @@ class FakeServices:
         self.jobs.append((job_id, from_bay, to_bay, kind))
         on_progress(SimpleNamespace(phase="moving", level=2))
         return SimpleNamespace(ok=self.job_ok, result="done" if self.job_ok else "failed")
+
+    returned_bay: int | None = 101
+
+    def returned_car_bay(self):
+        return self.returned_bay
 
     def probe_health(self):
         if self.health is None:

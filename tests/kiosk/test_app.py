@@ -160,6 +160,7 @@ def test_return_then_buy(rig):
     good_pass(services)
     settle(q, lambda: kiosk.journey.state is State.RETURNED)
     assert services.jobs == [("J2", 101, 3, "return")]
+    assert ("start_return", ("S1", 101)) in services.backend.calls
     kiosk.buy_after_return()
     settle(q, lambda: kiosk.journey.state is State.ORDERED)
     assert kiosk.journey.session.order.order_id == "O1"
@@ -177,6 +178,9 @@ def test_buy_flow(rig):
 def test_backend_down_puts_kiosk_out_of_service_and_back(rig):
     kiosk, services, q = rig
     services.health = HealthSnapshot(backend_ok=False)
+    kiosk.check_health()
+    settle(q, lambda: not kiosk._health_inflight)
+    assert kiosk.journey.state is State.ATTRACT  # one bad probe is not an outage
     kiosk.check_health()
     settle(q, lambda: kiosk.journey.state is State.OUT_OF_SERVICE)
     services.health = HealthSnapshot()
@@ -220,3 +224,13 @@ def test_staff_can_take_the_kiosk_out_of_service_and_back(rig):
     assert kiosk.journey.state is State.OUT_OF_SERVICE
     kiosk.set_manual_out_of_service(False)
     assert kiosk.journey.state is State.ATTRACT
+
+
+def test_return_needs_a_car_in_a_delivery_bay(rig):
+    kiosk, services, q = rig
+    services.returned_bay = None
+    kiosk.start(Flow.RETURN)
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    assert kiosk.journey.session.refusal is Reason.RETURN_BAY_EMPTY
+    assert not [c for c in services.backend.calls if c[0] == "start_return"]
