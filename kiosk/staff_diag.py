@@ -70,8 +70,8 @@ def build_audit(bay_map: Any, tower_bays: Any) -> AuditReport:
 
     Same rules as ``drivers.lift_client.audit_bays``: a car the sensors see
     where the backend has none is ``tower_only``; a car the backend expects
-    where the sensors see none is ``backend_only``; a backend bay the
-    controller does not have is ``unknown_bay``.
+    where the sensors see none is ``backend_only``; a car the backend keeps in
+    a bay the controller does not have is ``unknown_bay``.
     """
     tower = dict(bay_map.bays)
     delivery = set(bay_map.delivery_bays)
@@ -84,7 +84,7 @@ def build_audit(bay_map: Any, tower_bays: Any) -> AuditReport:
         b_occ = None if rec is None else rec.car_id is not None
         mismatch = None
         if rec is not None and t_occ is None:
-            mismatch = "unknown_bay"
+            mismatch = "unknown_bay" if b_occ else None
         elif rec is not None and t_occ and not b_occ:
             mismatch = "tower_only"
         elif rec is not None and b_occ and not t_occ:
