@@ -177,3 +177,15 @@ def test_two_faces_never_start_the_challenges(selfie_member_factory):
         update = session.feed(pair.next_frame(i / 20), i / 20)
         assert update.phase is Phase.GET_READY
     assert update.guidance is not None and update.guidance.value == "many_faces"
+
+
+def test_clear_mid_session_ends_it(selfie_member):
+    session = LivenessSession([Challenge.NOD])
+    performer = Performer(selfie_member, seed=8)
+    for i in range(30):
+        update = session.feed(performer.next_frame(i / 20), i / 20)
+    assert update.phase is Phase.CHALLENGE and session.best_frame() is not None
+    session.clear()
+    assert session.best_frame() is None
+    after = session.feed(performer.next_frame(2.0), 2.0)
+    assert after.done and after.live is False and after.reason == Failure.CANCELLED.value
