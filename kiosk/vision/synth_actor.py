@@ -16,6 +16,7 @@ every few seconds, and the liveness session must tolerate that).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,11 @@ _BLINK = Action(Pose(blink=1.0), 0.06, 0.08, 0.08)
 
 
 class Performer:
-    """Turns challenges into frames of a SyntheticMember (see the module doc)."""
+    """Turns challenges into frames of a SyntheticMember (see the module doc).
+
+    ``set_action`` may be called from another thread than ``next_frame`` (the
+    demo camera renders in its own thread while the vision worker reads the
+    prompts); one lock guards the schedule. Rendering itself is not shared."""
 
     def __init__(self, member: SyntheticMember, seed: int = 0, *,
                  reaction_s: tuple[float, float] = (0.35, 0.9),
@@ -92,37 +97,48 @@ class Performer:
         self._active: list[tuple[float, Action]] = []
         self._asked: Challenge | None = None
         self._next_blink: float | None = None
+        self._last_t = 0.0
+        self._lock = threading.Lock()
 
     # -- reactive --------------------------------------------------------------
-    def set_action(self, challenge: Challenge | None, t: float) -> None:
-        """The screen now asks for ``challenge`` (None: nothing); react to it once."""
-        if challenge == self._asked:
-            return
-        self._asked = challenge
-        if challenge is not None:
-            start = t + float(self.rng.uniform(*self.reaction_s))
-            self.perform(challenge, start)
+    def set_action(self, challenge: Challenge | None, t: float | None = None) -> None:
+        """The screen now asks for ``challenge`` (None: nothing); react to it once.
+
+        ``t`` defaults to the time of the last frame rendered."""
+        with self._lock:
+            if challenge == self._asked:
+                return
+            self._asked = challenge
+            if challenge is None:
+                return
+            now = self._last_t if t is None else t
+            start = now + float(self.rng.uniform(*self.reaction_s))
+        self.perform(challenge, start)
 
     def perform(self, challenge: Challenge, start_t: float) -> float:
         """Schedule ``challenge`` at ``start_t``; returns when it ends."""
-        action = action_for(challenge, self.rng)
-        self._active.append((start_t, action))
+        with self._lock:
+            action = action_for(challenge, self.rng)
+            self._active.append((start_t, action))
         return start_t + action.duration_s
 
     def pose_at(self, t: float) -> Pose:
-        pose = Pose()
-        self._active = [(s, a) for s, a in self._active if t < s + a.duration_s]
-        for start, action in self._active:
-            pose = _plus(pose, _scaled(action.target, action.amount(t - start)))
-        if self.blink_hz > 0:
-            if self._next_blink is None:
-                self._next_blink = t + float(self.rng.exponential(1.0 / self.blink_hz)) + 0.5
-            if t >= self._next_blink:
-                self._active.append((t, _BLINK))
-                self._next_blink = t + 1.0 + float(self.rng.exponential(1.0 / self.blink_hz))
-        return pose
+        with self._lock:
+            pose = Pose()
+            self._active = [(s, a) for s, a in self._active if t < s + a.duration_s]
+            for start, action in self._active:
+                pose = _plus(pose, _scaled(action.target, action.amount(t - start)))
+            if self.blink_hz > 0:
+                if self._next_blink is None:
+                    self._next_blink = t + float(self.rng.exponential(1.0 / self.blink_hz)) + 0.5
+                if t >= self._next_blink:
+                    self._active.append((t, _BLINK))
+                    self._next_blink = t + 1.0 + float(self.rng.exponential(1.0 / self.blink_hz))
+            return pose
 
     def next_frame(self, t: float) -> np.ndarray:
+        with self._lock:
+            self._last_t = t
         return self.member.render(self.pose_at(t), t)
 
     # -- scripted ----------------------------------------------------------------

@@ -86,15 +86,18 @@ class _Swing:
         self.axis = "yaw"
         self.sign = 1.0
         self.period = 1.6
+        self.amplitude = 0.0
+        self.last_t = 0.0
 
-    def ask(self, challenge: Challenge | None, t: float) -> None:
+    def ask(self, challenge: Challenge | None, t: float | None) -> None:
         if challenge == self.asked:
             return
         self.asked = challenge
         if challenge is None:
             self.start = math.inf
             return
-        self.start = t + float(self.rng.uniform(*self.reaction))
+        now = self.last_t if t is None else t
+        self.start = now + float(self.rng.uniform(*self.reaction))
         if challenge in (Challenge.TURN_LEFT, Challenge.TURN_RIGHT):
             self.axis = "yaw"
         elif challenge is Challenge.NOD:
@@ -106,6 +109,7 @@ class _Swing:
         self.period = float(self.rng.uniform(1.3, 2.0))
 
     def angles(self, t: float) -> tuple[float, float]:
+        self.last_t = t
         if t < self.start:
             return 0.0, 0.0
         # Swing out and back, alternating sides: whichever way fools the camera.
@@ -123,7 +127,7 @@ class StillPhoto:
         self.shake = _Shake(self.rng, (1.5, 1.2, 0.3))
         self.photo = member.neutral()
 
-    def set_action(self, challenge: Challenge | None, t: float) -> None:
+    def set_action(self, challenge: Challenge | None, t: float | None = None) -> None:
         """A photo cannot react."""
 
     def next_frame(self, t: float) -> np.ndarray:
@@ -147,7 +151,7 @@ class TiltedPhoto:
         self.centre = (float(lm[:, 0].mean()), float(lm[:, 1].mean()))
         self.zoom = float(self.rng.uniform(1.15, 1.3))
 
-    def set_action(self, challenge: Challenge | None, t: float) -> None:
+    def set_action(self, challenge: Challenge | None, t: float | None = None) -> None:
         self.swing.ask(challenge, t)
 
     def next_frame(self, t: float) -> np.ndarray:
@@ -198,7 +202,7 @@ class BorderedPrint:
         self.where = (w * float(self.rng.uniform(0.46, 0.54)),
                       h * float(self.rng.uniform(0.43, 0.5)))
 
-    def set_action(self, challenge: Challenge | None, t: float) -> None:
+    def set_action(self, challenge: Challenge | None, t: float | None = None) -> None:
         self.swing.ask(challenge, t)
 
     def next_frame(self, t: float) -> np.ndarray:
@@ -234,7 +238,7 @@ class Replay:
         for ch in self.script:
             t = self.performer.perform(ch, t) + float(self.rng.uniform(0.6, 1.2))
 
-    def set_action(self, challenge: Challenge | None, t: float) -> None:
+    def set_action(self, challenge: Challenge | None, t: float | None = None) -> None:
         """A recording cannot react."""
 
     def next_frame(self, t: float) -> np.ndarray:

@@ -165,3 +165,15 @@ def test_make_attacker_covers_every_kind(selfie_member):
         actor = make_attacker(kind, selfie_member, [Challenge.NOD, Challenge.SMILE], seed=3)
         actor.set_action(Challenge.NOD, 0.0)
         assert actor.next_frame(0.1).shape == (SIZE[1], SIZE[0], 3)
+
+
+def test_reactive_prompt_without_a_time_uses_the_last_frame(selfie_member):
+    p = Performer(selfie_member, seed=3, reaction_s=(0.0, 0.0))
+    p.next_frame(2.0)
+    p.set_action(Challenge.NOD)
+    action = action_for(Challenge.NOD)
+    assert p.pose_at(2.0 + action.rise_s + 0.05).pitch_deg > 10
+    attacker = TiltedPhoto(selfie_member, seed=1)
+    attacker.next_frame(1.0)
+    attacker.set_action(Challenge.TURN_LEFT)
+    assert 1.0 < attacker.swing.start < 2.5
