@@ -122,9 +122,10 @@ class CannedBackend:
         self._call("verify")
         return sample_authorisation()
 
-    def start_return(self, session_id: str) -> Any:
+    def start_return(self, session_id: str, from_bay: int | None = None) -> Any:
         self._call("start_return")
-        return SimpleNamespace(job_id="J-ret", from_bay=2, to_bay=23, model="Aurora",
+        return SimpleNamespace(job_id="J-ret", from_bay=from_bay or 101, to_bay=23,
+                               model="Aurora",
                                colour="white")
 
     def buy(self, session_id: str, model: str) -> Any:
@@ -255,6 +256,9 @@ class CannedServices:
             on_progress(p)
         self.lift_gate.wait()
         return SimpleNamespace(ok=True, result="done")
+
+    def returned_car_bay(self) -> int | None:
+        return 101  # the member parked in the first delivery bay
 
     def probe_health(self) -> Any:
         from kiosk.app import HealthSnapshot
