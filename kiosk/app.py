@@ -86,6 +86,8 @@ class Kiosk:
         self.last_progress: Any = None
         self.alerts: list[KioskError] = []
         self.manual_out_of_service = False
+        self.recovering = False  # settling unfinished lift jobs after a restart
+        self._retry_reconcile = False
         self._bad_probes = 0
         self._listeners: dict[str, list[Callable[..., None]]] = {}
         self._loop: Any = None  # the running LatestFrameLoop, if any
@@ -189,6 +191,42 @@ class Kiosk:
             status, health, version=__version__), None,
             lambda err: log.warning("heartbeat failed: %s", err.reason.value))
 
+    def start_up(self) -> None:
+        """First health check, then settle any lift job a crash left unfinished.
+
+        Until the dispatch journal is reconciled (the car of an interrupted job
+        has arrived, or its failure is reported) the kiosk stays out of service:
+        no new customer before the last one's car is accounted for."""
+        self.check_health()
+        reconcile = getattr(self.services, "reconcile", None)
+        if reconcile is None:
+            return
+        self.recovering = True
+        self._apply_service()
+        self.runner.run("lift", reconcile, self._reconciled, self._reconcile_failed)
+
+    def _reconciled(self, outcomes: list[Any]) -> None:
+        for outcome in outcomes:
+            log.info("recovered lift job %s: %s", getattr(outcome, "job_id", "?"),
+                     getattr(outcome, "outcome", outcome))
+            if not getattr(outcome, "ok", True):
+                self._alert(KioskError("a lift job interrupted by a restart failed",
+                                       reason=Reason.LIFT_FAULT,
+                                       job_id=getattr(outcome, "job_id", None)))
+        self.recovering = False
+        self._apply_service()
+
+    def _reconcile_failed(self, err: KioskError) -> None:
+        # The lift could not be reached to settle the journal: stay out of
+        # service and try again at the next health check.
+        self._alert(err)
+        self.runner.run("lift", self.services.reconcile, self._reconciled,
+                        self._reconcile_retry_later)
+
+    def _reconcile_retry_later(self, err: KioskError) -> None:
+        log.warning("journal reconcile still failing: %s", err.reason.value)
+        self._retry_reconcile = True
+
     def warm_up(self) -> None:
         """Load the heavy models in the background (after the first screen is up)."""
         warm = getattr(self.services, "warm_up", None)
@@ -215,6 +253,10 @@ class Kiosk:
         self.health = snap
         self._apply_service()
         self._emit("health", snap)
+        if self._retry_reconcile and snap.lift_ok:
+            self._retry_reconcile = False
+            self.runner.run("lift", self.services.reconcile, self._reconciled,
+                            self._reconcile_retry_later)
         if snap.backend_ok and not self.options and self.journey.state is State.ATTRACT:
             # The attract loop shows this tower's cars by name: load stock once.
             self._load_options()
@@ -225,7 +267,7 @@ class Kiosk:
         self._apply_service()
 
     def _apply_service(self) -> None:
-        ok = self.health.service_ok and not self.manual_out_of_service
+        ok = self.health.service_ok and not self.manual_out_of_service and not self.recovering
         if self.journey.state is not State.STAFF:
             self.journey.set_service(ok, self.clock())
         else:

@@ -49,6 +49,9 @@ class Services(Protocol):
                 on_progress: Callable[[Any], None]) -> Any:
         """Move a car through the crash-safe dispatcher; returns its outcome."""
 
+    def reconcile(self) -> list[Any]:
+        """Settle lift jobs a crash left unfinished; returns their outcomes."""
+
     def returned_car_bay(self) -> int | None:
         """The delivery bay a car stands in (presence sensor), or None."""
 

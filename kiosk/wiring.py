@@ -117,6 +117,10 @@ class RealServices:
         return self.dispatcher.run_job(job_id, from_bay, to_bay, kind=kind,
                                        on_progress=on_progress)
 
+    def reconcile(self) -> list[Any]:
+        """Settle jobs a crash left unfinished (blocks while such a car moves)."""
+        return self.dispatcher.reconcile()
+
     def returned_car_bay(self) -> int | None:
         bay_map = self.lift.bay_map()
         occupied = dict(bay_map.bays)

@@ -156,6 +156,8 @@ class Autopilot(QObject):
 
     def _act_scan(self) -> None:
         self._shoot("scan")
+        if self.s.flow is Flow.RETURN:
+            self.stack.car_arrives()  # the member parked in the delivery bay first
         self._next_pass()
 
     def _next_pass(self) -> None:
@@ -282,7 +284,7 @@ def run(scenario_name: str, screenshots: str | None, language: str = "en") -> di
         runner = TaskRunner(poster)
         kiosk = Kiosk(services, runner)
         app, window = create_app(kiosk, windowed=True, language=language)
-        kiosk.check_health()
+        kiosk.start_up()
         kiosk.warm_up()
 
         def finish(summary: dict[str, Any]) -> None:

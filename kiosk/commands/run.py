@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
                 from kiosk.demo import DemoDirector
 
                 director = DemoDirector(kiosk, services.demo)
-            kiosk.check_health()
-            kiosk.warm_up()
+            # Models warm up after the first screen (ui.lockdown.FieldRuntime).
+            kiosk.start_up()
             try:
                 return run_app(kiosk, windowed, language)
             finally:

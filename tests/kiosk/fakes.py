@@ -122,6 +122,10 @@ class FakeServices:
         return SimpleNamespace(ok=self.job_ok, result="done" if self.job_ok else "failed")
 
     returned_bay: int | None = 101
+    interrupted: list = []
+
+    def reconcile(self):
+        return list(self.interrupted)
 
     def returned_car_bay(self):
         return self.returned_bay

@@ -234,3 +234,17 @@ def test_return_needs_a_car_in_a_delivery_bay(rig):
     settle(q, lambda: kiosk.journey.state is State.REFUSED)
     assert kiosk.journey.session.refusal is Reason.RETURN_BAY_EMPTY
     assert not [c for c in services.backend.calls if c[0] == "start_return"]
+
+
+def test_start_up_stays_out_of_service_until_the_journal_is_settled(rig):
+    kiosk, services, q = rig
+    from types import SimpleNamespace as NS
+
+    services.interrupted = [NS(job_id="J9", ok=False, outcome="failed_moved")]
+    alerts = []
+    kiosk.subscribe("alert", alerts.append)
+    kiosk.start_up()
+    assert kiosk.recovering and kiosk.journey.state is State.OUT_OF_SERVICE
+    settle(q, lambda: not kiosk.recovering)
+    settle(q, lambda: kiosk.journey.state is State.ATTRACT)
+    assert alerts and alerts[0].reason is Reason.LIFT_FAULT
