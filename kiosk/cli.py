@@ -40,7 +40,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub.required = True
     seen: set[str] = set()
     for name, module in COMMANDS.items():
-        if only is not None and name != only:
+        if name in sub.choices:
+            continue  # registered by its module together with a sibling command
+        if only is not None and module != COMMANDS[only]:
             # Register a placeholder so --help lists every command cheaply.
             sub.add_parser(name)
             continue

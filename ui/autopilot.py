@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from kiosk.journey import Flow, State
+from kiosk.journey import CANCELLABLE, Flow, State
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,10 @@ _BAD_PASSES = {
 }
 
 
+def _v(x: Any) -> Any:
+    return getattr(x, "value", x)
+
+
 def outcome_of(kiosk: Any) -> str | None:
     """The scenario outcome once the journey reached a terminal state."""
     state = kiosk.journey.state
@@ -119,6 +123,7 @@ class Autopilot(QObject):
         self._passes = list(scenario.passes)
         self._finished = False
         self._attacker: Any = None
+        self._trace: list[tuple[Any, ...]] = []  # liveness phases/challenges as they changed
         kiosk.subscribe("state", self._on_state)
         kiosk.subscribe("scan", self._on_scan)
         kiosk.subscribe("selfie", self._on_selfie)
@@ -132,6 +137,10 @@ class Autopilot(QObject):
         QTimer.singleShot(_SETTLE_MS, self._act_attract)
 
     def _act_attract(self) -> None:
+        if self.kiosk.journey.state is not State.ATTRACT or self.kiosk.recovering:
+            # Still settling after start-up (health, journal): a member waits too.
+            QTimer.singleShot(200, self._act_attract)
+            return
         self._shoot("attract")
         name = {Flow.TEST_DRIVE: "btn_start", Flow.RETURN: "btn_return",
                 Flow.BUY: "btn_buy"}[self.s.flow]
@@ -148,7 +157,7 @@ class Autopilot(QObject):
             QTimer.singleShot(_SETTLE_MS, self._act_selfie)
         elif new in (State.VERIFY, State.DISPATCH):
             QTimer.singleShot(_SETTLE_MS // 2, lambda st=new: self._shoot(st.value))
-        elif new is State.ATTRACT and old is not State.ATTRACT:
+        elif new is State.ATTRACT and old in CANCELLABLE:
             self._finish("cancelled")
         out = outcome_of(self.kiosk)
         if out is not None:
@@ -225,6 +234,10 @@ class Autopilot(QObject):
         self.actor.show_frames(self._attacker.next_frame)
 
     def _on_selfie(self, update: Any) -> None:
+        key = (_v(getattr(update, "phase", None)), _v(getattr(update, "challenge", None)),
+               _v(getattr(update, "guidance", None)), getattr(update, "reason", None))
+        if not self._trace or self._trace[-1][1:] != key:
+            self._trace.append((round(time.monotonic() - self.t0, 2), *key))
         if self.s.face == "live":
             self.actor.ask(getattr(update, "challenge", None))
 
@@ -262,7 +275,8 @@ class Autopilot(QObject):
         self.on_finish({"scenario": self.s.name, "outcome": outcome, "expected": self.s.expect,
                         "ok": outcome == self.s.expect, "screens": self.screens,
                         "seconds": round(time.monotonic() - self.t0, 1),
-                        "liveness": liveness.get("reason") if liveness else None})
+                        "liveness": liveness.get("reason") if liveness else None,
+                        "selfie_trace": self._trace})
 
 
 def run(scenario_name: str, screenshots: str | None, language: str = "en") -> dict[str, Any]:

@@ -25,29 +25,7 @@ MAX_IMAGE_BYTES = 64 * 1024 * 1024
 DEFAULT_TOLERANCE = 0.5  # kiosk.vision.face_embed.DEFAULT_TOLERANCE, without importing dlib
 
 
-def _tolerate_placeholders(sub: argparse._SubParsersAction) -> None:
-    """This module serves two commands, but ``kiosk.cli.build_parser`` adds a
-    placeholder for every command other than the one being run -- including
-    our other one, before or after we register it -- and Python 3.11's
-    argparse refuses a second parser of the same name. On this subparsers
-    object only, adding an existing name returns the parser already there
-    (we fill a placeholder in; a placeholder after us is a no-op)."""
-    if getattr(sub, "_kiosk_tolerant", False):
-        return
-    original = sub.add_parser
-
-    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        existing = sub._name_parser_map.get(name)
-        if existing is not None:
-            return existing
-        return original(name, **kwargs)
-
-    sub.add_parser = add_parser  # type: ignore[method-assign]
-    sub._kiosk_tolerant = True  # type: ignore[attr-defined]
-
-
 def register(sub: argparse._SubParsersAction) -> None:
-    _tolerate_placeholders(sub)
     p = sub.add_parser("check-liveness", help="run the liveness checks on a video (JSON)")
     p.add_argument("video", metavar="VIDEO", help="unmirrored camera footage")
     p.add_argument("--challenges", required=True,
