@@ -39,6 +39,9 @@ DEMO_STAFF_PIN = "2468"
 DEMO_LEVELS, DEMO_BAYS_PER_LEVEL, DEMO_DELIVERY = 5, 6, (101, 102)
 FRAME_W, FRAME_H = 1280, 720
 
+# A cooperative member repeats a move the screen still asks for after this long.
+_RETRY_S = 2.0
+
 # Which seeded member the actor plays when a person drives the demo by hand.
 MEMBER_FOR_FLOW = {"test_drive": "demo-ok", "return": "demo-return", "buy": "demo-buy"}
 
@@ -65,6 +68,8 @@ class DemoActor:
         # Building a synthetic member runs FaceMesh on the photo (~3 s on two
         # cores): do it once, in the background, long before the selfie.
         self._member: Any = None
+        self._asked: Any = None
+        self._asked_t = 0.0
         self._member_ready = threading.Event()
         threading.Thread(target=self._build_member, name="demo-member", daemon=True).start()
 
@@ -118,6 +123,7 @@ class DemoActor:
             self._face = performer.next_frame
             self._mode = "face"
             self._t0 = time.monotonic()
+            self._asked, self._asked_t = None, 0.0
         return performer
 
     def show_frames(self, render: Callable[[float], np.ndarray]) -> None:
@@ -129,11 +135,21 @@ class DemoActor:
             self._t0 = time.monotonic()
 
     def ask(self, challenge: Any) -> None:
-        """The screen asks for ``challenge``: a cooperative member does it."""
+        """The screen asks for ``challenge``: a cooperative member does it.
+
+        Like a person, they do it again if the screen still asks a while
+        later (a blink the camera missed, a turn that was not far enough)."""
         with self._lock:
             performer, t0 = self._performer, self._t0
-        if performer is not None:
-            performer.set_action(challenge, time.monotonic() - t0)
+        if performer is None:
+            return
+        t = time.monotonic() - t0
+        if challenge is not None and challenge == self._asked and t - self._asked_t > _RETRY_S:
+            performer.perform(challenge, t + 0.2)
+            self._asked_t = t
+        elif challenge != self._asked:
+            self._asked, self._asked_t = challenge, t
+        performer.set_action(challenge, t)
 
     def render(self, t: float) -> np.ndarray:
         with self._lock:

@@ -1,0 +1,48 @@
+"""Whole journeys through the real parts: backend and simulator as child
+processes, the demo camera, the real screens, touches by the autopilot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_autopilot(scenario: str, shots: Path | None = None) -> dict:
+    cmd = [sys.executable, "-m", "kiosk.cli", "autopilot", "--scenario", scenario]
+    if shots is not None:
+        cmd += ["--screenshots", str(shots)]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
+    last = proc.stdout.strip().splitlines()[-1]
+    summary = json.loads(last)
+    summary["exit_code"] = proc.returncode
+    return summary
+
+
+@pytest.mark.slow
+def test_happy_journey_ends_in_handover_with_a_png_per_screen(tmp_path):
+    s = run_autopilot("happy", tmp_path)
+    assert s["outcome"] == "handover", s
+    assert s["exit_code"] == 0
+    for screen in ("attract", "scan", "choose", "selfie", "verify", "dispatch", "handover"):
+        assert screen in s["screens"]
+    assert len(list(tmp_path.glob("*.png"))) == len(s["screens"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("scenario", "outcome"), [
+    ("attack-photo", "LIVENESS_FAILED"),
+    ("lift-fault", "lift_fault"),
+    ("return", "returned"),
+])
+def test_other_scenarios(scenario, outcome):
+    s = run_autopilot(scenario)
+    assert s["outcome"] == outcome, s
+    assert s["exit_code"] == 0
