@@ -200,10 +200,24 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None) 
     return Config(**sections)
 
 
+CONFIG_FILE = "kiosk.toml"
+
+
+def default_config_path(env: Mapping[str, str]) -> Path | None:
+    """``$KIOSK_CONFIG``, else the platform's config dir file if it exists."""
+    if env.get("KIOSK_CONFIG"):
+        return Path(env["KIOSK_CONFIG"])
+    candidate = Path(_default_dir("config")) / CONFIG_FILE
+    return candidate if candidate.exists() else None
+
+
 def load_config(path: str | os.PathLike[str] | None = None,
                 env: Mapping[str, str] | None = None) -> Config:
-    """Read the TOML file (if any) and the environment into a Config."""
+    """Read the TOML file (``path``, else ``default_config_path``) and the
+    environment into a Config."""
     env = os.environ if env is None else env
+    if path is None:
+        path = default_config_path(env)
     data: dict[str, Any] = {}
     if path is not None:
         p = Path(path)

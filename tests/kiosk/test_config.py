@@ -86,3 +86,9 @@ def test_example_config_is_valid():
     from pathlib import Path
     example = Path(__file__).resolve().parents[2] / "kiosk.example.toml"
     assert isinstance(load_config(example, env={}), Config)
+
+
+def test_kiosk_config_env_names_the_file(tmp_path):
+    p = tmp_path / "k.toml"
+    p.write_text('[kiosk]\nid = "K7"\n')
+    assert load_config(None, env={"KIOSK_CONFIG": str(p)}).kiosk.id == "K7"
