@@ -146,8 +146,9 @@ class StaffConsole:
             raise self._refuse("entry", Why.CUSTOMER_JOURNEY,
                                "finish or cancel the customer's journey first", state=state.value)
         if not self.gate.enabled:
-            raise self._refuse("entry", Why.DISABLED,
-                               "staff entry is disabled in this kiosk's config")
+            # Nothing to audit on a kiosk without staff: no entry, no log file.
+            raise StaffError("staff entry is disabled in this kiosk's config",
+                             reason=Reason.STAFF_DENIED, why=Why.DISABLED.value)
 
     def login(self, pin: str) -> None:
         """Check ``pin`` and enter staff mode (blocks ~50 ms: tests and the CLI)."""
@@ -233,6 +234,11 @@ class StaffConsole:
         """Blocking: ``refresh_health`` calls it on the lift lane."""
         return diag.lift_health(getattr(self.services, "lift", None),
                                 getattr(self.services, "dispatcher", None))
+
+    def refresh_lift(self, on_done: Callable[[dict[str, Any]], None]) -> None:
+        """The lift section of the health page alone (after a command)."""
+        self.runner.run(LIFT_LANE, self.lift_health, on_done,
+                        lambda err: on_done({"ok": False, "error": err.reason.value}))
 
     def refresh_health(self, on_section: Callable[[str, dict[str, Any]], None]) -> None:
         """Sections "camera", "system" (now), "backend" and "lift" (when they answer)."""

@@ -65,6 +65,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              description="a recording that performs the wrong challenges"),
     Scenario("impostor", "FACE_MISMATCH", member="demo-face",
              description="someone else's face with this member's pass"),
+    # Not a member: staff do the rounds (ui/staff/tour.py drives it).
+    Scenario("staff-tour", "ok", extra={"driver": "staff"},
+             description="staff PIN, every staff page, one lift move, audit, bundle, log out"),
 )}
 
 _BAD_PASSES = {
@@ -305,7 +308,12 @@ def run(scenario_name: str, screenshots: str | None, language: str = "en") -> di
             result.update(summary)
             app.quit()
 
-        pilot = Autopilot(scenario, kiosk, window, stack, shots, finish)
+        pilot_cls = Autopilot
+        if scenario.extra.get("driver") == "staff":
+            from ui.staff.tour import StaffTour
+
+            pilot_cls = StaffTour
+        pilot = pilot_cls(scenario, kiosk, window, stack, shots, finish)
         pilot.begin()
         try:
             app.exec()

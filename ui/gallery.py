@@ -24,7 +24,9 @@ from kiosk.journey import Event, Flow, State
 SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose_models",
          "choose_colours", "selfie_ready", "selfie_live", "selfie_help", "verify", "dispatch",
          "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused",
-         "refused_quota", "error", "out_of_service", "staff")
+         "refused_quota", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
+         "staff_health", "staff_lift", "staff_audit", "staff_service")
+GALLERY_PIN = "2468"
 
 
 class Tour:
@@ -173,32 +175,80 @@ class Tour:
         self.shot("out_of_service")
         k.journey.set_service(True, k.clock())
         self.settle(self.at(State.ATTRACT))
-        self.fire(Event.STAFF_ENTER)
-        self.shot("staff")
-        self.fire(Event.STAFF_EXIT)
+        self.staff_tour()
         return self.written
+
+    def staff_tour(self) -> None:
+        """The keypad, a wrong PIN, then every staff page with canned parts."""
+        w = self.window
+        staff = w.staff
+        staff.request_entry()
+        for digit in "13":
+            staff.keypad.press(digit)
+        self.shot("staff_keypad")
+        for digit in "57":
+            staff.keypad.press(digit)
+        staff.keypad.submit()
+        self.settle(lambda: not staff.keypad.checking)
+        self.shot("staff_wrong_pin")
+        staff.keypad.close_keypad()
+        staff.console.login(GALLERY_PIN)
+        screen = staff.screen
+        health = screen.page["health"]
+        self.settle(lambda: self.kiosk.journey.state is State.STAFF
+                    and len(health.sections) == 4)
+        self.shot("staff_health")
+        screen.show_page("lift")
+        lift = screen.page["lift"]
+        self.settle(lambda: lift.bay_map is not None and bool(lift.status.text()))
+        lift.move(*lift.suggest(lift.bay_map))
+        self.settle(lambda: lift.answers.count() >= 2)
+        self.shot("staff_lift")
+        screen.show_page("audit")
+        audit = screen.page["audit"]
+        audit.run_audit()
+        self.settle(lambda: audit.report is not None)
+        self.shot("staff_audit")
+        screen.show_page("service")
+        service = screen.page["service"]
+        service.send_status()
+        self.settle(lambda: bool(service.serial_view.toPlainText()))
+        self.shot("staff_service")
+        staff.console.logout()
+        self.settle(self.at(State.ATTRACT))
 
 
 def render(outdir: Path, language: str, only: set[str] | None = None) -> list[Path]:
     """Walk the canned kiosk through every screen in ``language``; return the PNGs."""
+    import tempfile
+
     from kiosk.app import Kiosk
+    from kiosk.config import parse_config
+    from kiosk.staff import hash_pin
     from kiosk.tasks import TaskRunner
     from ui.app import create_app, make_poster
     from ui.preview import SAMPLE_OPTIONS, CannedServices
+    from ui.staff.canned import equip
 
     poster = make_poster()
-    services = CannedServices()
+    data = tempfile.mkdtemp(prefix="kiosk-gallery-")  # the staff audit log goes here
+    services = equip(CannedServices(parse_config({
+        "kiosk": {"data_dir": data, "log_dir": data},
+        "staff": {"pin_hash": hash_pin(GALLERY_PIN)}})))
     kiosk = Kiosk(services, TaskRunner(poster))
     kiosk.options = list(SAMPLE_OPTIONS)  # as if stock had been loaded once
     _, window = create_app(kiosk, windowed=True, language=language)
     try:
         return Tour(window, kiosk, services, outdir, language, only).run()
     finally:
+        import shutil
+
         window.close()
         services.release_all()
         kiosk.shutdown()
         poster.close()
         window.deleteLater()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

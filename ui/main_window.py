@@ -21,6 +21,7 @@ from ui.chrome import Header, StillThereOverlay
 from ui.i18n import LanguageManager, language_manager
 from ui.screens import SCREENS
 from ui.screens.base import Screen
+from ui.staff import StaffController
 from ui.widgets import vbox
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,10 @@ class MainWindow(QWidget):
         lay.addWidget(self.header)
         lay.addWidget(self.stack, 1)
         self.screens: dict[State, Screen] = {}
+        # Staff mode (keypad, console, the STAFF screen) answers staff_requested.
+        self.staff = StaffController(self)
         for state, cls in SCREENS.items():
-            screen = cls(kiosk, self.bridge)
+            screen = self.staff.screen if state is State.STAFF else cls(kiosk, self.bridge)
             self.screens[state] = screen
             self.stack.addWidget(screen)
         self.overlay = StillThereOverlay(self._still_here, self)
@@ -104,6 +107,7 @@ class MainWindow(QWidget):
             self._cursor_hidden = False
         self._tick.stop()
         self._corner.stop()
+        self.staff.shutdown()
         if self._filtering:
             QApplication.instance().removeEventFilter(self)
             self._filtering = False
@@ -162,7 +166,7 @@ class MainWindow(QWidget):
 
     # -- staff hook ----------------------------------------------------------
     def request_staff(self) -> None:
-        """The hidden corner gesture; staff mode (issue 7) connects to the signal."""
+        """The hidden corner gesture; ``self.staff`` shows the PIN keypad if allowed."""
         log.info("staff entry requested")
         self.staff_requested.emit()
 

@@ -423,3 +423,63 @@ def colour_swatch(name: str) -> str:
         words = [w for w in key.replace("-", "_").replace(" ", "_").split("_") if w in COLOURS]
         entry = COLOURS[words[-1]] if words else None
     return entry[1] if entry else _UNKNOWN_SWATCH
+
+
+# -- staff mode: why a staff action was refused (kiosk.staff_console.Why) ---------------
+_STAFF_WHY: dict[str, str] = {
+    "customer_journey": QT_TRANSLATE_NOOP("Staff", "Finish or cancel the customer's journey "
+                                                   "first."),
+    "customer_job": QT_TRANSLATE_NOOP("Staff", "A customer's car is on the lift. Wait until "
+                                               "it has arrived."),
+    "not_logged_in": QT_TRANSLATE_NOOP("Staff", "Log in with the staff PIN first."),
+    "disabled": QT_TRANSLATE_NOOP("Staff", "Staff entry is not set up on this kiosk."),
+    "not_available": QT_TRANSLATE_NOOP("Staff", "This kiosk does not have that part."),
+}
+
+
+def staff_refusal(err: Any) -> str:
+    """What staff read when the console refuses (``StaffError`` with a ``why``), else
+    the error's reason message title."""
+    why = str(getattr(err, "context", {}).get("why", ""))
+    if why in _STAFF_WHY:
+        return _tr(_STAFF_WHY[why], "Staff")
+    reason = getattr(err, "reason", None)
+    return reason_message(reason).title if reason is not None else str(err)
+
+# Parts' states as the staff health page shows them (camera, link, lift, faults).
+_STAFF_CODES: dict[str, str] = {
+    "live": QT_TRANSLATE_NOOP("StaffCode", "live"),
+    "starting": QT_TRANSLATE_NOOP("StaffCode", "starting"),
+    "stopped": QT_TRANSLATE_NOOP("StaffCode", "stopped"),
+    "stalled": QT_TRANSLATE_NOOP("StaffCode", "stalled"),
+    "reopening": QT_TRANSLATE_NOOP("StaffCode", "reopening"),
+    "failed": QT_TRANSLATE_NOOP("StaffCode", "failed"),
+    "ended": QT_TRANSLATE_NOOP("StaffCode", "ended"),
+    "no frame": QT_TRANSLATE_NOOP("StaffCode", "no frame"),
+    "absent": QT_TRANSLATE_NOOP("StaffCode", "absent"),
+    "up": QT_TRANSLATE_NOOP("StaffCode", "up"),
+    "down": QT_TRANSLATE_NOOP("StaffCode", "down"),
+    "connecting": QT_TRANSLATE_NOOP("StaffCode", "connecting"),
+    "idle": QT_TRANSLATE_NOOP("StaffCode", "idle"),
+    "busy": QT_TRANSLATE_NOOP("StaffCode", "busy"),
+    "fault": QT_TRANSLATE_NOOP("StaffCode", "fault"),
+    "estop": QT_TRANSLATE_NOOP("StaffCode", "emergency stop"),
+    "door_obstructed": QT_TRANSLATE_NOOP("StaffCode", "door obstructed"),
+    "bay_sensor_mismatch": QT_TRANSLATE_NOOP("StaffCode", "bay sensor mismatch"),
+    "overload": QT_TRANSLATE_NOOP("StaffCode", "overload"),
+    "comm_lost": QT_TRANSLATE_NOOP("StaffCode", "communication lost"),
+    "open": QT_TRANSLATE_NOOP("StaffCode", "open"),
+    "opening": QT_TRANSLATE_NOOP("StaffCode", "opening"),
+    "closed": QT_TRANSLATE_NOOP("StaffCode", "closed"),
+    "closing": QT_TRANSLATE_NOOP("StaffCode", "closing"),
+    "obstructed": QT_TRANSLATE_NOOP("StaffCode", "obstructed"),
+}
+
+
+def staff_code(value: Any) -> str:
+    """A part's state, door state or fault code in the staff's language; an unknown
+    code as it is."""
+    key = code_of(value)
+    if key in _STAFF_CODES:
+        return _tr(_STAFF_CODES[key], "StaffCode")
+    return str(getattr(value, "name", value) or "")

@@ -45,6 +45,135 @@
     </message>
 </context>
 <context>
+    <name>AuditPage</name>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="65"/>
+        <source>Asking the controller and the backend…</source>
+        <translation>正在询问控制器和后台…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="80"/>
+        <source>The audit could not finish.</source>
+        <translation>盘点未能完成。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/staff/audit.py" line="93"/>
+        <source>%n bay(s) checked</source>
+        <translation>
+            <numerusform>已检查 %n 个车位</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/staff/audit.py" line="94"/>
+        <source>%n mismatch(es)</source>
+        <translation>
+            <numerusform>%n 处不一致</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="95"/>
+        <source>no mismatches</source>
+        <translation>全部一致</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="99"/>
+        <source>car</source>
+        <translation>有车</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="99"/>
+        <source>empty</source>
+        <translation>空</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="104"/>
+        <source>lobby</source>
+        <translation>大厅</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="125"/>
+        <location filename="../../ui/staff/audit.py" line="144"/>
+        <source>On</source>
+        <translation>开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="125"/>
+        <location filename="../../ui/staff/audit.py" line="144"/>
+        <source>Off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="148"/>
+        <source>car not in backend</source>
+        <translation>后台无此车</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="149"/>
+        <source>car missing</source>
+        <translation>车辆缺失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="150"/>
+        <source>unknown bay</source>
+        <translation>未知车位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="151"/>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="154"/>
+        <source>Run audit</source>
+        <translation>开始盘点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="156"/>
+        <source>Bay</source>
+        <translation>车位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="156"/>
+        <source>Level</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="156"/>
+        <source>Controller</source>
+        <translation>控制器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="156"/>
+        <source>Backend</source>
+        <translation>后台</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="157"/>
+        <source>Car</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="157"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="157"/>
+        <source>Check</source>
+        <translation>核对</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="157"/>
+        <source>Maintenance</source>
+        <translation>维护</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/audit.py" line="160"/>
+        <source>Compare the controller&apos;s bay sensors with the backend&apos;s inventory.</source>
+        <translation>将控制器的车位传感器与后台库存进行核对。</translation>
+    </message>
+</context>
+<context>
     <name>CameraView</name>
     <message>
         <location filename="../../ui/camera_view.py" line="231"/>
@@ -252,6 +381,14 @@
         <location filename="../../ui/messages.py" line="382"/>
         <source>Purple</source>
         <translation>紫色</translation>
+    </message>
+</context>
+<context>
+    <name>Confirm</name>
+    <message>
+        <location filename="../../ui/staff/common.py" line="168"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -527,6 +664,207 @@
     </message>
 </context>
 <context>
+    <name>HealthPage</name>
+    <message>
+        <location filename="../../ui/staff/health.py" line="122"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="123"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="143"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="147"/>
+        <source>customer job running</source>
+        <translation>客户作业进行中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="148"/>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/staff/health.py" line="149"/>
+        <source>%n unfinished</source>
+        <translation>
+            <numerusform>%n 个未完成</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="164"/>
+        <source>out of service (staff)</source>
+        <translation>暂停服务（员工设置）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="165"/>
+        <source>in service</source>
+        <translation>服务中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="165"/>
+        <source>parts down</source>
+        <translation>部件故障</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="169"/>
+        <source>No alerts.</source>
+        <translation>无警报。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="172"/>
+        <source>Running… (loads the models; about a minute at most)</source>
+        <translation>运行中…（加载模型，最多约一分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="187"/>
+        <source>All parts OK</source>
+        <translation>所有部件正常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="188"/>
+        <source>Some parts failed</source>
+        <translation>部分部件异常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="192"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="193"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="194"/>
+        <source>Backend</source>
+        <translation>后台</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="195"/>
+        <source>Lift</source>
+        <translation>升降机</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="196"/>
+        <source>This kiosk</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="197"/>
+        <source>Self-test and refresh</source>
+        <translation>自检与刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="198"/>
+        <source>Latest alerts</source>
+        <translation>最新警报</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="199"/>
+        <source>Run self-test</source>
+        <translation>运行自检</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="201"/>
+        <location filename="../../ui/staff/health.py" line="205"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="201"/>
+        <source>Frames/s</source>
+        <translation>帧率</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="202"/>
+        <source>Last frame</source>
+        <translation>最后一帧</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="203"/>
+        <source>Reachable</source>
+        <translation>可连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="203"/>
+        <source>Latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="204"/>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="204"/>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="205"/>
+        <source>Link</source>
+        <translation>链路</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="206"/>
+        <source>Level</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="206"/>
+        <source>Doors</source>
+        <translation>门</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="207"/>
+        <source>Faults</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="207"/>
+        <source>Jobs</source>
+        <translation>作业</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="208"/>
+        <source>App version</source>
+        <translation>应用版本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="208"/>
+        <source>Uptime</source>
+        <translation>运行时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="209"/>
+        <source>Disk free</source>
+        <translation>磁盘剩余</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="209"/>
+        <source>Kiosk / tower</source>
+        <translation>自助机 / 车塔</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="210"/>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="214"/>
+        <source>Not run yet.</source>
+        <translation>尚未运行。</translation>
+    </message>
+</context>
+<context>
     <name>Hint</name>
     <message>
         <location filename="../../ui/messages.py" line="287"/>
@@ -575,6 +913,46 @@
     </message>
 </context>
 <context>
+    <name>KeypadOverlay</name>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="119"/>
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/staff/keypad.py" line="140"/>
+        <source>Wrong PIN. %n attempt(s) left.</source>
+        <translation>
+            <numerusform>PIN 错误，还可尝试 %n 次。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="155"/>
+        <source>Too many wrong PINs. Try again in %1.</source>
+        <translation>PIN 错误次数过多，请 %1 后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="157"/>
+        <source>Enter the staff PIN</source>
+        <translation>请输入员工 PIN</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="167"/>
+        <source>Staff PIN</source>
+        <translation>员工 PIN</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="168"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="169"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>Lift</name>
     <message>
         <location filename="../../ui/messages.py" line="352"/>
@@ -600,6 +978,119 @@
         <location filename="../../ui/messages.py" line="356"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
+    </message>
+</context>
+<context>
+    <name>LiftPage</name>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="86"/>
+        <source>Controller: %1</source>
+        <translation>控制器：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="90"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="91"/>
+        <source>a customer job is running</source>
+        <translation>客户作业进行中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="93"/>
+        <source>level %1</source>
+        <translation>第 %1 层</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="94"/>
+        <source>doors %1</source>
+        <translation>门 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="94"/>
+        <source>faults: %1</source>
+        <translation>故障：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="104"/>
+        <source>car</source>
+        <translation>有车</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="105"/>
+        <source>empty</source>
+        <translation>空</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="161"/>
+        <source>Move the car in bay %1 to bay %2? The lift starts at once.</source>
+        <translation>将 %1 号车位的车移到 %2 号车位？升降机会立即启动。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="161"/>
+        <source>Move a car?</source>
+        <translation>移动车辆？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="162"/>
+        <source>Move</source>
+        <translation>移动</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="168"/>
+        <source>Move a car</source>
+        <translation>移动车辆</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="169"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="170"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="171"/>
+        <source>Move…</source>
+        <translation>移动…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="172"/>
+        <source>Lift</source>
+        <translation>升降机</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="173"/>
+        <source>Home</source>
+        <translation>复位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="174"/>
+        <source>Acknowledge fault</source>
+        <translation>确认故障</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="175"/>
+        <source>Delivery bay doors</source>
+        <translation>交车位车门</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="176"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="177"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/lift.py" line="178"/>
+        <source>Controller answers</source>
+        <translation>控制器应答</translation>
     </message>
 </context>
 <context>
@@ -1296,6 +1787,285 @@
     </message>
 </context>
 <context>
+    <name>ServicePage</name>
+    <message>
+        <location filename="../../ui/staff/service.py" line="113"/>
+        <source>Out of service: members see &quot;temporarily unavailable&quot;.</source>
+        <translation>暂停服务：会员会看到“暂时无法使用”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="114"/>
+        <source>In service: members can use the kiosk.</source>
+        <translation>服务中：会员可以使用本机。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="115"/>
+        <source>Put back in service</source>
+        <translation>恢复服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="116"/>
+        <source>Take out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="151"/>
+        <source>(no log lines)</source>
+        <translation>（无日志）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="160"/>
+        <source>Writing the bundle…</source>
+        <translation>正在写入诊断包…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="171"/>
+        <source>Saved %1 (%2 KB)</source>
+        <translation>已保存 %1（%2 KB）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="174"/>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="188"/>
+        <source>Exit to the desktop?</source>
+        <translation>退出到桌面？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="189"/>
+        <source>The kiosk stops serving members until it is started again.</source>
+        <translation>在重新启动之前，本机将停止为会员服务。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="190"/>
+        <source>Exit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="197"/>
+        <source>Service and exit</source>
+        <translation>服务与退出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="198"/>
+        <source>Diagnostics bundle</source>
+        <translation>诊断包</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="199"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="200"/>
+        <source>Exit closes the kiosk app and shows the desktop.</source>
+        <translation>退出会关闭自助机应用并显示桌面。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="201"/>
+        <source>Exit to desktop…</source>
+        <translation>退出到桌面…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="202"/>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="203"/>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="203"/>
+        <source>Info</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="203"/>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="205"/>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="207"/>
+        <source>Serial console</source>
+        <translation>串口控制台</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="208"/>
+        <source>Send STATUS</source>
+        <translation>发送 STATUS</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/service.py" line="211"/>
+        <source>Logs, settings without secrets, self-test, lift journal, staff audit. Never photos.</source>
+        <translation>包含日志、不含密钥的设置、自检结果、升降机日志和员工审计记录，绝不包含照片。</translation>
+    </message>
+</context>
+<context>
+    <name>Staff</name>
+    <message>
+        <location filename="../../ui/messages.py" line="431"/>
+        <source>Finish or cancel the customer&apos;s journey first.</source>
+        <translation>请先完成或取消客户当前的操作。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="433"/>
+        <source>A customer&apos;s car is on the lift. Wait until it has arrived.</source>
+        <translation>升降机上有客户的车，请等其到达后再操作。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="434"/>
+        <source>Log in with the staff PIN first.</source>
+        <translation>请先用员工 PIN 登录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="435"/>
+        <source>Staff entry is not set up on this kiosk.</source>
+        <translation>本机未设置员工入口。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="436"/>
+        <source>This kiosk does not have that part.</source>
+        <translation>本机没有该部件。</translation>
+    </message>
+</context>
+<context>
+    <name>StaffCode</name>
+    <message>
+        <location filename="../../ui/messages.py" line="451"/>
+        <source>live</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="452"/>
+        <source>starting</source>
+        <translation>启动中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="453"/>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="454"/>
+        <source>stalled</source>
+        <translation>卡住</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="455"/>
+        <source>reopening</source>
+        <translation>重新连接中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="456"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="457"/>
+        <source>ended</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="458"/>
+        <source>no frame</source>
+        <translation>无画面</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="459"/>
+        <source>absent</source>
+        <translation>未配置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="460"/>
+        <source>up</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="461"/>
+        <source>down</source>
+        <translation>已断开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="462"/>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="463"/>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="464"/>
+        <source>busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="465"/>
+        <source>fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="466"/>
+        <source>emergency stop</source>
+        <translation>急停</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="467"/>
+        <source>door obstructed</source>
+        <translation>车门受阻</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="468"/>
+        <source>bay sensor mismatch</source>
+        <translation>车位传感器不一致</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="469"/>
+        <source>overload</source>
+        <translation>超载</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="470"/>
+        <source>communication lost</source>
+        <translation>通信中断</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="471"/>
+        <source>open</source>
+        <translation>开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="472"/>
+        <source>opening</source>
+        <translation>正在打开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="473"/>
+        <source>closed</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="474"/>
+        <source>closing</source>
+        <translation>正在关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="475"/>
+        <source>obstructed</source>
+        <translation>受阻</translation>
+    </message>
+</context>
+<context>
     <name>StaffScreen</name>
     <message>
         <location filename="../../ui/screens/outcomes.py" line="319"/>
@@ -1306,6 +2076,46 @@
         <location filename="../../ui/screens/outcomes.py" line="320"/>
         <source>Maintenance tools will appear here.</source>
         <translation>维护工具将显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="128"/>
+        <source>Auto-logout in %1</source>
+        <translation>%1 后自动退出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="131"/>
+        <source>STAFF</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="132"/>
+        <source>Maintenance · kiosk %1</source>
+        <translation>维护 · 自助机 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="134"/>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="135"/>
+        <source>Health</source>
+        <translation>运行状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="135"/>
+        <source>Lift</source>
+        <translation>升降机</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="136"/>
+        <source>Audit</source>
+        <translation>盘点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="137"/>
+        <source>Service</source>
+        <translation>服务</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,310 @@
+"""Staff mode in the real window (pytest-qt): the corner gesture and PIN keypad,
+lockout, idle logout, every tab, lift control refused during a customer job,
+moves with confirmation, audit, service, bundle, serial console, exit."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from kiosk.journey import Flow, State
+from kiosk.staff import hash_pin
+from tests.ui.fakes import Rig, make_rig
+from ui.staff.canned import equip
+
+PIN = "2468"
+PIN_HASH = hash_pin(PIN)
+
+
+@pytest.fixture
+def srig(qtbot, tmp_path: Path):
+    rig = make_rig(qtbot, config={
+        "kiosk": {"data_dir": str(tmp_path / "data"), "log_dir": str(tmp_path / "logs")},
+        "staff": {"pin_hash": PIN_HASH, "corner_press_s": 0.2}})
+    equip(rig.services)
+    console = rig.window.staff.console
+    console.self_test = lambda services: {"ok": True, "components": {
+        "lift": {"ok": True, "ms": 1.0}}}
+    console.follow_poll_s = 0.01
+    rig.exits: list[int] = []  # type: ignore[misc]
+    console.on_exit = lambda: rig.exits.append(1)
+    yield rig
+    rig.close()
+
+
+def touch(rig: Rig, name: str) -> None:
+    btn = rig.button(name)
+    assert btn.isEnabled(), f"{name} is disabled"
+    QTest.mouseClick(btn, Qt.MouseButton.LeftButton, pos=btn.rect().center())
+
+
+def corner_press(rig: Rig) -> None:
+    target = rig.window.childAt(QPoint(10, 10)) or rig.window
+    pos = target.mapFrom(rig.window, QPoint(10, 10))
+    with rig.qtbot.waitSignal(rig.window.staff_requested, timeout=3000):
+        QTest.mousePress(target, Qt.MouseButton.LeftButton, pos=pos)
+    QTest.mouseRelease(target, Qt.MouseButton.LeftButton, pos=pos)
+
+
+def type_pin(rig: Rig, pin: str) -> None:
+    for digit in pin:
+        touch(rig, f"staff_key_{digit}")
+    touch(rig, "staff_key_ok")
+
+
+def keypad(rig: Rig) -> Any:
+    return rig.window.staff.keypad
+
+
+def login(rig: Rig) -> None:
+    corner_press(rig)
+    rig.wait(lambda: keypad(rig).isVisible())
+    type_pin(rig, PIN)
+    rig.wait_state(State.STAFF)
+    rig.wait(lambda: not keypad(rig).isVisible())
+
+
+def page(rig: Rig, name: str) -> Any:
+    return rig.window.staff.screen.page[name]
+
+
+def audit_log(rig: Rig) -> list[tuple[str, str]]:
+    return [(e["action"], e["result"]) for e in rig.window.staff.console.audit.entries()]
+
+
+# -- entry --------------------------------------------------------------------------------
+
+def test_corner_press_and_keypad_pin_enter_staff_mode(srig):
+    corner_press(srig)
+    srig.wait(lambda: keypad(srig).isVisible())
+    for key in [str(d) for d in range(10)] + ["ok", "back", "cancel"]:
+        btn = srig.button(f"staff_key_{key}")
+        assert btn.height() >= 60 and btn.width() >= 60
+    touch(srig, "staff_key_2")
+    touch(srig, "staff_key_4")
+    assert keypad(srig).dots.text() == "●●"  # masked, never the digits
+    assert not srig.button("staff_key_ok").isEnabled()  # 4 digits at least
+    touch(srig, "staff_key_6")
+    touch(srig, "staff_key_8")
+    touch(srig, "staff_key_ok")
+    srig.wait_state(State.STAFF)
+    srig.wait(lambda: not keypad(srig).isVisible())
+    assert srig.button("staff_tab_health").isChecked()
+    assert not srig.window.header.language.isVisible()
+    assert audit_log(srig) == [("login", "ok")]
+
+
+def test_wrong_pins_say_how_many_attempts_are_left_then_lock(srig):
+    corner_press(srig)
+    srig.wait(lambda: keypad(srig).isVisible())
+    message = keypad(srig).message
+    type_pin(srig, "1111")
+    srig.wait(lambda: "4 attempt" in message.text())
+    for left in (3, 2, 1):
+        type_pin(srig, "1111")
+        srig.wait(lambda n=left: f"{n} attempt" in message.text())
+    type_pin(srig, "1111")
+    srig.wait(lambda: "Try again in 5:00" in message.text())
+    assert not srig.button("staff_key_5").isEnabled()
+    srig.clock.advance(299)
+    srig.wait(lambda: "Try again in 0:01" in message.text())
+    srig.clock.advance(2)
+    srig.wait(lambda: srig.button("staff_key_5").isEnabled())
+    assert message.text() == "Enter the staff PIN"
+    type_pin(srig, PIN)
+    srig.wait_state(State.STAFF)
+
+
+def test_no_keypad_while_a_member_is_mid_journey(srig):
+    srig.to_scan(Flow.TEST_DRIVE)
+    corner_press(srig)
+    notice = srig.window.staff.notice
+    srig.wait(lambda: notice.isVisible())
+    assert "customer's journey" in notice.text()
+    assert not keypad(srig).isVisible() and srig.state is State.SCAN
+    assert audit_log(srig) == [("entry", "refused: customer_journey")]
+
+
+def test_idle_staff_are_logged_out_back_to_attract(srig):
+    login(srig)
+    srig.clock.advance(100)
+    touch(srig, "staff_tab_lift")  # a touch restarts the idle clock
+    srig.clock.advance(100)
+    srig.wait(lambda: "Auto-logout in 0:20" in srig.window.staff.screen.idle.text())
+    assert srig.state is State.STAFF
+    srig.clock.advance(21)
+    srig.wait_state(State.ATTRACT)
+    assert audit_log(srig)[-1] == ("logout", "idle")
+
+
+def test_logout_button(srig):
+    login(srig)
+    touch(srig, "staff_btn_logout")
+    srig.wait_state(State.ATTRACT)
+    assert audit_log(srig)[-1] == ("logout", "exit")
+
+
+# -- pages --------------------------------------------------------------------------------
+
+def test_each_tab_renders(srig):
+    login(srig)
+    health = page(srig, "health")
+    srig.wait(lambda: len(health.sections) == 4)
+    assert health.isVisible() and health.preview.running
+    srig.wait(lambda: health.backend.values["version"].text() == "0.1.0")
+    assert health.lift.values["link"].text() == "up"
+    touch(srig, "staff_tab_lift")
+    lift = page(srig, "lift")
+    srig.wait(lambda: lift.pick_from.count() == 32 and "level 0" in lift.status.text())
+    assert lift.isVisible() and not health.preview.running
+    assert lift.pick_door.count() == 2
+    touch(srig, "staff_tab_audit")
+    assert page(srig, "audit").isVisible()
+    touch(srig, "staff_tab_service")
+    service = page(srig, "service")
+    assert service.isVisible()
+    srig.wait(lambda: service.log_view.toPlainText() != "")
+    for name in ("health", "lift", "audit", "service"):
+        assert srig.button(f"staff_tab_{name}").isChecked() == (name == "service")
+
+
+def test_manual_lift_controls_are_refused_during_a_customer_job(srig):
+    login(srig)
+    touch(srig, "staff_tab_lift")
+    lift = page(srig, "lift")
+    srig.wait(lambda: lift.pick_from.count() > 0)
+    srig.services.dispatcher.busy = True
+    for name in ("staff_btn_home", "staff_btn_ack_fault", "staff_btn_door_open"):
+        touch(srig, name)
+    touch(srig, "staff_btn_move")
+    touch(srig, "staff_btn_confirm")
+    srig.wait(lambda: lift.answers.count() == 4)
+    assert all("customer's car is on the lift" in lift.answers.item(i).text()
+               for i in range(4))
+    assert [c[0] for c in srig.services.lift.calls if c[0] != "status"] == ["bay_map"]
+    assert [a for a in audit_log(srig) if a[0] != "login"] == [
+        ("lift_home", "refused: customer_job"), ("ack_fault", "refused: customer_job"),
+        ("door_open", "refused: customer_job"), ("lift_move", "refused: customer_job")]
+
+
+def test_lift_commands_show_the_controller_answers(srig):
+    login(srig)
+    touch(srig, "staff_tab_lift")
+    lift = page(srig, "lift")
+    srig.wait(lambda: lift.pick_door.count() == 2)
+    touch(srig, "staff_btn_home")
+    srig.wait(lambda: lift.answers.count() == 1)
+    touch(srig, "staff_btn_door_open")
+    srig.wait(lambda: lift.answers.count() == 2 and "open" in lift.status.text())
+    assert "OK" in lift.answers.latest()
+    calls = [c for c in srig.services.lift.calls if c[0] in ("home", "open_door")]
+    assert calls == [("home",), ("open_door", 101)]
+
+
+def test_a_move_needs_confirmation_then_runs(srig):
+    login(srig)
+    touch(srig, "staff_tab_lift")
+    lift = page(srig, "lift")
+    srig.wait(lambda: lift.pick_from.count() == 32)
+    assert (lift.pick_from.currentData(), lift.pick_to.currentData()) == (1, 6)
+    touch(srig, "staff_btn_move")
+    confirm = srig.window.staff.screen.confirm
+    assert confirm.isVisible() and "bay 1 to bay 6" in confirm.text.text()
+    touch(srig, "staff_btn_cancel")
+    assert not confirm.isVisible()
+    assert not [c for c in srig.services.lift.calls if c[0] == "move"]
+    touch(srig, "staff_btn_move")
+    touch(srig, "staff_btn_confirm")
+    srig.wait(lambda: "DONE" in lift.answers.latest())
+    moves = [c for c in srig.services.lift.calls if c[0] == "move"]
+    assert len(moves) == 1 and moves[0][1].startswith("STAFF-") and moves[0][2:] == (1, 6)
+    srig.wait(lambda: lift.pick_from.currentData() != 1)  # the bay map was read again
+
+
+def test_audit_highlights_mismatches_and_toggles_maintenance(srig):
+    login(srig)
+    touch(srig, "staff_tab_audit")
+    audit = page(srig, "audit")
+    touch(srig, "staff_btn_audit")
+    srig.wait(lambda: audit.report is not None)
+    assert "1 mismatch" in audit.summary.text()
+    table = audit.table
+    assert table.item(0, 0).text() == "12"  # mismatches first
+    assert table.item(0, 0).background().color().name() == "#4a3a1c"
+    assert table.item(1, 0).background().style() == Qt.BrushStyle.NoBrush
+    btn = audit.maint_buttons[12]
+    assert not btn.isChecked()
+    btn.click()
+    srig.wait(lambda: audit.answers.count() == 1)
+    assert btn.isChecked() and "maintenance" in audit.answers.latest()
+    assert ("set_bay_maintenance", 12, True) in srig.services.staff_bays.calls
+    assert audit_log(srig)[-2:] == [("audit", "mismatch"), ("bay_maintenance", "ok")]
+
+
+def test_service_out_and_back_in(srig):
+    login(srig)
+    touch(srig, "staff_tab_service")
+    touch(srig, "staff_btn_service")
+    assert srig.window.staff.console.out_of_service
+    touch(srig, "staff_btn_logout")
+    srig.wait_state(State.OUT_OF_SERVICE)
+    login(srig)
+    touch(srig, "staff_tab_service")
+    assert srig.button("staff_btn_service").isChecked()
+    touch(srig, "staff_btn_service")
+    touch(srig, "staff_btn_logout")
+    srig.wait_state(State.ATTRACT)
+
+
+def test_log_viewer_filters_by_level(srig):
+    console = srig.window.staff.console
+    console.log_path.parent.mkdir(parents=True, exist_ok=True)
+    console.log_path.write_text(
+        '{"t": "2025-01-01T10:00:00Z", "level": "INFO", "logger": "k", "msg": "hello"}\n'
+        '{"t": "2025-01-01T10:00:01Z", "level": "ERROR", "logger": "k", "msg": "broken"}\n')
+    login(srig)
+    touch(srig, "staff_tab_service")
+    view = page(srig, "service").log_view
+    srig.wait(lambda: "hello" in view.toPlainText() and "broken" in view.toPlainText())
+    touch(srig, "staff_log_error")
+    srig.wait(lambda: "hello" not in view.toPlainText())
+    assert "broken" in view.toPlainText()
+
+
+def test_export_a_bundle_to_a_chosen_folder(srig, tmp_path):
+    login(srig)
+    touch(srig, "staff_tab_service")
+    service = page(srig, "service")
+    service.export_dir.setText(str(tmp_path / "usb"))
+    touch(srig, "staff_btn_export")
+    srig.wait(lambda: "Saved" in service.export_result.text())
+    [zip_path] = list((tmp_path / "usb").glob("kiosk-diagnostics-*.zip"))
+    with zipfile.ZipFile(zip_path) as z:
+        assert {"config.json", "self_test.json", "staff_audit.jsonl"} <= set(z.namelist())
+
+
+def test_serial_console_shows_raw_frames(srig):
+    login(srig)
+    touch(srig, "staff_tab_service")
+    touch(srig, "staff_btn_serial_status")
+    view = page(srig, "service").serial_view
+    srig.wait(lambda: "STATUS:" in view.toPlainText())
+    text = view.toPlainText()
+    assert "→ STATUS seq=49" in text and "02 00 31 21" in text and "← STATUS reply" in text
+
+
+def test_exit_asks_first(srig):
+    login(srig)
+    touch(srig, "staff_tab_service")
+    touch(srig, "staff_btn_exit")
+    touch(srig, "staff_btn_cancel")
+    assert srig.exits == []
+    touch(srig, "staff_btn_exit")
+    touch(srig, "staff_btn_confirm")
+    assert srig.exits == [1]
+    assert ("exit_app", "ok") in audit_log(srig)

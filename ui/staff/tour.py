@@ -1,0 +1,217 @@
+"""The ``staff-tour`` autopilot scenario: a member of staff does the rounds.
+
+Through the real demo parts and by touch only: the hidden corner press, the
+demo PIN on the keypad, Health (with a self-test), Lift (HOME, then one move
+from a storage bay with a car to a free one, confirmed), Audit (which now
+flags the two bays that move changed; the new one goes into maintenance),
+Service (log, serial console, a diagnostics bundle to a temporary folder),
+then Log out. The summary lists the screens; the outcome is ``"ok"`` only if
+every step did what it should.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+
+from kiosk.journey import State
+from ui.autopilot import _SETTLE_MS, Autopilot, find_button, touch
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 100
+STEP_TIMEOUT_S = 90.0  # the self-test loads the face models: the slowest step
+
+
+class StaffTour(Autopilot):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff = self.window.staff
+        self.facts: dict[str, Any] = {}
+        deliver = self.on_finish
+
+        def finish(summary: dict[str, Any]) -> None:
+            summary = {k: v for k, v in summary.items()
+                       if k not in ("liveness", "selfie_trace", "outcome")}
+            deliver({**summary, **self.facts, "outcome": self._outcome})
+
+        self.on_finish = finish
+        self._outcome = ""
+
+    # The member-journey reactions of the base class do not apply here.
+    def _on_state(self, *args: Any) -> None:
+        pass
+
+    def _on_scan(self, *args: Any) -> None:
+        pass
+
+    def _on_selfie(self, *args: Any) -> None:
+        pass
+
+    def _finish(self, outcome: str) -> None:
+        self._outcome = outcome
+        super()._finish(outcome)
+
+    # -- plumbing ---------------------------------------------------------------------
+    def _when(self, cond: Callable[[], Any], then: Callable[[], None], what: str,
+              timeout_s: float = STEP_TIMEOUT_S) -> None:
+        """Run ``then`` once ``cond()`` holds (polled on the event loop)."""
+        deadline = time.monotonic() + timeout_s
+
+        def poll() -> None:
+            if self._finished:
+                return
+            try:
+                ok = cond()
+            except Exception:  # noqa: BLE001 - a broken check ends the tour, not the app
+                log.exception("staff tour check failed: %s", what)
+                ok = False
+            if ok:
+                QTimer.singleShot(_SETTLE_MS // 2, then)
+            elif time.monotonic() > deadline:
+                self._finish(f"timeout:{what}")
+            else:
+                QTimer.singleShot(POLL_MS, poll)
+
+        poll()
+
+    def _page(self, name: str) -> Any:
+        return self.staff.screen.page[name]
+
+    def _tap(self, name: str) -> bool:
+        btn = find_button(self.window, name)
+        if btn is None:
+            self._finish(f"no_button:{name}")
+            return False
+        touch(btn)
+        return True
+
+    # -- the rounds --------------------------------------------------------------------
+    def begin(self) -> None:
+        self._when(lambda: self.kiosk.journey.state is State.ATTRACT
+                   and not getattr(self.kiosk, "recovering", False), self._corner, "start-up")
+
+    def _corner(self) -> None:
+        self._shoot("attract")
+        target = self.window.childAt(QPoint(10, 10)) or self.window
+        self._corner_target = (target, target.mapFrom(self.window, QPoint(10, 10)))
+        QTest.mousePress(target, Qt.MouseButton.LeftButton, pos=self._corner_target[1])
+        self._when(lambda: self.staff.keypad.isVisible(), self._keypad, "keypad")
+
+    def _keypad(self) -> None:
+        from kiosk.demo import DEMO_STAFF_PIN
+
+        target, pos = self._corner_target
+        QTest.mouseRelease(target, Qt.MouseButton.LeftButton, pos=pos)
+        for digit in DEMO_STAFF_PIN[:2]:
+            self._tap(f"staff_key_{digit}")
+        self._shoot("staff-keypad")
+        for digit in DEMO_STAFF_PIN[2:]:
+            self._tap(f"staff_key_{digit}")
+        self._tap("staff_key_ok")
+        health = self._page("health")
+        self._when(lambda: self.kiosk.journey.state is State.STAFF
+                   and {"backend", "lift"} <= set(health.sections), self._health, "login")
+
+    def _health(self) -> None:
+        self._shoot("staff-health")
+        health = self._page("health")
+        self._tap("staff_btn_selftest")
+        self._when(lambda: self.staff.console.last_self_test is not None
+                   and health.btn_selftest.isEnabled(), self._self_test, "self-test")
+
+    def _self_test(self) -> None:
+        result = self.staff.console.last_self_test or {}
+        self.facts["self_test_ok"] = bool(result.get("ok"))
+        self._shoot("staff-selftest")
+        self._tap("staff_tab_lift")
+        lift = self._page("lift")
+        self._when(lambda: lift.bay_map is not None and lift.pick_from.count() > 0, self._home,
+                   "bay map")
+
+    def _home(self) -> None:
+        lift = self._page("lift")
+        self._tap("staff_btn_home")
+        self._when(lambda: lift.answers.count() >= 1, self._move, "home")
+
+    def _move(self) -> None:
+        lift = self._page("lift")
+        src, dst = lift.suggest(lift.bay_map)
+        if src is None or dst is None:
+            self._finish("no_bays_to_move")
+            return
+        lift._select(lift.pick_from, src)
+        lift._select(lift.pick_to, dst)
+        self.facts["moved"] = {"from_bay": src, "to_bay": dst}
+        self._tap("staff_btn_move")
+        self._when(lambda: self.staff.screen.confirm.isVisible(), self._confirm_move, "confirm")
+
+    def _confirm_move(self) -> None:
+        self._shoot("staff-lift-confirm")
+        lift = self._page("lift")
+        self._results = len(lift.answers_final())
+        self._tap("staff_btn_confirm")
+        self._when(lambda: len(lift.answers_final()) > self._results, self._moved, "move")
+
+    def _moved(self) -> None:
+        lift = self._page("lift")
+        last = lift.answers_final()[-1]
+        self.facts["move_answer"] = last.answer
+        self._shoot("staff-lift")
+        if not last.ok:
+            self._finish("move_failed")
+            return
+        self._tap("staff_tab_audit")
+        self._tap("staff_btn_audit")
+        audit = self._page("audit")
+        self._when(lambda: audit.report is not None, self._audited, "audit")
+
+    def _audited(self) -> None:
+        audit = self._page("audit")
+        found = {r.bay: r.mismatch for r in audit.report.mismatches}
+        self.facts["audit_mismatches"] = found
+        moved = self.facts["moved"]
+        if found.get(moved["from_bay"]) != "backend_only" or found.get(
+                moved["to_bay"]) != "tower_only":
+            self._finish("audit_missed_the_move")
+            return
+        self._shoot("staff-audit")
+        self._tap(f"staff_maint_{moved['to_bay']}")
+        self._when(lambda: audit.answers.count() >= 1, self._service, "maintenance")
+
+    def _service(self) -> None:
+        self._tap("staff_tab_service")
+        service = self._page("service")
+        self._tap("staff_btn_serial_status")
+        self._when(lambda: "STATUS:" in service.serial_view.toPlainText(), self._export,
+                   "serial console")
+
+    def _export(self) -> None:
+        service = self._page("service")
+        folder = Path(self.stack.workdir) / "usb-stick"  # removed with the demo stack
+        service.export_dir.setText(str(folder))
+        self._tap("staff_btn_export")
+        self._when(lambda: service.btn_export.isEnabled(), self._exported, "export")
+
+    def _exported(self) -> None:
+        folder = Path(self.stack.workdir) / "usb-stick"
+        bundles = sorted(folder.glob("kiosk-diagnostics-*.zip"))
+        if not bundles:
+            self._finish("no_bundle")
+            return
+        with zipfile.ZipFile(bundles[-1]) as z:
+            self.facts["bundle"] = sorted(z.namelist())
+        self._shoot("staff-service")
+        self._tap("staff_btn_logout")
+        self._when(lambda: self.kiosk.journey.state is State.ATTRACT, self._done, "logout")
+
+    def _done(self) -> None:
+        self._shoot("attract-after")
+        self._finish("ok")
