@@ -643,3 +643,14 @@ def test_staff_enter_event_only_comes_from_the_console(rig):
     """The journey itself accepts STAFF_ENTER only from Attract/Out of service."""
     rig.kiosk.start(Flow.TEST_DRIVE)
     assert not rig.kiosk.journey.can(Event.STAFF_ENTER)
+
+
+def test_staff_hash_command_prints_a_hash_for_the_config(capsys):
+    from kiosk.cli import main
+    from kiosk.staff import verify_pin
+
+    assert main(["staff-hash", "97531"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("scrypt$") and verify_pin("97531", out)
+    assert main(["staff-hash", "12"]) == 2  # too short
+    assert "4 to 12 digits" in capsys.readouterr().err

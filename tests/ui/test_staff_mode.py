@@ -308,3 +308,28 @@ def test_exit_asks_first(srig):
     touch(srig, "staff_btn_confirm")
     assert srig.exits == [1]
     assert ("exit_app", "ok") in audit_log(srig)
+
+
+@pytest.mark.slow
+def test_staff_tour_autopilot_through_the_real_parts(tmp_path):
+    """`kiosk autopilot --scenario staff-tour`: demo backend, simulator on a pty, real screens."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "-m", "kiosk.cli", "autopilot", "--scenario", "staff-tour",
+           "--screenshots", str(tmp_path)]
+    proc = subprocess.run(cmd, cwd=root, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+                          capture_output=True, text=True, timeout=280)
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["outcome"] == "ok" and proc.returncode == 0, (summary, proc.stderr[-2000:])
+    assert list(summary)[-1] == "outcome"
+    for screen in ("staff-keypad", "staff-health", "staff-lift", "staff-audit", "staff-service"):
+        assert screen in summary["screens"]
+    moved = summary["moved"]
+    assert summary["audit_mismatches"] == {str(moved["from_bay"]): "backend_only",
+                                           str(moved["to_bay"]): "tower_only"}
+    assert {"config.json", "self_test.json", "dispatch.sqlite"} <= set(summary["bundle"])
+    assert len(list(tmp_path.glob("*.png"))) == len(summary["screens"])
