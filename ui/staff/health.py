@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -14,6 +15,7 @@ from ui.staff.pages import StaffPage
 from ui.widgets import button, hbox, label, vbox
 
 REFRESH_MS = 3000
+STALE_S = 15.0  # ask again even if an answer never came
 
 
 def _age(seconds: Any) -> str:
@@ -92,6 +94,8 @@ class HealthPage(StaffPage):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self.sections: dict[str, dict[str, Any]] = {}
+        self._waiting: set[str] = set()
+        self._asked = 0.0
         self.retranslate()
 
     def enter(self) -> None:
@@ -105,9 +109,15 @@ class HealthPage(StaffPage):
         self.preview.stop()
 
     def refresh(self) -> None:
+        # A slow backend or a busy lift lane must not collect a queue of refreshes.
+        if self._waiting and time.monotonic() - self._asked < STALE_S:
+            return
+        self._waiting = {"backend", "lift"}
+        self._asked = time.monotonic()
         self.console.refresh_health(self.show_section)
 
     def show_section(self, name: str, d: dict[str, Any]) -> None:
+        self._waiting.discard(name)
         self.sections[name] = d
         if name == "camera":
             c = self.camera
