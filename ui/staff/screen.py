@@ -69,15 +69,6 @@ class StaffScreen(Screen):
         self.tabs: dict[str, QPushButton] = {}
         self.page: dict[str, StaffPage] = {}
         for cls in PAGES:
-            page = cls(console, self.confirm)
-            # Scrolls rather than forcing the window taller (long translations, small screens).
-            scroll = QScrollArea()
-            scroll.setObjectName(f"staff_scroll_{cls.name}")
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(page)
-            self.pages.addWidget(scroll)
-            self.page[cls.name] = page
             tab = button(f"staff_tab_{cls.name}", role="staff_tab")
             tab.setCheckable(True)
             tab.clicked.connect(lambda _=False, n=cls.name: self.show_page(n))
@@ -90,9 +81,25 @@ class StaffScreen(Screen):
         self._clock.timeout.connect(self._render_idle)
         self.retranslate()
 
+    def _build_pages(self) -> None:
+        """Pages are built on the first visit: members never wait for them at start-up."""
+        if self.page:
+            return
+        for cls in PAGES:
+            page = cls(self.console, self.confirm)
+            # Scrolls rather than forcing the window taller (long translations, small screens).
+            scroll = QScrollArea()
+            scroll.setObjectName(f"staff_scroll_{cls.name}")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            self.pages.addWidget(scroll)
+            self.page[cls.name] = page
+
     # -- journey -----------------------------------------------------------------------
     def enter(self) -> None:
         super().enter()
+        self._build_pages()
         self.show_page("health")
         self._render_idle()
         self._clock.start()
@@ -105,6 +112,7 @@ class StaffScreen(Screen):
         self.current = ""
 
     def show_page(self, name: str) -> None:
+        self._build_pages()
         if self.current and self.current != name:
             self.page[self.current].leave()
         for n, tab in self.tabs.items():
