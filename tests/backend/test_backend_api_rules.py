@@ -137,4 +137,4 @@ def test_session_expires_after_ten_minutes(tower):
     tower.clock.advance(600)
     with pytest.raises(BackendError) as info:
         tower.client.reserve(ps.session_id, "Aurora", "white")
-    assert info.value.context["code"] == "SESSION_EXPIRED"
+    assert info.value.reason is Reason.SESSION_EXPIRED
