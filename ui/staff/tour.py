@@ -74,7 +74,7 @@ class StaffTour(Autopilot):
                 log.exception("staff tour check failed: %s", what)
                 ok = False
             if ok:
-                QTimer.singleShot(_SETTLE_MS // 2, then)
+                QTimer.singleShot(_SETTLE_MS // 2, lambda: self._step(then, what))
             elif time.monotonic() > deadline:
                 self._finish(f"timeout:{what}")
             else:
@@ -82,8 +82,20 @@ class StaffTour(Autopilot):
 
         poll()
 
+    def _step(self, then: Callable[[], None], what: str) -> None:
+        try:
+            then()
+        except Exception:  # noqa: BLE001 - a broken step ends the tour at once, not at the deadline
+            log.exception("staff tour step after %s failed", what)
+            self._finish(f"error_after:{what}")
+
     def _page(self, name: str) -> Any:
-        return self.staff.screen.page[name]
+        return self.staff.screen.page[name]  # built when staff mode is first shown
+
+    def _health_loaded(self) -> bool:
+        health = self.staff.screen.page.get("health")
+        return (self.kiosk.journey.state is State.STAFF and health is not None
+                and {"backend", "lift"} <= set(health.sections))
 
     def _tap(self, name: str) -> bool:
         btn = find_button(self.window, name)
@@ -97,6 +109,8 @@ class StaffTour(Autopilot):
     def begin(self) -> None:
         self._when(lambda: self.kiosk.journey.state is State.ATTRACT
                    and not getattr(self.kiosk, "recovering", False), self._corner, "start-up")
+
+    # Every step below runs on the event loop, after the condition it waited for.
 
     def _corner(self) -> None:
         self._shoot("attract")
@@ -116,9 +130,7 @@ class StaffTour(Autopilot):
         for digit in DEMO_STAFF_PIN[2:]:
             self._tap(f"staff_key_{digit}")
         self._tap("staff_key_ok")
-        health = self._page("health")
-        self._when(lambda: self.kiosk.journey.state is State.STAFF
-                   and {"backend", "lift"} <= set(health.sections), self._health, "login")
+        self._when(self._health_loaded, self._health, "login")
 
     def _health(self) -> None:
         self._shoot("staff-health")
