@@ -9,6 +9,8 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compile bytecode at install: a fresh checkout then starts in ~1 s, not ~4.5 s.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: setup demo test lint build bundle-check clean
 
