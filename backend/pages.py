@@ -65,7 +65,7 @@ def router(service: Service, default_tower: str) -> APIRouter:
         # Reload a little after the pass would be replaced, and often enough
         # that a pass redeemed at the kiosk is replaced quickly on the phone.
         refresh_s = int(min(5.0, max(1.0, left_s - PASS_REFRESH_MARGIN_S + 1)))
-        svg = segno.make(p.text, error="m").svg_inline(scale=6, border=2)
+        svg = segno.make(p.text, error="m").svg_inline(scale=6, border=4)
         content = (f"<h1>Member pass</h1><p>{html.escape(member_id)} &middot; tower "
                    f"{html.escape(p.tower_id)}</p><div class='qr'>{svg}</div>"
                    f"<p><small>Valid until {iso(p.expires_at)} "

@@ -227,8 +227,10 @@ def test_demo_member_page_pass_decodes_back(tower):
     buf = io.BytesIO()
     segno.make(text, error="m").save(buf, kind="png", scale=6, border=4)
     img = cv2.imdecode(np.frombuffer(buf.getvalue(), np.uint8), cv2.IMREAD_GRAYSCALE)
-    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(img)
-    assert decoded == text
+    # zxing-cpp, as the kiosk uses: cv2.QRCodeDetector misses some clean codes.
+    import zxingcpp
+
+    assert [r.text for r in zxingcpp.read_barcodes(img)] == [text]
 
 
 def test_old_screenshot_of_a_pass_is_signed_but_expired(tower):
