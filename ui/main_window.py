@@ -55,8 +55,9 @@ class MainWindow(QWidget):
         self.screens: dict[State, Screen] = {}
         # Staff mode (keypad, console, the STAFF screen) answers staff_requested.
         self.staff = StaffController(self)
-        for state, cls in SCREENS.items():
-            screen = self.staff.screen if state is State.STAFF else cls(kiosk, self.bridge)
+        for state in State:
+            screen = self.staff.screen if state is State.STAFF else SCREENS[state](kiosk,
+                                                                                  self.bridge)
             self.screens[state] = screen
             self.stack.addWidget(screen)
         self.overlay = StillThereOverlay(self._still_here, self)

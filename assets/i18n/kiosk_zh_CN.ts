@@ -666,200 +666,200 @@
 <context>
     <name>HealthPage</name>
     <message>
-        <location filename="../../ui/staff/health.py" line="122"/>
+        <location filename="../../ui/staff/health.py" line="132"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="123"/>
+        <location filename="../../ui/staff/health.py" line="133"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="143"/>
+        <location filename="../../ui/staff/health.py" line="153"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="147"/>
+        <location filename="../../ui/staff/health.py" line="157"/>
         <source>customer job running</source>
         <translation>客户作业进行中</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="148"/>
+        <location filename="../../ui/staff/health.py" line="158"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/health.py" line="149"/>
+        <location filename="../../ui/staff/health.py" line="159"/>
         <source>%n unfinished</source>
         <translation>
             <numerusform>%n 个未完成</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="164"/>
+        <location filename="../../ui/staff/health.py" line="174"/>
         <source>out of service (staff)</source>
         <translation>暂停服务（员工设置）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="165"/>
+        <location filename="../../ui/staff/health.py" line="175"/>
         <source>in service</source>
         <translation>服务中</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="165"/>
+        <location filename="../../ui/staff/health.py" line="175"/>
         <source>parts down</source>
         <translation>部件故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="169"/>
+        <location filename="../../ui/staff/health.py" line="179"/>
         <source>No alerts.</source>
         <translation>无警报。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="172"/>
+        <location filename="../../ui/staff/health.py" line="182"/>
         <source>Running… (loads the models; about a minute at most)</source>
         <translation>运行中…（加载模型，最多约一分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="187"/>
+        <location filename="../../ui/staff/health.py" line="197"/>
         <source>All parts OK</source>
         <translation>所有部件正常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="188"/>
+        <location filename="../../ui/staff/health.py" line="198"/>
         <source>Some parts failed</source>
         <translation>部分部件异常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="192"/>
+        <location filename="../../ui/staff/health.py" line="202"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="193"/>
+        <location filename="../../ui/staff/health.py" line="203"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="194"/>
+        <location filename="../../ui/staff/health.py" line="204"/>
         <source>Backend</source>
         <translation>后台</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="195"/>
+        <location filename="../../ui/staff/health.py" line="205"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="196"/>
+        <location filename="../../ui/staff/health.py" line="206"/>
         <source>This kiosk</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="197"/>
+        <location filename="../../ui/staff/health.py" line="207"/>
         <source>Self-test and refresh</source>
         <translation>自检与刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="198"/>
+        <location filename="../../ui/staff/health.py" line="208"/>
         <source>Latest alerts</source>
         <translation>最新警报</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="199"/>
+        <location filename="../../ui/staff/health.py" line="209"/>
         <source>Run self-test</source>
         <translation>运行自检</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="201"/>
-        <location filename="../../ui/staff/health.py" line="205"/>
+        <location filename="../../ui/staff/health.py" line="211"/>
+        <location filename="../../ui/staff/health.py" line="215"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="201"/>
+        <location filename="../../ui/staff/health.py" line="211"/>
         <source>Frames/s</source>
         <translation>帧率</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="202"/>
+        <location filename="../../ui/staff/health.py" line="212"/>
         <source>Last frame</source>
         <translation>最后一帧</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="203"/>
+        <location filename="../../ui/staff/health.py" line="213"/>
         <source>Reachable</source>
         <translation>可连接</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="203"/>
+        <location filename="../../ui/staff/health.py" line="213"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="204"/>
+        <location filename="../../ui/staff/health.py" line="214"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="204"/>
+        <location filename="../../ui/staff/health.py" line="214"/>
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="205"/>
+        <location filename="../../ui/staff/health.py" line="215"/>
         <source>Link</source>
         <translation>链路</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="206"/>
+        <location filename="../../ui/staff/health.py" line="216"/>
         <source>Level</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="206"/>
+        <location filename="../../ui/staff/health.py" line="216"/>
         <source>Doors</source>
         <translation>门</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="207"/>
+        <location filename="../../ui/staff/health.py" line="217"/>
         <source>Faults</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="207"/>
+        <location filename="../../ui/staff/health.py" line="217"/>
         <source>Jobs</source>
         <translation>作业</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="208"/>
+        <location filename="../../ui/staff/health.py" line="218"/>
         <source>App version</source>
         <translation>应用版本</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="208"/>
+        <location filename="../../ui/staff/health.py" line="218"/>
         <source>Uptime</source>
         <translation>运行时间</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="209"/>
+        <location filename="../../ui/staff/health.py" line="219"/>
         <source>Disk free</source>
         <translation>磁盘剩余</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="209"/>
+        <location filename="../../ui/staff/health.py" line="219"/>
         <source>Kiosk / tower</source>
         <translation>自助机 / 车塔</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="210"/>
+        <location filename="../../ui/staff/health.py" line="220"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="214"/>
+        <location filename="../../ui/staff/health.py" line="224"/>
         <source>Not run yet.</source>
         <translation>尚未运行。</translation>
     </message>
@@ -2068,52 +2068,42 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="319"/>
-        <source>Staff mode</source>
-        <translation>员工模式</translation>
-    </message>
-    <message>
-        <location filename="../../ui/screens/outcomes.py" line="320"/>
-        <source>Maintenance tools will appear here.</source>
-        <translation>维护工具将显示在这里。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/staff/screen.py" line="128"/>
+        <location filename="../../ui/staff/screen.py" line="136"/>
         <source>Auto-logout in %1</source>
         <translation>%1 后自动退出</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="131"/>
+        <location filename="../../ui/staff/screen.py" line="139"/>
         <source>STAFF</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="132"/>
+        <location filename="../../ui/staff/screen.py" line="140"/>
         <source>Maintenance · kiosk %1</source>
         <translation>维护 · 自助机 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="134"/>
+        <location filename="../../ui/staff/screen.py" line="142"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="135"/>
+        <location filename="../../ui/staff/screen.py" line="143"/>
         <source>Health</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="135"/>
+        <location filename="../../ui/staff/screen.py" line="143"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="136"/>
+        <location filename="../../ui/staff/screen.py" line="144"/>
         <source>Audit</source>
         <translation>盘点</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="137"/>
+        <location filename="../../ui/staff/screen.py" line="145"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>

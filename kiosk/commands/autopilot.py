@@ -10,7 +10,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("autopilot", help="run a whole journey with no human; JSON summary last")
     p.add_argument("--scenario", default="happy", help="happy (default), bad-pass, "
                    "refused-credit, refused-quota, refused-open-drive, return, buy, "
-                   "lift-fault, attack-photo, attack-replay, impostor")
+                   "lift-fault, attack-photo, attack-replay, impostor, staff-tour")
     p.add_argument("--screenshots", metavar="DIR", help="save one PNG per screen here")
     p.add_argument("--language", default="en", choices=("en", "zh_CN"))
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")

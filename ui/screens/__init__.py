@@ -13,7 +13,6 @@ from ui.screens.outcomes import (
     OutOfServiceScreen,
     RefusedScreen,
     ReturnedScreen,
-    StaffScreen,
     VerifyScreen,
 )
 from ui.screens.scan import ScanScreen
@@ -32,7 +31,7 @@ SCREENS = {
     State.REFUSED: RefusedScreen,
     State.ERROR: ErrorScreen,
     State.OUT_OF_SERVICE: OutOfServiceScreen,
-    State.STAFF: StaffScreen,
 }
+# State.STAFF is served by ui.staff (StaffController), built by the main window.
 
 __all__ = ["SCREENS"]

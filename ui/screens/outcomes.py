@@ -299,22 +299,3 @@ class OutOfServiceScreen(Screen):
                                   "Please try again a little later."))
         self.note.setText(self.tr("If you need help now, please ask a member of staff."))
 
-
-class StaffScreen(Screen):
-    """Placeholder until staff mode lands (issue 7)."""
-
-    state = State.STAFF
-
-    def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
-        super().__init__(kiosk, bridge, parent)
-        col = _centre_column(self, None)
-        self.title = label("title", align=Qt.AlignmentFlag.AlignHCenter)
-        self.lead = label("lead", align=Qt.AlignmentFlag.AlignHCenter)
-        col.addWidget(self.title)
-        col.addWidget(self.lead)
-        col.addStretch(2)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.title.setText(self.tr("Staff mode"))
-        self.lead.setText(self.tr("Maintenance tools will appear here."))
