@@ -22,7 +22,7 @@ $(UV):
 
 # Re-sync only when the lock or the project changes: `make setup` is idempotent.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	touch $@
 
 demo: setup
