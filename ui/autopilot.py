@@ -264,8 +264,9 @@ class Autopilot(QObject):
             return
         self.screens.append(name)
         if self.shots is not None:
-            QApplication.processEvents()
+            # Number first: processing events below may take the next shot.
             path = self.shots / f"{len(self.screens):02d}-{name}.png"
+            QApplication.processEvents()
             self.window.grab().save(str(path))
 
     def _finish(self, outcome: str) -> None:
