@@ -482,12 +482,12 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="277"/>
+        <location filename="../../ui/screens/outcomes.py" line="276"/>
         <source>What happens next</source>
         <translation>接下来</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="279"/>
+        <location filename="../../ui/screens/outcomes.py" line="280"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1134,17 +1134,17 @@
 <context>
     <name>OutOfServiceScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="297"/>
+        <location filename="../../ui/screens/outcomes.py" line="295"/>
         <source>Temporarily unavailable</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="299"/>
+        <location filename="../../ui/screens/outcomes.py" line="297"/>
         <source>This kiosk is taking a short break while we fix something. Please try again a little later.</source>
         <translation>本机正在维护，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="300"/>
+        <location filename="../../ui/screens/outcomes.py" line="298"/>
         <source>If you need help now, please ask a member of staff.</source>
         <translation>如需帮助，请联系工作人员。</translation>
     </message>
@@ -1562,12 +1562,12 @@
 <context>
     <name>RefusedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="242"/>
+        <location filename="../../ui/screens/outcomes.py" line="265"/>
         <source>What you can do</source>
         <translation>您可以这样做</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="244"/>
+        <location filename="../../ui/screens/outcomes.py" line="269"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>

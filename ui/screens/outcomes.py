@@ -210,8 +210,13 @@ class OrderedScreen(Screen):
         self.btn_done.setText(self.tr("Done"))
 
 
-class RefusedScreen(Screen):
-    state = State.REFUSED
+class _ReasonScreen(Screen):
+    """A reason code's message: title, what it means, what happens next, Done.
+
+    Subclasses give the caption and button texts themselves so each keeps its
+    own translation context."""
+
+    default_reason: Reason | None = None
 
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
@@ -235,48 +240,41 @@ class RefusedScreen(Screen):
         col.addLayout(hbox(None, self.btn_done, None))
         self.retranslate()
 
-    def retranslate(self) -> None:
-        msg = reason_message(self.session.refusal, self.session.refusal_context)
-        self.title.setText(msg.title)
-        self.body.setText(msg.body)
-        self.next_caption.setText(self.tr("What you can do"))
-        self.next_step.setText(msg.next_step)
-        self.btn_done.setText(self.tr("Done"))
+    def caption_text(self) -> str:
+        raise NotImplementedError
 
-
-class ErrorScreen(Screen):
-    state = State.ERROR
-
-    def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
-        super().__init__(kiosk, bridge, parent)
-        col = _centre_column(self, CheckMark("info", 112))
-        self.title = label("title", align=Qt.AlignmentFlag.AlignHCenter)
-        self.body = label("lead", align=Qt.AlignmentFlag.AlignHCenter)
-        self.next_card = card()
-        nxt = vbox(self.next_card, margins=(28, 20, 28, 20), spacing=6)
-        self.next_caption = label("eyebrow")
-        self.next_step = label("body")
-        nxt.addWidget(self.next_caption)
-        nxt.addWidget(self.next_step)
-        self.btn_done = button("btn_done", primary=True)
-        self.btn_done.clicked.connect(self.kiosk.done)
-        self.btn_done.setMinimumWidth(320)
-        col.addWidget(self.title)
-        col.addWidget(self.body)
-        col.addSpacing(8)
-        col.addWidget(self.next_card)
-        col.addStretch(1)
-        col.addLayout(hbox(None, self.btn_done, None))
-        self.retranslate()
+    def done_text(self) -> str:
+        raise NotImplementedError
 
     def retranslate(self) -> None:
-        reason = self.session.refusal or Reason.INTERNAL
+        reason = self.session.refusal or self.default_reason
         msg = reason_message(reason, self.session.refusal_context)
         self.title.setText(msg.title)
         self.body.setText(msg.body)
-        self.next_caption.setText(self.tr("What happens next"))
+        self.next_caption.setText(self.caption_text())
         self.next_step.setText(msg.next_step)
-        self.btn_done.setText(self.tr("Done"))
+        self.btn_done.setText(self.done_text())
+
+
+class RefusedScreen(_ReasonScreen):
+    state = State.REFUSED
+
+    def caption_text(self) -> str:
+        return self.tr("What you can do")
+
+    def done_text(self) -> str:
+        return self.tr("Done")
+
+
+class ErrorScreen(_ReasonScreen):
+    state = State.ERROR
+    default_reason = Reason.INTERNAL
+
+    def caption_text(self) -> str:
+        return self.tr("What happens next")
+
+    def done_text(self) -> str:
+        return self.tr("Done")
 
 
 class OutOfServiceScreen(Screen):
