@@ -314,6 +314,8 @@ class DemoDirector:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-director")
         self._last_driver: str | None = None
         self._member: str | None = None
+        self._trip = 0
+        self._closed = threading.Event()
         kiosk.subscribe("state", self._on_state)
         kiosk.subscribe("selfie", self._on_selfie)
 
@@ -327,6 +329,7 @@ class DemoDirector:
                 member = self._last_driver  # bring back the car taken earlier in this demo
             self._member = member
             if flow is Flow.RETURN:
+                self._trip += 1  # back already: no drive-off still pending
                 self.stack.car_arrives()  # they parked in the delivery bay first
             self._pool.submit(self._hold_up_pass, member, flow is Flow.RETURN)
         elif new is State.SELFIE:
@@ -336,7 +339,7 @@ class DemoDirector:
             self.actor.show_idle()
             bay = getattr(session.authorisation, "delivery_bay", None)
             if bay is not None:
-                self._pool.submit(self._drive_off, bay)
+                self._pool.submit(self._drive_off, bay, self._trip)
         elif new in (State.ATTRACT, State.OUT_OF_SERVICE):
             self.actor.show_idle()
         elif new is State.CHOOSE:
@@ -349,8 +352,11 @@ class DemoDirector:
         except (requests.RequestException, KioskError) as exc:
             log.warning("demo member could not show a pass: %s", exc)
 
-    def _drive_off(self, bay: int) -> None:
-        time.sleep(8.0)  # the member checks the car over, then drives away
+    def _drive_off(self, bay: int, trip: int) -> None:
+        deadline = time.monotonic() + 8.0  # the member checks the car over, then drives away
+        while time.monotonic() < deadline:
+            if self._closed.wait(0.2) or trip != self._trip:
+                return  # closing, or they came straight back to return it
         try:
             self.stack.car_leaves(bay)
         except KioskError as exc:
@@ -360,4 +366,5 @@ class DemoDirector:
         self.actor.ask(getattr(update, "challenge", None))
 
     def close(self) -> None:
+        self._closed.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
