@@ -26,6 +26,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 demo: setup
+	tools/demo_prereqs.sh $(VENV)
 	$(VENV)/bin/kiosk run --demo --windowed
 
 lint: setup
