@@ -346,9 +346,15 @@ class DemoDirector:
             self.actor.show_idle()  # the phone goes back in the pocket
 
     def _hold_up_pass(self, member: str, returning: bool) -> None:
+        from kiosk.journey import State
+
         try:
             time.sleep(1.0)  # a person takes a moment to get the phone out
-            self.actor.show_pass(self.stack.member_pass(member))
+            text = self.stack.member_pass(member)
+            # Only while the screen still asks to scan: a late phone must not
+            # appear in the middle of the selfie.
+            if self.kiosk.journey.state is State.SCAN:
+                self.actor.show_pass(text)
         except (requests.RequestException, KioskError) as exc:
             log.warning("demo member could not show a pass: %s", exc)
 

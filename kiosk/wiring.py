@@ -24,7 +24,7 @@ from drivers.lift_client import LiftClient
 from kiosk.app import HealthSnapshot
 from kiosk.backend_client import BackendClient
 from kiosk.config import Config
-from kiosk.errors import KioskError, PassError
+from kiosk.errors import KioskError, PassError, Reason
 from kiosk.journey import State, Timeouts
 from kiosk.passes import public_key_from_base64, verify_pass
 from kiosk.vision.loop import LatestFrameLoop
@@ -101,7 +101,22 @@ class RealServices:
         return self._embedder
 
     def embed_best(self, liveness: Any) -> list[float]:
-        return [float(x) for x in self.embedder.embed_best(liveness)]
+        """The embedding of the session's best frame.
+
+        dlib's own detector places the face for its encoder: encoding from the
+        FaceMesh box alone was seen, rarely and under load, to give another
+        person's distance (0.81) for the demo member. The FaceMesh box is the
+        fallback when dlib finds no face at all."""
+        best = liveness.best_frame()
+        if best is None:
+            raise KioskError("the selfie kept no usable frame", reason=Reason.NO_FACE)
+        try:
+            emb = self.embedder.embed(best.image)
+        except KioskError as err:
+            if err.reason is not Reason.NO_FACE:
+                raise
+            emb = self.embedder.embed(best.image, best.box)
+        return [float(x) for x in emb]
 
     def warm_up(self) -> None:
         """Load the heavy models; called in the background after the first screen."""

@@ -62,6 +62,21 @@ class Phase(str, Enum):
     DONE = "done"
 
 
+# Two boxes of one face in consecutive processed frames overlap far more than
+# this, even turning fast at 20 fps; a different face elsewhere does not.
+_MIN_TRACK_IOU = 0.3
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
 class Failure(str, Enum):
     """Why a session was not live (the ``reason`` of the final update)."""
 
@@ -72,6 +87,7 @@ class Failure(str, Enum):
     BORDER_DETECTED = "border_detected"
     NOT_READY = "not_ready"  # quality never held long enough
     CANCELLED = "cancelled"  # clear() was called before the end
+    FACE_CHANGED = "face_changed"  # another face took the place of the one being checked
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,7 @@ class LivenessSession:
         self._planar: PlanarMotionCheck | None = None
         self._border = BorderCheck(config.passive)
         self._best: BestFrame | None = None
+        self._track: tuple[int, int, int, int] | None = None  # the face box last seen
         self._final: LivenessUpdate | None = None
         self._events: list[tuple[float, Challenge]] = []
         self.frames = 0
@@ -167,6 +184,16 @@ class LivenessSession:
             frontal = self._phase is Phase.GET_READY
             report = assess(image_bgr, faces, self.config.quality, require_frontal=frontal)
             box = report.face.box if report.face is not None else None
+            if box is not None:
+                # One continuous face from Start to the end: a face that jumps
+                # between two frames is another face (a photo swapped in after
+                # a live person did the moves), never the member moving.
+                if self._track is not None and _iou(box, self._track) < _MIN_TRACK_IOU:
+                    if self._phase is not Phase.GET_READY:
+                        return self._finish(t, Failure.FACE_CHANGED, report, box)
+                    self._ready.clear()
+                    self._best = None
+                self._track = box
             if report.face is not None and report.n_faces == 1:
                 if self._border.update(image_bgr, box):
                     return self._finish(t, Failure.BORDER_DETECTED, report, box)

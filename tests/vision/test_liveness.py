@@ -189,3 +189,29 @@ def test_clear_mid_session_ends_it(selfie_member):
     assert session.best_frame() is None
     after = session.feed(performer.next_frame(2.0), 2.0)
     assert after.done and after.live is False and after.reason == Failure.CANCELLED.value
+
+
+class _SwapAfter:
+    """A live member does the moves; after ``t_swap`` another face (the same
+    photo far to one side: a photo held up elsewhere) takes their place."""
+
+    def __init__(self, performer: Performer, t_swap: float) -> None:
+        self.performer = performer
+        self.t_swap = t_swap
+
+    def set_action(self, challenge, t):
+        self.performer.set_action(challenge, t)
+
+    def next_frame(self, t):
+        frame = self.performer.next_frame(t)
+        if t < self.t_swap:
+            return frame
+        return np.ascontiguousarray(np.roll(frame, frame.shape[1] // 3, axis=1))
+
+
+def test_a_face_swapped_in_mid_check_fails_and_is_never_the_best_frame(selfie_member):
+    # Swap shortly after the challenges begin (get-ready takes ~1 s).
+    update, session = drive([Challenge.TURN_LEFT, Challenge.BLINK],
+                            _SwapAfter(Performer(selfie_member, seed=3), t_swap=1.6))
+    assert update.live is False and update.reason == Failure.FACE_CHANGED.value
+    assert session.best_frame() is None
