@@ -328,14 +328,23 @@ class Kiosk:
 
     # -- scan --------------------------------------------------------------
     def _start_scan(self) -> None:
-        self._loop = self.services.frame_loop(self.services.scan_frame,
+        self._loop = self.services.frame_loop(self._fresh(self.services.scan_frame),
                                              self.runner.posted(self._scan_result),
                                              self.runner.posted(self._present_error))
         self._loop.start()
 
+    def _fresh(self, process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """Only frames captured after this step began reach ``process``.
+
+        A busy camera thread can hand over a frame from seconds ago: the
+        previous member's pass, or the phone the member just put away, which
+        then became the selfie's "best frame". Stale frames give None."""
+        started = self.clock()
+        return lambda frame: process(frame) if frame.t_mono >= started else None
+
     def _scan_result(self, result: Any) -> None:
         """Runs on the GUI thread with what the vision worker found."""
-        if self.journey.state is not State.SCAN or self._loop is None:
+        if self.journey.state is not State.SCAN or self._loop is None or result is None:
             return
         kind, payload = result
         now = self.clock()
@@ -427,12 +436,12 @@ class Kiosk:
         self.last_selfie = None
         liveness = self._liveness
         self._loop = self.services.frame_loop(
-            lambda frame: liveness.feed(frame.image, frame.t_mono),
+            self._fresh(lambda frame: liveness.feed(frame.image, frame.t_mono)),
             self.runner.posted(self._selfie_update), self.runner.posted(self._present_error))
         self._loop.start()
 
     def _selfie_update(self, update: Any) -> None:
-        if self.journey.state is not State.SELFIE or self._loop is None:
+        if self.journey.state is not State.SELFIE or self._loop is None or update is None:
             return
         self.last_selfie = update
         self._emit("selfie", update)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -73,7 +74,8 @@ class FakeLoop:
 
         The fakes' processors hand the frame's payload straight back, so a
         test pushes the scan result or liveness update it wants to see."""
-        self.on_result(self.process(SimpleNamespace(image=frame, t_mono=0.0, index=0)))
+        self.on_result(self.process(SimpleNamespace(image=frame, t_mono=time.monotonic(),
+                                                    index=0)))
 
 
 @dataclass

@@ -248,3 +248,15 @@ def test_start_up_stays_out_of_service_until_the_journal_is_settled(rig):
     settle(q, lambda: not kiosk.recovering)
     settle(q, lambda: kiosk.journey.state is State.ATTRACT)
     assert alerts and alerts[0].reason is Reason.LIFT_FAULT
+
+
+def test_frames_captured_before_a_step_began_are_ignored(rig):
+    kiosk, services, q = rig
+    from types import SimpleNamespace as NS
+
+    kiosk.start()
+    loop = services.loops[-1]
+    stale = ("pass", ("towerpass:v1;...", NS(member_id="m", model=None)))
+    loop.on_result(loop.process(NS(image=stale, t_mono=-1.0, index=0)))  # before Scan began
+    q.drain()
+    assert kiosk.journey.state is State.SCAN and not services.backend.calls
