@@ -29,18 +29,24 @@ def _centre_column(screen: QWidget, icon: QWidget | None) -> QVBoxLayout:
     return col
 
 
+def _notice(screen: QWidget, icon: QWidget, title_role: str) -> tuple[Any, Any, Any]:
+    """A centred notice: icon, title, lead and a small note (texts set by the screen)."""
+    col = _centre_column(screen, icon)
+    labels = (label(title_role, align=Qt.AlignmentFlag.AlignHCenter),
+              label("lead", align=Qt.AlignmentFlag.AlignHCenter),
+              label("caption", align=Qt.AlignmentFlag.AlignHCenter))
+    for w in labels:
+        col.addWidget(w)
+    col.addStretch(2)
+    return labels
+
+
 class VerifyScreen(Screen):
     state = State.VERIFY
 
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
-        col = _centre_column(self, Spinner(120))
-        self.title = label("title", align=Qt.AlignmentFlag.AlignHCenter)
-        self.lead = label("lead", align=Qt.AlignmentFlag.AlignHCenter)
-        self.note = label("caption", align=Qt.AlignmentFlag.AlignHCenter)
-        for w in (self.title, self.lead, self.note):
-            col.addWidget(w)
-        col.addStretch(2)
+        self.title, self.lead, self.note = _notice(self, Spinner(120), "title")
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -282,13 +288,7 @@ class OutOfServiceScreen(Screen):
 
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
-        col = _centre_column(self, CheckMark("info", 120))
-        self.title = label("hero", align=Qt.AlignmentFlag.AlignHCenter)
-        self.lead = label("lead", align=Qt.AlignmentFlag.AlignHCenter)
-        self.note = label("caption", align=Qt.AlignmentFlag.AlignHCenter)
-        for w in (self.title, self.lead, self.note):
-            col.addWidget(w)
-        col.addStretch(2)
+        self.title, self.lead, self.note = _notice(self, CheckMark("info", 120), "hero")
         self.retranslate()
 
     def retranslate(self) -> None:
