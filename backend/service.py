@@ -157,11 +157,7 @@ class Service(JobsMixin):
                 .order_by(Pass.expires_at.desc()).limit(1)).first()
             if row is not None:
                 return parse_and_verify(self.public_key, row.text)
-            p = sign_pass(self.pass_key, tower_id, member_id, member.preselected_model,
-                          int(now) + tower.pass_lifetime_s)
-            s.add(Pass(nonce=p.nonce, member_id=member_id, tower_id=tower_id, text=p.text,
-                       issued_at=now, expires_at=p.expires_at))
-            return p
+            return self._issue_pass(s, member, tower, issued_at=now)
 
     def stale_pass(self, member_id: str, tower_id: str, age_s: int = 600) -> MemberPass | None:
         """A pass as an old screenshot on the member's phone would show it:
@@ -172,12 +168,17 @@ class Service(JobsMixin):
             tower = s.get(Tower, tower_id)
             if member is None or tower is None:
                 return None
-            issued = now - age_s - tower.pass_lifetime_s
-            p = sign_pass(self.pass_key, tower_id, member_id, member.preselected_model,
-                          int(issued) + tower.pass_lifetime_s)
-            s.add(Pass(nonce=p.nonce, member_id=member_id, tower_id=tower_id, text=p.text,
-                       issued_at=issued, expires_at=p.expires_at))
-            return p
+            return self._issue_pass(s, member, tower,
+                                    issued_at=now - age_s - tower.pass_lifetime_s)
+
+    def _issue_pass(self, s: Session, member: Member, tower: Tower,
+                    issued_at: float) -> MemberPass:
+        """Sign a pass living ``tower.pass_lifetime_s`` from ``issued_at`` and record it."""
+        p = sign_pass(self.pass_key, tower.id, member.id, member.preselected_model,
+                      int(issued_at) + tower.pass_lifetime_s)
+        s.add(Pass(nonce=p.nonce, member_id=member.id, tower_id=tower.id, text=p.text,
+                   issued_at=issued_at, expires_at=p.expires_at))
+        return p
 
     def op_redeem(self, s: Session, ctx: KioskCtx, text: str) -> dict[str, Any]:
         now = self.now()
