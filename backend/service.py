@@ -41,6 +41,7 @@ from backend.models import (
     Tower,
 )
 from backend.passes import MemberPass, parse_and_verify, public_key_b64, sign_pass
+from backend.rawsql import Raw
 from backend.util import KioskCtx, new_id
 
 # A pass shown on the member page is replaced once less than this is left, so
@@ -233,56 +234,57 @@ class Service(JobsMixin):
              "available_count": int(counts.get((m, c), 0))}
             for m, c, men, mzh, cen, czh in offers]}
 
-    # The reserve path is the hot one (every kiosk, every contender): plain SQL,
-    # no ORM identity map, as few statements as the rules allow.
-    _Q_SESSION = text("SELECT member_id, kiosk_id, expires_at FROM sessions WHERE id = :id")
-    _Q_EXPIRED = text("SELECT id, car_id FROM reservations "
-                      "WHERE state = 'held' AND expires_at <= :now")
-    _Q_HELD_BY = text("SELECT id, car_id FROM reservations "
-                      "WHERE session_id = :sid AND state = 'held'")
-    _U_RES_STATE = text("UPDATE reservations SET state = :to WHERE id = :id AND state = 'held'")
-    _U_CAR_BACK = text("UPDATE cars SET state = 'stored' WHERE id = :id AND state = 'reserved'")
-    _U_CAR_TAKE = text("UPDATE cars SET state = 'reserved' WHERE id = :id AND state = 'stored'")
+    # The reserve path is the hot one (every kiosk, every contender): DBAPI-level
+    # SQL (backend.rawsql), no ORM identity map, as few statements as the rules allow.
+    _Q_SESSION = "SELECT member_id, kiosk_id, expires_at FROM sessions WHERE id = :id"
+    _Q_EXPIRED = "SELECT id, car_id FROM reservations WHERE state = 'held' AND expires_at <= :now"
+    _Q_HELD_BY = "SELECT id, car_id FROM reservations WHERE session_id = :sid AND state = 'held'"
+    _U_RES_STATE = "UPDATE reservations SET state = :to WHERE id = :id AND state = 'held'"
+    _U_CAR_BACK = "UPDATE cars SET state = 'stored' WHERE id = :id AND state = 'reserved'"
+    _U_CAR_TAKE = "UPDATE cars SET state = 'reserved' WHERE id = :id AND state = 'stored'"
     _Q_CANDIDATES = ("SELECT c.id, c.bay, c.colour_id FROM cars c JOIN bays b "
                      "ON b.tower_id = c.tower_id AND b.bay = c.bay "
                      "WHERE c.tower_id = :tower AND c.model_id = :model AND c.state = 'stored' "
                      "AND b.maintenance = :no {colour}ORDER BY c.bay LIMIT 20")
-    _Q_ANY_COLOUR = text(_Q_CANDIDATES.format(colour=""))
-    _Q_ONE_COLOUR = text(_Q_CANDIDATES.format(colour="AND c.colour_id = :colour "))
-    _Q_HOLD_S = text("SELECT reservation_s FROM towers WHERE id = :id")
-    _I_RESERVATION = text(
+    _Q_ANY_COLOUR = _Q_CANDIDATES.format(colour="")
+    _Q_ONE_COLOUR = _Q_CANDIDATES.format(colour="AND c.colour_id = :colour ")
+    _Q_HOLD_S = "SELECT reservation_s FROM towers WHERE id = :id"
+    _I_RESERVATION = (
         "INSERT INTO reservations (id, session_id, member_id, tower_id, car_id, bay, "
         "created_at, expires_at, state) VALUES (:id, :sid, :member, :tower, :car, :bay, "
         ":now, :expires, 'held')")
 
-    def _release_rows(self, s: Session, rows: Any, to: ReservationState) -> int:
+    def _release_rows(self, raw: Raw, rows: list[tuple], to: ReservationState) -> int:
         for res_id, car_id in rows:
-            if s.execute(self._U_RES_STATE, {"to": to.value, "id": res_id}).rowcount == 1:
-                s.execute(self._U_CAR_BACK, {"id": car_id})
+            if raw.run(self._U_RES_STATE, {"to": to.value, "id": res_id}) == 1:
+                raw.run(self._U_CAR_BACK, {"id": car_id})
         return len(rows)
 
     def op_reserve(self, s: Session, ctx: KioskCtx, session_id: str, model: str,
                    colour: str) -> dict[str, Any]:
         now = self.now()
-        row = s.execute(self._Q_SESSION, {"id": session_id}).first()
-        if row is None or row.kiosk_id != ctx.kiosk_id:
+        raw = Raw(s)
+        row = raw.one(self._Q_SESSION, {"id": session_id})
+        if row is None or row[1] != ctx.kiosk_id:
             raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")
-        if row.expires_at <= now:
+        member_id, _kiosk, expires_at = row
+        if expires_at <= now:
             raise ApiError(410, "SESSION_EXPIRED", "The session has expired; scan again.")
-        member_id = row.member_id
-        self._release_rows(s, s.execute(self._Q_EXPIRED, {"now": now}).all(),
+        self._release_rows(raw, raw.all(self._Q_EXPIRED, {"now": now}),
                            ReservationState.EXPIRED)
         # One bay per session: choosing again gives the previous bay back.
-        self._release_rows(s, s.execute(self._Q_HELD_BY, {"sid": session_id}).all(),
+        self._release_rows(raw, raw.all(self._Q_HELD_BY, {"sid": session_id}),
                            ReservationState.RELEASED)
-        params = {"tower": ctx.tower_id, "model": model, "no": False, "colour": colour}
+        params = {"tower": ctx.tower_id, "model": model, "no": False}
+        if colour:
+            params["colour"] = colour
         query = self._Q_ONE_COLOUR if colour else self._Q_ANY_COLOUR
-        for car_id, bay, car_colour in s.execute(query, params).all():
-            if s.execute(self._U_CAR_TAKE, {"id": car_id}).rowcount != 1:
+        for car_id, bay, car_colour in raw.all(query, params):
+            if raw.run(self._U_CAR_TAKE, {"id": car_id}) != 1:
                 continue  # another transaction took it first (PostgreSQL)
-            hold_s = s.execute(self._Q_HOLD_S, {"id": ctx.tower_id}).scalar_one()
+            (hold_s,) = raw.one(self._Q_HOLD_S, {"id": ctx.tower_id})
             res_id = new_id("R")
-            s.execute(self._I_RESERVATION, {
+            raw.run(self._I_RESERVATION, {
                 "id": res_id, "sid": session_id, "member": member_id, "tower": ctx.tower_id,
                 "car": car_id, "bay": bay, "now": now, "expires": now + hold_s})
             return {"reservation_id": res_id, "car_id": car_id, "bay": bay, "model": model,

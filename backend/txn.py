@@ -17,22 +17,22 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.db import Database
 from backend.errors import ApiError
+from backend.rawsql import Raw
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,128}")
 _ATTEMPTS = 3
-# Plain SQL: this runs twice on every state-changing call.
-_Q_RECORD = text("SELECT fingerprint, status, body FROM idempotency "
-                 "WHERE kiosk_id = :kiosk AND key = :key")
-_I_RECORD = text("INSERT INTO idempotency (kiosk_id, key, fingerprint, status, body, created_at) "
-                 "VALUES (:kiosk, :key, :fp, :status, :body, :now)")
+# DBAPI-level SQL (backend.rawsql): this runs twice on every state-changing call.
+_Q_RECORD = ("SELECT fingerprint, status, body FROM idempotency "
+             "WHERE kiosk_id = :kiosk AND key = :key")
+_I_RECORD = ("INSERT INTO idempotency (kiosk_id, key, fingerprint, status, body, created_at) "
+             "VALUES (:kiosk, :key, :fp, :status, :body, :now)")
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -50,11 +50,12 @@ def check_key(key: str | None) -> str:
     return key
 
 
-def _stored(rec: Any, fp: str) -> tuple[int, dict[str, Any]]:
-    if rec.fingerprint != fp:
+def _stored(rec: tuple, fp: str) -> tuple[int, dict[str, Any]]:
+    stored_fp, status, body = rec
+    if stored_fp != fp:
         raise ApiError(422, "IDEMPOTENCY_KEY_REUSED",
                        "This Idempotency-Key was used for a different request.")
-    return rec.status, json.loads(rec.body)
+    return int(status), json.loads(body)
 
 
 def idempotent(db: Database, kiosk_id: str, key: str, fp: str, now: float,
@@ -62,7 +63,8 @@ def idempotent(db: Database, kiosk_id: str, key: str, fp: str, now: float,
     for attempt in range(_ATTEMPTS):
         try:
             with db.write() as s:
-                rec = s.execute(_Q_RECORD, {"kiosk": kiosk_id, "key": key}).first()
+                raw = Raw(s)
+                rec = raw.one(_Q_RECORD, {"kiosk": kiosk_id, "key": key})
                 if rec is not None:
                     return _stored(rec, fp)
                 try:
@@ -70,14 +72,14 @@ def idempotent(db: Database, kiosk_id: str, key: str, fp: str, now: float,
                 except ApiError as exc:
                     status, body = exc.status, exc.body()
                 s.flush()  # ORM changes first: the record must not outlive them
-                s.execute(_I_RECORD, {"kiosk": kiosk_id, "key": key, "fp": fp,
-                                      "status": status, "body": json.dumps(body), "now": now})
+                raw.run(_I_RECORD, {"kiosk": kiosk_id, "key": key, "fp": fp,
+                                    "status": status, "body": json.dumps(body), "now": now})
             return status, body
         except IntegrityError:
             # PostgreSQL: a concurrent request with the same key won the insert
             # (its answer is now stored), or a conflicting write slipped in.
             with db.read() as s:
-                rec = s.execute(_Q_RECORD, {"kiosk": kiosk_id, "key": key}).first()
+                rec = Raw(s).one(_Q_RECORD, {"kiosk": kiosk_id, "key": key})
                 if rec is not None:
                     return _stored(rec, fp)
             log.warning("write conflict, attempt %d", attempt + 1)
