@@ -1,0 +1,22 @@
+"""``kiosk bench backend`` end to end on a small load (figures are not checked:
+tests check behaviour, the benchmark reports speed)."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+
+from kiosk.bench import backend as bench
+
+
+def test_bench_backend_small_load_allocates_each_car_once() -> None:
+    args = argparse.Namespace(clients=6, rounds=2, cars=2, procs=2, in_process=False)
+    out = bench.run(args)
+    assert out["double_allocations"] == 0
+    # Every round: 6 reserves, and a verify by each of the 2 winners.
+    assert out["requests"] == 2 * (6 + 2)
+    assert out["load_procs"] == 2
+    for key in ("p50_ms", "p99_ms", "requests_per_s", "server_cpu_ms_per_call",
+                "client_cpu_ms_per_call"):
+        assert out[key] > 0
+    assert not multiprocessing.active_children()  # the load processes are gone
