@@ -232,7 +232,8 @@ def _kiosk_router(service: Service) -> APIRouter:
 
     run_write = write_runner(service.db)
 
-    async def write(request: Request, payload: Any, op: Any) -> JSONResponse:
+    async def write(request: Request, payload: Any, op: Any,
+                    raw_op: bool = False) -> JSONResponse:
         # The Idempotency-Key header is read here rather than declared as a
         # FastAPI Header parameter: that costs ~0.05 ms of dependency solving
         # on every call. _openapi() documents it on every POST.
@@ -242,7 +243,7 @@ def _kiosk_router(service: Service) -> APIRouter:
         fp = fingerprint(request.method, request.url.path, body)
         key = check_key(key)
         status, answer = await run_write(lambda: idempotent(
-            service.db, ctx.kiosk_id, key, fp, service.now(), lambda s: op(s, ctx)))
+            service.db, ctx.kiosk_id, key, fp, service.now(), lambda s: op(s, ctx), raw_op))
         return _answer(status, answer)
 
     @r.post("/sessions", response_model=schemas.SessionOut, summary="Redeem a member pass")
@@ -256,8 +257,8 @@ def _kiosk_router(service: Service) -> APIRouter:
 
     @r.post("/reservations", response_model=schemas.ReservationOut)
     async def reserve(request: Request, body: schemas.ReserveIn) -> JSONResponse:
-        return await write(request, body, lambda s, ctx: service.op_reserve(
-            s, ctx, body.session_id, body.model, body.colour))
+        return await write(request, body, lambda raw, ctx: service.op_reserve(
+            raw, ctx, body.session_id, body.model, body.colour), raw_op=True)
 
     @r.post("/reservations/{reservation_id}/release", response_model=schemas.ReleaseOut)
     async def release(request: Request, reservation_id: schemas.Ident) -> JSONResponse:

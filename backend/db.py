@@ -15,6 +15,7 @@ same car:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from backend.rawsql import Raw
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -48,6 +51,7 @@ class Database:
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=20,
                                         pool_pre_ping=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer: Any = None  # SQLite: the pooled connection write_raw keeps
 
     def _setup_sqlite(self, engine: Engine) -> None:
         tls = self._tls
@@ -94,6 +98,34 @@ class Database:
                 lock.release()
 
     @contextmanager
+    def write_raw(self) -> Iterator[Raw]:
+        """A write transaction with DBAPI-level statements only (no ORM).
+
+        For the hot path (reserve): on SQLite a Session, a pool checkout and
+        SQLAlchemy's begin/commit cost ~60 µs per call against ~7 µs for
+        BEGIN IMMEDIATE/COMMIT on one connection kept for the purpose (the
+        write lock already makes this process's writers take turns).
+        PostgreSQL: a ``write()`` session's connection.
+        """
+        if self._write_lock is None:
+            with self.write() as s:
+                yield Raw.of(s)
+            return
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self.engine.raw_connection()
+            conn = self._writer.dbapi_connection
+            raw = Raw(conn, self.engine.dialect)  # its errors are SQLAlchemy's
+            raw.run("BEGIN IMMEDIATE", {})
+            try:
+                yield raw
+                raw.run("COMMIT", {})
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction (WAL readers never block the writer)."""
         with self._sessions() as s:
@@ -127,6 +159,10 @@ class Database:
             command.upgrade(cfg, "head")
 
     def dispose(self) -> None:
+        with self._write_lock or contextlib.nullcontext():
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -33,16 +34,22 @@ def to_pyformat(sql: str) -> str:
 
 
 class Raw:
-    """DBAPI access to the transaction ``s`` is in (``s`` must be a write or read
-    session from ``Database``; the connection is the one it has begun)."""
+    """Statements on a DBAPI connection that is inside a transaction:
+    ``Raw.of(session)`` for a ``Database.write()``/``read()`` session, or what
+    ``Database.write_raw()`` yields."""
 
     __slots__ = ("_conn", "_dialect", "_pyformat")
 
-    def __init__(self, s: Session) -> None:
+    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+        self._conn = dbapi_connection
+        self._dialect = dialect
+        self._pyformat = dialect.paramstyle == "pyformat"
+
+    @classmethod
+    def of(cls, s: Session) -> Raw:
+        """The transaction ``s`` is in (begun by ``Database``)."""
         conn = s.connection()
-        self._dialect = conn.dialect
-        self._conn = conn.connection.dbapi_connection
-        self._pyformat = conn.dialect.paramstyle == "pyformat"
+        return cls(conn.connection.dbapi_connection, conn.dialect)
 
     def _execute(self, sql: str, params: Mapping[str, Any]) -> Any:
         cur = self._conn.cursor()

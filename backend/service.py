@@ -260,10 +260,10 @@ class Service(JobsMixin):
                 raw.run(self._U_CAR_BACK, {"id": car_id})
         return len(rows)
 
-    def op_reserve(self, s: Session, ctx: KioskCtx, session_id: str, model: str,
+    def op_reserve(self, raw: Raw, ctx: KioskCtx, session_id: str, model: str,
                    colour: str) -> dict[str, Any]:
+        """A DBAPI-level op: ``idempotent(..., raw_op=True)``."""
         now = self.now()
-        raw = Raw(s)
         row = raw.one(self._Q_SESSION, {"id": session_id})
         if row is None or row[1] != ctx.kiosk_id:
             raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")

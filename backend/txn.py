@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from backend.db import Database
 from backend.errors import ApiError
@@ -58,28 +57,39 @@ def _stored(rec: tuple, fp: str) -> tuple[int, dict[str, Any]]:
     return int(status), json.loads(body)
 
 
+def _record(raw: Raw, kiosk_id: str, key: str, fp: str, now: float, op: Callable[[], Any],
+            flush: Callable[[], None] | None = None) -> tuple[int, dict[str, Any]]:
+    rec = raw.one(_Q_RECORD, {"kiosk": kiosk_id, "key": key})
+    if rec is not None:
+        return _stored(rec, fp)
+    try:
+        status, body = 200, op()
+    except ApiError as exc:
+        status, body = exc.status, exc.body()
+    if flush is not None:
+        flush()  # ORM changes first: the record must not outlive them
+    raw.run(_I_RECORD, {"kiosk": kiosk_id, "key": key, "fp": fp,
+                        "status": status, "body": json.dumps(body), "now": now})
+    return status, body
+
+
 def idempotent(db: Database, kiosk_id: str, key: str, fp: str, now: float,
-               op: Callable[[Session], dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+               op: Callable[[Any], dict[str, Any]],
+               raw_op: bool = False) -> tuple[int, dict[str, Any]]:
+    """``op(session)``, or ``op(raw)`` with ``raw_op`` (DBAPI-level ops, no ORM:
+    ``Database.write_raw``)."""
     for attempt in range(_ATTEMPTS):
         try:
+            if raw_op:
+                with db.write_raw() as raw:
+                    return _record(raw, kiosk_id, key, fp, now, lambda: op(raw))
             with db.write() as s:
-                raw = Raw(s)
-                rec = raw.one(_Q_RECORD, {"kiosk": kiosk_id, "key": key})
-                if rec is not None:
-                    return _stored(rec, fp)
-                try:
-                    status, body = 200, op(s)
-                except ApiError as exc:
-                    status, body = exc.status, exc.body()
-                s.flush()  # ORM changes first: the record must not outlive them
-                raw.run(_I_RECORD, {"kiosk": kiosk_id, "key": key, "fp": fp,
-                                    "status": status, "body": json.dumps(body), "now": now})
-            return status, body
+                return _record(Raw.of(s), kiosk_id, key, fp, now, lambda: op(s), s.flush)
         except IntegrityError:
             # PostgreSQL: a concurrent request with the same key won the insert
             # (its answer is now stored), or a conflicting write slipped in.
             with db.read() as s:
-                rec = Raw(s).one(_Q_RECORD, {"kiosk": kiosk_id, "key": key})
+                rec = Raw.of(s).one(_Q_RECORD, {"kiosk": kiosk_id, "key": key})
                 if rec is not None:
                     return _stored(rec, fp)
             log.warning("write conflict, attempt %d", attempt + 1)
