@@ -249,7 +249,7 @@ def _kiosk_router(service: Service) -> APIRouter:
     @r.post("/sessions", response_model=schemas.SessionOut, summary="Redeem a member pass")
     async def redeem(request: Request, body: schemas.RedeemIn) -> JSONResponse:
         return await write(request, body,
-                     lambda s, ctx: service.op_redeem(s, ctx, body.pass_text))
+                           lambda s, ctx: service.op_redeem(s, ctx, body.pass_text))
 
     @r.get("/inventory", response_model=schemas.InventoryOut)
     def inventory(request: Request) -> JSONResponse:
@@ -263,24 +263,25 @@ def _kiosk_router(service: Service) -> APIRouter:
     @r.post("/reservations/{reservation_id}/release", response_model=schemas.ReleaseOut)
     async def release(request: Request, reservation_id: schemas.Ident) -> JSONResponse:
         return await write(request, None,
-                     lambda s, ctx: service.op_release(s, ctx, reservation_id))
+                           lambda s, ctx: service.op_release(s, ctx, reservation_id))
 
     @r.post("/verify", response_model=schemas.AuthorisationOut,
             summary="Liveness, face, member rules, then authorise the lift job")
     async def verify(request: Request, body: schemas.VerifyIn) -> JSONResponse:
-        return await write(request, body, lambda s, ctx: service.op_verify(
-            s, ctx, body.session_id, body.reservation_id, body.embedding, body.liveness.live))
+        return await write(request, body, lambda raw, ctx: service.op_verify(
+            raw, ctx, body.session_id, body.reservation_id, body.embedding, body.liveness.live),
+            raw_op=True)
 
     @r.post("/jobs/{job_id}/report", response_model=schemas.JobOut)
-    async def report_job(request: Request, job_id: schemas.Ident, body: schemas.ReportIn) -> JSONResponse:
+    async def report_job(request: Request, job_id: schemas.Ident,
+                         body: schemas.ReportIn) -> JSONResponse:
         return await write(request, body,
-                     lambda s, ctx: service.op_report_job(s, ctx, job_id, body.outcome))
+                           lambda s, ctx: service.op_report_job(s, ctx, job_id, body.outcome))
 
     @r.post("/returns", response_model=schemas.ReturnOut)
     async def start_return(request: Request, body: schemas.ReturnIn) -> JSONResponse:
-        return await write(request, body,
-                     lambda s, ctx: service.op_start_return(s, ctx, body.session_id,
-                                                            body.from_bay))
+        return await write(request, body, lambda s, ctx: service.op_start_return(
+            s, ctx, body.session_id, body.from_bay))
 
     @r.post("/orders", response_model=schemas.OrderOut)
     async def buy(request: Request, body: schemas.OrderIn) -> JSONResponse:
@@ -293,7 +294,8 @@ def _kiosk_router(service: Service) -> APIRouter:
         return _answer(200, service.bays(_ctx(request)))
 
     @r.post("/bays/{bay}/maintenance", response_model=schemas.BayOut, tags=["staff"])
-    async def maintenance(request: Request, bay: int, body: schemas.MaintenanceIn) -> JSONResponse:
+    async def maintenance(request: Request, bay: int,
+                          body: schemas.MaintenanceIn) -> JSONResponse:
         return await write(request, body, lambda s, ctx: (
             service.op_set_maintenance(s, ctx, bay, body.in_maintenance, body.note)))
 

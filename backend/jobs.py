@@ -29,6 +29,7 @@ from backend.models import (
     ReservationState,
     Tower,
 )
+from backend.rawsql import Raw
 from backend.rules import HOUR_S
 from backend.util import KioskCtx, new_id
 
@@ -133,10 +134,12 @@ class JobsMixin:
                                           Job.state == JobState.PENDING.value)).first()
         if job is None:
             to_bay = self._free_bay(s, tower)
+            if from_bay is None:
+                from_bay = self._delivery_bay(Raw.of(s), tower.id, tower.delivery_bays)
             job = Job(id=new_id("J", 6), kind=JobKind.RETURN.value, tower_id=tower.id,
                       kiosk_id=ctx.kiosk_id, member_id=sess.member_id, car_id=drive.car_id,
                       drive_id=drive.id, to_bay=to_bay,
-                      from_bay=from_bay if from_bay is not None else self._delivery_bay(s, tower),
+                      from_bay=from_bay,
                       state=JobState.PENDING.value, created_at=now)
             s.add(job)
         return {"job_id": job.id, "from_bay": job.from_bay, "to_bay": job.to_bay,

@@ -16,6 +16,7 @@ DBAPI errors are re-raised as SQLAlchemy's (``IntegrityError``,
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,17 +34,26 @@ def to_pyformat(sql: str) -> str:
     return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
+def json_value(value: Any) -> Any:
+    """A JSON column as the driver returns it: SQLite gives the text, psycopg
+    the decoded value."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 class Raw:
     """Statements on a DBAPI connection that is inside a transaction:
     ``Raw.of(session)`` for a ``Database.write()``/``read()`` session, or what
     ``Database.write_raw()`` yields."""
 
-    __slots__ = ("_conn", "_dialect", "_pyformat")
+    __slots__ = ("_conn", "_dialect", "_pyformat", "for_update")
 
     def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
         self._conn = dbapi_connection
         self._dialect = dialect
         self._pyformat = dialect.paramstyle == "pyformat"
+        # Appended to a SELECT that must lock its rows; SQLite has no row locks
+        # (its write transactions exclude each other) and no such syntax.
+        self.for_update = "" if dialect.name == "sqlite" else " FOR UPDATE"
 
     @classmethod
     def of(cls, s: Session) -> Raw:

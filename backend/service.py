@@ -1,6 +1,8 @@
 """What the kiosk can ask: sessions, inventory, reservations, verify (jobs,
-returns, orders and staff calls: ``backend.jobs``). Every ``op_*`` runs inside one write transaction handed in by
-``backend.txn.idempotent``; reads open their own.
+returns, orders and staff calls: ``backend.jobs``). Every ``op_*`` runs inside
+one write transaction handed in by ``backend.txn.idempotent``: an ORM Session,
+or for the hot path (reserve, verify) a ``backend.rawsql.Raw``; reads open
+their own.
 
 Allocation is a conditional ``UPDATE cars SET state='reserved' WHERE id=? AND
 state='stored'`` checked by rowcount: whichever database, only one
@@ -29,9 +31,6 @@ from backend.models import (
     CarState,
     Colour,
     Drive,
-    Job,
-    JobKind,
-    JobState,
     KioskSession,
     Member,
     Offering,
@@ -41,20 +40,13 @@ from backend.models import (
     Tower,
 )
 from backend.passes import MemberPass, parse_and_verify, public_key_b64, sign_pass
-from backend.rawsql import Raw
+from backend.rawsql import Raw, json_value
 from backend.util import KioskCtx, new_id
 
 # A pass shown on the member page is replaced once less than this is left, so
 # the kiosk never reads one that expires while it is being redeemed.
 PASS_REFRESH_MARGIN_S = 20.0
 RECORDS_KEEP_S = 86400.0
-
-
-def policy_of(tower: Tower) -> rules.Policy:
-    return rules.Policy(credit_min=tower.credit_min, quota_drives=tower.quota_drives,
-                        quota_window_days=tower.quota_window_days,
-                        drive_max_h=tower.drive_max_h,
-                        face_max_distance=tower.face_max_distance)
 
 
 class Service(JobsMixin):
@@ -130,16 +122,17 @@ class Service(JobsMixin):
             s.execute(text("DELETE FROM idempotency WHERE created_at < :t"), {"t": cutoff})
             s.execute(text("DELETE FROM passes WHERE expires_at < :t"), {"t": cutoff})
 
-    @staticmethod
-    def _delivery_bay(s: Session, tower: Tower) -> int:
-        busy = set(s.scalars(select(Job.to_bay).where(
-            Job.tower_id == tower.id, Job.kind == JobKind.DELIVERY.value,
-            Job.state == JobState.PENDING.value)))
-        busy |= set(s.scalars(select(Job.from_bay).where(
-            Job.tower_id == tower.id, Job.kind == JobKind.RETURN.value,
-            Job.state == JobState.PENDING.value)))
-        free = [b for b in tower.delivery_bays if b not in busy]
-        return (free or list(tower.delivery_bays))[0]
+    _Q_BUSY_BAYS = ("SELECT to_bay FROM jobs WHERE tower_id = :tower AND kind = 'delivery' "
+                    "AND state = 'pending' UNION "
+                    "SELECT from_bay FROM jobs WHERE tower_id = :tower AND kind = 'return' "
+                    "AND state = 'pending'")
+
+    @classmethod
+    def _delivery_bay(cls, raw: Raw, tower_id: str, delivery_bays: list[int]) -> int:
+        """A delivery bay no pending job is using (the first one if all are)."""
+        busy = {b for (b,) in raw.all(cls._Q_BUSY_BAYS, {"tower": tower_id})}
+        free = [b for b in delivery_bays if b not in busy]
+        return (free or list(delivery_bays))[0]
 
     # -- passes ----------------------------------------------------------
     def current_pass(self, member_id: str, tower_id: str) -> MemberPass | None:
@@ -260,16 +253,22 @@ class Service(JobsMixin):
                 raw.run(self._U_CAR_BACK, {"id": car_id})
         return len(rows)
 
-    def op_reserve(self, raw: Raw, ctx: KioskCtx, session_id: str, model: str,
-                   colour: str) -> dict[str, Any]:
-        """A DBAPI-level op: ``idempotent(..., raw_op=True)``."""
-        now = self.now()
-        row = raw.one(self._Q_SESSION, {"id": session_id})
+    @classmethod
+    def _raw_session(cls, raw: Raw, ctx: KioskCtx, session_id: str, now: float) -> str:
+        """``_session`` for DBAPI-level ops: the live session's member id."""
+        row = raw.one(cls._Q_SESSION, {"id": session_id})
         if row is None or row[1] != ctx.kiosk_id:
             raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")
         member_id, _kiosk, expires_at = row
         if expires_at <= now:
             raise ApiError(410, "SESSION_EXPIRED", "The session has expired; scan again.")
+        return member_id
+
+    def op_reserve(self, raw: Raw, ctx: KioskCtx, session_id: str, model: str,
+                   colour: str) -> dict[str, Any]:
+        """A DBAPI-level op: ``idempotent(..., raw_op=True)``."""
+        now = self.now()
+        member_id = self._raw_session(raw, ctx, session_id, now)
         self._release_rows(raw, raw.all(self._Q_EXPIRED, {"now": now}),
                            ReservationState.EXPIRED)
         # One bay per session: choosing again gives the previous bay back.
@@ -308,54 +307,74 @@ class Service(JobsMixin):
         return {"reservation_id": r.id, "released": released, "state": r.state}
 
     # -- verify ------------------------------------------------------------
-    def op_verify(self, s: Session, ctx: KioskCtx, session_id: str, reservation_id: str,
+    _Q_RESERVATION = ("SELECT r.session_id, r.car_id, r.bay, r.state, r.expires_at, "
+                      "r.tower_id, s.kiosk_id FROM reservations r "
+                      "JOIN sessions s ON s.id = r.session_id WHERE r.id = :id")
+    _Q_POLICY = ("SELECT credit_min, quota_drives, quota_window_days, drive_max_h, "
+                 "face_max_distance, delivery_bays FROM towers WHERE id = :id")
+    _Q_MEMBER = "SELECT credit_score, template FROM members WHERE id = :id"
+    _Q_DRIVES = "SELECT started_at, due_at, returned_at FROM drives WHERE member_id = :member"
+    _Q_PENDING = ("SELECT count(*) FROM jobs WHERE member_id = :member AND kind = 'delivery' "
+                  "AND state = 'pending'")
+    _Q_CAR_IN_BAY = ("SELECT c.state, c.bay, c.model_id, c.colour_id, b.maintenance FROM cars c "
+                     "LEFT JOIN bays b ON b.tower_id = :tower AND b.bay = :bay WHERE c.id = :car")
+    _U_RES_AUTHORISE = "UPDATE reservations SET state = 'authorised' WHERE id = :id"
+    _I_JOB = ("INSERT INTO jobs (id, kind, tower_id, kiosk_id, member_id, car_id, reservation_id, "
+              "from_bay, to_bay, state, created_at) VALUES (:id, 'delivery', :tower, :kiosk, "
+              ":member, :car, :res, :from_bay, :to_bay, 'pending', :now)")
+
+    def op_verify(self, raw: Raw, ctx: KioskCtx, session_id: str, reservation_id: str,
                   embedding: list[float] | None, live: bool) -> dict[str, Any]:
+        """Liveness, face, member rules and the hold, then a delivery job.
+
+        A DBAPI-level op (``idempotent(..., raw_op=True)``): every winner's
+        second call, so it is on the hot path with reserve."""
         now = self.now()
-        sess = self._session(s, ctx, session_id, now)
-        r = self._own_reservation(s, ctx, reservation_id)
-        if r.session_id != sess.id:
+        member_id = self._raw_session(raw, ctx, session_id, now)
+        r = raw.one(self._Q_RESERVATION, {"id": reservation_id})
+        if r is None or r[6] != ctx.kiosk_id:
+            raise ApiError(404, "RESERVATION_UNKNOWN", "No such reservation at this kiosk.")
+        r_session, car_id, bay, state, hold_until, r_tower, _ = r
+        if r_session != session_id:
             raise ApiError(404, "RESERVATION_UNKNOWN", "The reservation is not this session's.")
-        tower = self._tower(s, ctx.tower_id)
-        policy = policy_of(tower)
+        t = raw.one(self._Q_POLICY, {"id": ctx.tower_id})
+        if t is None:
+            raise ApiError(404, "TOWER_UNKNOWN", "This kiosk's tower is not configured.")
+        policy = rules.Policy(credit_min=t[0], quota_drives=t[1], quota_window_days=t[2],
+                              drive_max_h=t[3], face_max_distance=t[4])
         # Row lock (PostgreSQL): one member's rules are checked and acted on by
-        # one transaction at a time, whichever kiosk or replica.
-        member = s.scalars(select(Member).where(Member.id == sess.member_id)
-                           .with_for_update()).one()
+        # one transaction at a time, whichever kiosk or replica. (SQLite: a
+        # write transaction already excludes every other writer.)
+        credit_score, template = raw.one(self._Q_MEMBER + raw.for_update, {"id": member_id})
+        hold = [(reservation_id, car_id)]
+        car = None
         try:
             rules.check_liveness(live)
-            rules.check_face(policy, embedding, member.template)
-            drives = [rules.DriveFact(d.started_at, d.due_at, d.returned_at)
-                      for d in s.scalars(select(Drive).where(Drive.member_id == member.id))]
-            pending = s.scalar(select(func.count(Job.id)).where(
-                Job.member_id == member.id, Job.kind == JobKind.DELIVERY.value,
-                Job.state == JobState.PENDING.value)) or 0
-            rules.check_member(policy, member.credit_score, drives, pending, now)
-            self._check_still_held(s, r, now)
+            rules.check_face(policy, embedding, json_value(template))
+            drives = [rules.DriveFact(*d) for d in raw.all(self._Q_DRIVES, {"member": member_id})]
+            (pending,) = raw.one(self._Q_PENDING, {"member": member_id})
+            rules.check_member(policy, credit_score, drives, pending or 0, now)
+            # Still held, and the car still reserved in its bay?
+            if state == ReservationState.HELD.value and hold_until <= now:
+                self._release_rows(raw, hold, ReservationState.EXPIRED)
+                state = ReservationState.EXPIRED.value
+            if state == ReservationState.EXPIRED.value:
+                raise Refusal("RESERVATION_EXPIRED", "The car was held for too long; choose again.")
+            if state != ReservationState.HELD.value:
+                raise Refusal("CAR_UNAVAILABLE", "That car is no longer held for you.")
+            car = raw.one(self._Q_CAR_IN_BAY, {"tower": r_tower, "bay": bay, "car": car_id})
+            if car is None or car[0] != CarState.RESERVED.value or car[1] != bay or car[4]:
+                raise Refusal("CAR_UNAVAILABLE", "That car has just become unavailable.")
         except Refusal:
-            if r.state == ReservationState.HELD.value:
-                self._release(s, r, ReservationState.RELEASED)
+            if state == ReservationState.HELD.value:
+                self._release_rows(raw, hold, ReservationState.RELEASED)
             raise
-        r.state = ReservationState.AUTHORISED.value
-        car = s.get(Car, r.car_id)
-        job = Job(id=new_id("J", 6), kind=JobKind.DELIVERY.value, tower_id=ctx.tower_id,
-                  kiosk_id=ctx.kiosk_id, member_id=member.id, car_id=r.car_id,
-                  reservation_id=r.id, from_bay=r.bay, to_bay=self._delivery_bay(s, tower),
-                  state=JobState.PENDING.value, created_at=now)
-        s.add(job)
-        return {"job_id": job.id, "source_bay": job.from_bay, "delivery_bay": job.to_bay,
-                "return_by": rules.iso(now + policy.drive_max_s), "car_id": r.car_id,
-                "model": car.model_id if car else None,
-                "colour": car.colour_id if car else None}
-
-    def _check_still_held(self, s: Session, r: Reservation, now: float) -> None:
-        if r.state == ReservationState.HELD.value and r.expires_at <= now:
-            self._release(s, r, ReservationState.EXPIRED)
-        if r.state == ReservationState.EXPIRED.value:
-            raise Refusal("RESERVATION_EXPIRED", "The car was held for too long; choose again.")
-        if r.state != ReservationState.HELD.value:
-            raise Refusal("CAR_UNAVAILABLE", "That car is no longer held for you.")
-        car = s.get(Car, r.car_id)
-        bay = s.get(Bay, (r.tower_id, r.bay))
-        if car is None or car.state != CarState.RESERVED.value or car.bay != r.bay or (
-                bay is not None and bay.maintenance):
-            raise Refusal("CAR_UNAVAILABLE", "That car has just become unavailable.")
+        raw.run(self._U_RES_AUTHORISE, {"id": reservation_id})
+        job_id = new_id("J", 6)
+        to_bay = self._delivery_bay(raw, ctx.tower_id, json_value(t[5]))
+        raw.run(self._I_JOB, {"id": job_id, "tower": ctx.tower_id, "kiosk": ctx.kiosk_id,
+                              "member": member_id, "car": car_id, "res": reservation_id,
+                              "from_bay": bay, "to_bay": to_bay, "now": now})
+        return {"job_id": job_id, "source_bay": bay, "delivery_bay": to_bay,
+                "return_by": rules.iso(now + policy.drive_max_s), "car_id": car_id,
+                "model": car[2], "colour": car[3]}

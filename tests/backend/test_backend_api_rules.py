@@ -138,3 +138,19 @@ def test_session_expires_after_ten_minutes(tower):
     with pytest.raises(BackendError) as info:
         tower.client.reserve(ps.session_id, "Aurora", "white")
     assert info.value.reason is Reason.SESSION_EXPIRED
+
+
+def test_a_session_cannot_verify_another_sessions_reservation(tower):
+    """Same kiosk, two members: B's session cannot use A's held car, and A's
+    hold survives the attempt."""
+    a, b = tower.session(tower.member()), tower.session(tower.member())
+    res = tower.client.reserve(a.session_id, "Aurora", "black")
+    body = {"session_id": b.session_id, "reservation_id": res.reservation_id,
+            "embedding": ASTRONAUT, "liveness": LIVE}
+    answer = tower.post("/v1/verify", body)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["reason"] == "RESERVATION_UNKNOWN"
+    body["reservation_id"] = "R-doesnotexist"
+    assert tower.post("/v1/verify", body).json()["error"]["reason"] == "RESERVATION_UNKNOWN"
+    assert tower.client.verify(a.session_id, res.reservation_id, ASTRONAUT, LIVE).car_id \
+        == res.car_id
