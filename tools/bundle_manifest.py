@@ -61,8 +61,14 @@ HIDDEN_IMPORTS = (
     "uvicorn.logging",
     "uvicorn.loops.auto",
     "uvicorn.loops.asyncio",
+    "uvicorn.loops.uvloop",
     "uvicorn.protocols.http.auto",
     "uvicorn.protocols.http.h11_impl",
+    "uvicorn.protocols.http.httptools_impl",
+    # uvicorn finds these by trying to import them: the bundle must hold them
+    # or it silently falls back to the slower pure-Python pair.
+    "httptools",
+    "uvloop",
     "uvicorn.protocols.websockets.auto",
     "uvicorn.lifespan.on",
     "uvicorn.lifespan.off",
