@@ -299,6 +299,12 @@ def _kiosk_router(service: Service) -> APIRouter:
         return await write(request, body, lambda s, ctx: (
             service.op_set_maintenance(s, ctx, bay, body.in_maintenance, body.note)))
 
+    @r.post("/bays/{bay}/move", response_model=schemas.MoveOut, tags=["staff"],
+            summary="Record a staff move of the car in a storage bay to another")
+    async def move_car(request: Request, bay: int, body: schemas.MoveIn) -> JSONResponse:
+        return await write(request, body, lambda s, ctx: service.op_move_car(
+            s, ctx, bay, body.to_bay))
+
     @r.post("/heartbeat", response_model=schemas.HeartbeatOut, tags=["staff"])
     async def heartbeat(request: Request, body: schemas.HeartbeatIn) -> JSONResponse:
         return await write(request, body, lambda s, ctx: service.op_heartbeat(

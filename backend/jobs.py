@@ -230,6 +230,40 @@ class JobsMixin:
         s.flush()
         return self._bay_record(bay, car)
 
+    def op_move_car(self, s: Session, ctx: KioskCtx, from_bay: int,
+                    to_bay: int) -> dict[str, Any]:
+        """Staff moved (or are about to move) the car in storage bay ``from_bay``
+        to storage bay ``to_bay``: the inventory follows, so the next delivery
+        goes to the right bay. Delivery bays are not tracked per car."""
+        tower = self._tower(s, ctx.tower_id)
+        bays = {b.bay: b for b in s.scalars(select(Bay).where(
+            Bay.tower_id == tower.id, Bay.bay.in_((from_bay, to_bay))))}
+        for n in (from_bay, to_bay):
+            if n in tower.delivery_bays:
+                raise ApiError(422, "BAY_NOT_STORAGE",
+                               f"Bay {n} is a delivery bay; the backend tracks cars in "
+                               "storage bays only.", bay=n)
+            if n not in bays:
+                raise ApiError(404, "BAY_UNKNOWN", "No such storage bay in this tower.", bay=n)
+        if from_bay == to_bay:
+            raise ApiError(422, "SAME_BAY", "A move needs two different bays.", bay=from_bay)
+        # Locked (PostgreSQL): a reservation cannot take the car mid-move.
+        cars = {c.bay: c for c in s.scalars(select(Car).where(
+            Car.tower_id == tower.id, Car.bay.in_((from_bay, to_bay))).with_for_update())}
+        car = cars.get(from_bay)
+        if car is None:
+            raise ApiError(409, "BAY_EMPTY", f"The backend has no car in bay {from_bay}.",
+                           bay=from_bay)
+        if car.state not in (CarState.STORED.value, CarState.MAINTENANCE.value):
+            raise ApiError(409, "CAR_BUSY", f"The car in bay {from_bay} is {car.state} "
+                           "(held or on its way for a member).", bay=from_bay, state=car.state)
+        if to_bay in cars:
+            raise ApiError(409, "BAY_OCCUPIED", f"The backend has a car in bay {to_bay}.",
+                           bay=to_bay, car_id=cars[to_bay].id)
+        car.bay = to_bay
+        s.flush()
+        return {"car_id": car.id, "from_bay": from_bay, "to_bay": to_bay, "state": car.state}
+
     def op_heartbeat(self, s: Session, ctx: KioskCtx, status: str,
                      health: dict[str, Any]) -> dict[str, Any]:
         now = self.now()

@@ -97,6 +97,10 @@ class MaintenanceIn(Strict):
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
+class MoveIn(Strict):
+    to_bay: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
 class HeartbeatIn(Strict):
     status: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
     health: dict[str, Any] = Field(default_factory=dict)
@@ -213,6 +217,13 @@ class BayOut(BaseModel):
     state: Literal["free", "stored", "reserved", "maintenance", "out"]
     maintenance: bool
     note: str | None
+
+
+class MoveOut(BaseModel):
+    car_id: str
+    from_bay: int
+    to_bay: int
+    state: Literal["stored", "maintenance"]
 
 
 class BaysOut(BaseModel):

@@ -174,6 +174,16 @@ class TowerBays:
 
 
 @dataclass(frozen=True)
+class CarMove:
+    """The backend recorded a staff move of a car between storage bays."""
+
+    car_id: str
+    from_bay: int
+    to_bay: int
+    state: str  # stored | maintenance
+
+
+@dataclass(frozen=True)
 class KioskStatus:
     kiosk_id: str
     tower_id: str
@@ -573,6 +583,19 @@ class BackendClient:
         return self._call("POST", f"/v1/bays/{int(bay)}/maintenance", _bay,
                           {"in_maintenance": bool(in_maintenance), "note": note},
                           idempotency_key)
+
+    def move_car(self, from_bay: int, to_bay: int,
+                 idempotency_key: str | None = None) -> CarMove:
+        """Record that staff move the car in storage bay ``from_bay`` to ``to_bay``."""
+        def parse(d: Mapping[str, Any]) -> CarMove:
+            state = _str(d, "state", max_len=20)
+            if state not in ("stored", "maintenance"):
+                raise _Bad("unexpected car state")
+            return CarMove(car_id=_ident(d, "car_id"), from_bay=_int(d, "from_bay", 0),
+                           to_bay=_int(d, "to_bay", 0), state=state)
+
+        return self._call("POST", f"/v1/bays/{int(from_bay)}/move", parse,
+                          {"to_bay": int(to_bay)}, idempotency_key)
 
     def heartbeat(self, status: str, health: Mapping[str, Any] | None = None,
                   version: str | None = None, idempotency_key: str | None = None) -> datetime:

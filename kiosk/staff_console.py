@@ -19,18 +19,18 @@ import logging
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from kiosk import staff_diag as diag
-from kiosk.errors import KioskError, LiftError, Reason, StaffError
+from kiosk.errors import KioskError, Reason, StaffError
 from kiosk.journey import Event, State
 from kiosk.logs import LOG_FILE, tail
 from kiosk.staff import AuditLog, StaffGate
+from kiosk.staff_move import ACTION as ACTION_MOVE
+from kiosk.staff_move import StaffMove
 from kiosk.tasks import HTTP_LANE
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,9 @@ JOB_PREFIX = "STAFF-"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FOLLOW_POLL_S = 0.5
 DEFAULT_EXPORT_DIR = Path.home() / "kiosk-diagnostics"
-# Re-exported: the screens read audit rows from here.
+# Re-exported: the screens read audit rows and answers from here.
 AuditReport, AuditRow, build_audit = diag.AuditReport, diag.AuditRow, diag.build_audit
+ActionResult = diag.ActionResult
 
 
 def new_job_id() -> str:
@@ -61,16 +62,6 @@ class Why(str, Enum):
     NOT_LOGGED_IN = "not_logged_in"
     DISABLED = "disabled"  # no PIN hash configured
     NOT_AVAILABLE = "not_available"  # this kiosk has no such part
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    action: str
-    ok: bool
-    answer: str  # what the controller or backend said, for display
-    final: bool = True  # False: more answers follow (a move in progress)
-    reason: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 class StaffConsole:
@@ -317,77 +308,22 @@ class StaffConsole:
 
     def move(self, from_bay: int, to_bay: int,
              on_result: Callable[[ActionResult], None]) -> str:
-        """Move a car; answers: accepted (or refused), progress, then done or failed.
+        """Move a car, the backend's inventory first (``kiosk.staff_move``);
+        answers: accepted (or refused), progress, then done or failed.
 
         Returns the job id (``STAFF-<hex>``); the controller moves a job id once.
         """
         job_id = new_job_id()
         detail = {"job_id": job_id, "from_bay": from_bay, "to_bay": to_bay}
-        action = "lift_move"
-        self._require_session(action, **detail)
-        lift = self._part("lift", action)
-        self._require_lift_free(action, **detail)
-
-        def accepted(reply: Any) -> None:
-            job = reply.job
-            answer = (f"{'duplicate' if reply.duplicate else 'accepted'} {job_id}: "
-                      f"{diag.name_of(job.phase)}")
-            self.gate.record(action, "accepted", answer=answer, **detail)
-            on_result(ActionResult(action, True, answer, final=job.phase.final,
-                                   detail={**detail, "phase": diag.name_of(job.phase)}))
-            if not job.phase.final:
-                self.runner.run(FOLLOW_LANE, lambda: self._follow(lift, job, on_result, detail),
-                                finished, follow_failed)
-
-        def finished(job: Any) -> None:
-            ok = diag.name_of(job.phase) == "DONE"
-            fault = diag.name_of(job.fault) if diag.name_of(job.fault) != "NONE" else None
-            answer = f"{job_id}: {diag.name_of(job.phase)}" + (f" ({fault})" if fault else "")
-            if not job.phase.final:
-                answer += " (still running; stopped following)"
-            self.gate.record(action, "done" if ok else "failed", answer=answer, **detail)
-            on_result(ActionResult(action, ok, answer, detail={**detail,
-                                                                "phase": diag.name_of(job.phase)}))
-
-        def refused(err: KioskError) -> None:
-            answer = diag.answer_of(err)
-            self.gate.record(action, "refused", answer=answer, **detail)
-            on_result(ActionResult(action, False, answer, reason=err.reason.value,
-                                   detail=dict(detail)))
-
-        def follow_failed(err: KioskError) -> None:
-            answer = f"{job_id}: lost track ({diag.answer_of(err)})"
-            self.gate.record(action, "unknown", answer=answer, **detail)
-            on_result(ActionResult(action, False, answer, reason=err.reason.value,
-                                   detail=dict(detail)))
-
-        self.runner.run(LIFT_LANE, lambda: lift.move(job_id, from_bay, to_bay), accepted,
-                        refused)
+        self._require_session(ACTION_MOVE, **detail)
+        lift = self._part("lift", ACTION_MOVE)
+        self._require_lift_free(ACTION_MOVE, **detail)
+        StaffMove(job_id=job_id, from_bay=from_bay, to_bay=to_bay, lift=lift,
+                  backend=getattr(self.services, "backend", None), runner=self.runner,
+                  record=self.gate.record, on_result=on_result, lift_lane=LIFT_LANE,
+                  follow_lane=FOLLOW_LANE, move_timeout_s=self.config.lift.move_timeout_s,
+                  poll_s=self.follow_poll_s, closed=self._closed).start()
         return job_id
-
-    def _follow(self, lift: Any, job: Any, on_result: Callable[[ActionResult], None],
-                detail: dict[str, Any]) -> Any:
-        """Poll JOB_STATUS until the job is final (worker thread)."""
-        deadline = time.monotonic() + self.config.lift.move_timeout_s
-        last = diag.name_of(job.phase)
-        while not job.phase.final and time.monotonic() < deadline:
-            if self._closed.wait(self.follow_poll_s):
-                break
-            try:
-                polled = lift.job_status(job.job_id)
-            except LiftError as err:
-                if err.reason in (Reason.LIFT_TIMEOUT, Reason.LIFT_LINK_DOWN):
-                    continue  # the link comes back; the job lives on in the controller
-                raise
-            if diag.name_of(polled.phase) == "UNKNOWN":
-                continue
-            job = polled
-            if diag.name_of(job.phase) != last and not job.phase.final:
-                last = diag.name_of(job.phase)
-                answer = f"{job.job_id}: {last} (level {job.level})"
-                self.runner.post(lambda a=answer, ph=last: on_result(ActionResult(
-                    "lift_move", True, answer=a, final=False, detail={**detail, "phase": ph})))
-        return job
 
     # -- inventory audit ---------------------------------------------------------------------
     def run_audit(self, on_done: Callable[[diag.AuditReport], None],

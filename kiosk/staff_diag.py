@@ -15,7 +15,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,18 @@ def answer_of(err: KioskError) -> str:
     """An error as the answer staff read: the controller's code first when there is one."""
     code = err.context.get("code")
     return f"{code}: {err}" if code and str(code) not in str(err) else str(err)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The answer to a staff action, for display (``StaffConsole`` callbacks)."""
+
+    action: str
+    ok: bool
+    answer: str  # what the controller or backend said, for display
+    final: bool = True  # False: more answers follow (a move in progress)
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 # -- inventory audit -----------------------------------------------------------------

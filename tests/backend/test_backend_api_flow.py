@@ -256,3 +256,47 @@ def test_return_from_the_bay_the_lift_sees(tower):
         tower.client.start_return(ps.session_id, from_bay=102)  # not a bay of this tower
     job = tower.client.start_return(ps.session_id, from_bay=101)
     assert job.from_bay == 101
+
+
+# -- staff moves ---------------------------------------------------------------------
+
+def _occupied(tower) -> dict[int, str]:
+    return {b.bay: b.car_id for b in tower.client.bays().bays if b.car_id}
+
+
+def test_a_staff_move_moves_the_car_in_the_books(tower):
+    """The next delivery of that car comes from its new bay."""
+    car = tower.add_car("Breeze", "red")
+    src = {c: b for b, c in _occupied(tower).items()}[car]
+    free = min(b.bay for b in tower.client.bays().bays if not b.car_id)
+    moved = tower.client.move_car(src, free, idempotency_key="staff-move-T1")
+    assert (moved.car_id, moved.from_bay, moved.to_bay, moved.state) == (car, src, free, "stored")
+    assert _occupied(tower).get(free) == car and src not in _occupied(tower)
+    # A repeat with the same key is the same answer and changes nothing.
+    again = tower.client.move_car(src, free, idempotency_key="staff-move-T1")
+    assert again == moved
+    ps = tower.session(tower.member())
+    assert tower.client.reserve(ps.session_id, "Breeze", "red").bay == free
+
+
+def test_staff_moves_the_backend_refuses(tower):
+    occupied = _occupied(tower)
+    a, b = sorted(occupied)[:2]
+    empty = min(x.bay for x in tower.client.bays().bays if not x.car_id)
+
+    def code(from_bay: int, to_bay: int) -> tuple[int, str]:
+        answer = tower.post(f"/v1/bays/{from_bay}/move", {"to_bay": to_bay})
+        return answer.status_code, answer.json()["error"]["reason"]
+
+    assert code(empty, a) == (409, "BAY_EMPTY")
+    assert code(a, b) == (409, "BAY_OCCUPIED")
+    assert code(a, a) == (422, "SAME_BAY")
+    assert code(a, 101) == (422, "BAY_NOT_STORAGE")
+    assert code(101, empty) == (422, "BAY_NOT_STORAGE")
+    assert code(a, 9999) == (404, "BAY_UNKNOWN")
+    assert tower.post(f"/v1/bays/{a}/move", {"to_bay": "x"}).status_code == 422
+    # A car held for a member stays where the member's lift job expects it.
+    ps = tower.session(tower.member())
+    res = tower.client.reserve(ps.session_id, "Aurora", "black")
+    assert code(res.bay, empty) == (409, "CAR_BUSY")
+    assert _occupied(tower) == occupied

@@ -25,9 +25,9 @@ from drivers.lift_proto import (
     MoveAccepted,
 )
 from kiosk.app import Kiosk
-from kiosk.backend_client import BayRecord, TowerBays
+from kiosk.backend_client import BayRecord, CarMove, TowerBays
 from kiosk.config import parse_config
-from kiosk.errors import LiftError, Reason, StaffError
+from kiosk.errors import BackendError, LiftError, Reason, StaffError
 from kiosk.journey import Event, Flow, State
 from kiosk.staff import hash_pin
 from kiosk.staff_console import ActionResult, StaffConsole, Why, build_audit
@@ -111,6 +111,7 @@ class StaffBackend:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
         self.cars = {1: "C1", 2: "C2", 3: "C3", 4: "C4"}  # bay 5 missing, bay 4 extra
+        self.unreachable = False
 
     def bays(self) -> TowerBays:
         self.calls.append(("bays",))
@@ -120,6 +121,20 @@ class StaffBackend:
     def set_bay_maintenance(self, bay_no: int, on: bool, note: str | None = None) -> BayRecord:
         self.calls.append(("set_bay_maintenance", bay_no, on))
         return bay(bay_no, self.cars.get(bay_no), "maintenance" if on else "stored", on)
+
+    def move_car(self, from_bay: int, to_bay: int, idempotency_key: str | None = None) -> CarMove:
+        """The backend's books, as /v1/bays/{bay}/move keeps them."""
+        self.calls.append(("move_car", from_bay, to_bay))
+        if self.unreachable:
+            raise BackendError("backend down", reason=Reason.BACKEND_UNREACHABLE)
+        if from_bay not in self.cars:
+            raise BackendError(f"The backend has no car in bay {from_bay}.",
+                               reason=Reason.BACKEND_ERROR, code="BAY_EMPTY", status=409)
+        if to_bay in self.cars:
+            raise BackendError(f"The backend has a car in bay {to_bay}.",
+                               reason=Reason.BACKEND_ERROR, code="BAY_OCCUPIED", status=409)
+        self.cars[to_bay] = self.cars.pop(from_bay)
+        return CarMove(self.cars[to_bay], from_bay, to_bay, "stored")
 
     def health(self) -> Any:
         return SimpleNamespace(ok=True, status="ok", version="backend-1.2", db="ok")
@@ -137,7 +152,7 @@ def rig(tmp_path: Path):
     services.lift = FakeLift()
     services.dispatcher = SimpleNamespace(busy=False, pending=lambda: [], journal=None)
     backend = StaffBackend()
-    for name in ("bays", "set_bay_maintenance", "health"):
+    for name in ("bays", "set_bay_maintenance", "move_car", "health"):
         setattr(services.backend, name, getattr(backend, name))
     services.staff_backend = backend
     clock = Clock()
@@ -351,26 +366,69 @@ def test_a_refused_command_shows_the_controller_answer(rig):
 def test_a_move_is_followed_until_the_car_arrives(rig):
     login(rig)
     got, put = results(rig)
-    job_id = rig.console.move(5, 6, put)
+    job_id = rig.console.move(3, 6, put)
     assert job_id.startswith("STAFF-") and len(job_id) <= 32
     settle(rig.q, lambda: got and got[-1].final)
     assert got[0].answer.startswith(f"accepted {job_id}") and not got[0].final
     assert got[-1].ok and got[-1].detail["phase"] == "DONE"
-    assert ("move", job_id, 5, 6) in rig.lift.calls
+    assert ("move", job_id, 3, 6) in rig.lift.calls
     moves = [e for e in audit(rig) if e["action"] == "lift_move"]
     assert [m["result"] for m in moves] == ["accepted", "done"]
-    assert all(m["job_id"] == job_id and m["from_bay"] == 5 for m in moves)
+    assert all(m["job_id"] == job_id and m["from_bay"] == 3 for m in moves)
 
 
-def test_a_move_the_controller_refuses(rig):
+def test_a_move_the_controller_refuses_is_set_back_in_the_backend(rig):
     login(rig)
     rig.lift.refuse["move"] = LiftError("MOVE refused: TARGET_OCCUPIED",
                                         reason=Reason.LIFT_REJECTED, code="TARGET_OCCUPIED")
     got, put = results(rig)
-    rig.console.move(1, 2, put)
+    rig.console.move(3, 6, put)
     settle(rig.q, lambda: got)
     assert not got[0].ok and got[0].final and "TARGET_OCCUPIED" in got[0].answer
     assert actions(rig)[-1] == ("lift_move", "refused")
+    # The backend had recorded the move first: it is set back.
+    assert got[0].answer.endswith("backend set back"), got[0].answer
+    assert rig.backend.calls[-2:] == [("move_car", 3, 6), ("move_car", 6, 3)]
+    assert rig.backend.cars[3] == "C3" and 6 not in rig.backend.cars
+
+
+def test_a_move_is_recorded_by_the_backend_before_the_car_moves(rig):
+    login(rig)
+    got, put = results(rig)
+    job_id = rig.console.move(3, 6, put)
+    settle(rig.q, lambda: got and got[-1].final)
+    assert got[-1].ok and got[-1].answer.endswith("backend updated"), got[-1].answer
+    calls = rig.backend.calls
+    assert ("move_car", 3, 6) in calls and rig.backend.cars[6] == "C3"
+    assert ("move", job_id, 3, 6) in rig.lift.calls
+    done = [e for e in audit(rig) if e["action"] == "lift_move"][-1]
+    assert (done["result"], done["backend"]) == ("done", "recorded")
+
+
+@pytest.mark.parametrize(("from_bay", "to_bay", "code"), [(5, 6, "BAY_EMPTY"),
+                                                          (1, 2, "BAY_OCCUPIED")])
+def test_a_move_the_backend_vetoes_never_reaches_the_lift(rig, from_bay, to_bay, code):
+    login(rig)
+    got, put = results(rig)
+    rig.console.move(from_bay, to_bay, put)
+    settle(rig.q, lambda: got)
+    assert len(got) == 1 and not got[0].ok and got[0].final
+    assert got[0].answer.startswith("Not moved") and code in got[0].answer
+    assert rig.lift.names() == []
+    assert actions(rig)[-1] == ("lift_move", "refused")
+
+
+def test_a_move_while_the_backend_is_down_goes_ahead_and_says_so(rig):
+    login(rig)
+    rig.backend.unreachable = True
+    got, put = results(rig)
+    rig.console.move(3, 6, put)
+    settle(rig.q, lambda: got and got[-1].final)
+    assert got[-1].ok
+    assert got[-1].answer.endswith("backend not told (BACKEND_UNREACHABLE): run Audit")
+    assert "move" in rig.lift.names()
+    done = [e for e in audit(rig) if e["action"] == "lift_move"][-1]
+    assert done["backend"] == "not told (BACKEND_UNREACHABLE)"
 
 
 def test_the_busy_flag_of_the_dispatcher(tmp_path):
@@ -631,8 +689,10 @@ def test_staff_moves_on_the_real_simulator_change_the_audit(rig):
         reports: list = []
         rig.console.run_audit(reports.append, pytest.fail)
         settle(rig.q, lambda: reports)
-        assert {r.bay: r.mismatch for r in reports[0].mismatches} == {
-            4: "backend_only", 6: "tower_only"}
+        # The backend's books followed the car: only bay 5 (missing in the
+        # backend's books from the start) stays flagged.
+        assert rig.backend.cars[6] == "C4" and 4 not in rig.backend.cars
+        assert {r.bay: r.mismatch for r in reports[0].mismatches} == {}
     finally:
         if client is not None:
             client.close()

@@ -24,8 +24,8 @@ from drivers.lift_proto import (
     encode_reply,
     encode_status,
 )
-from kiosk.backend_client import BayRecord, TowerBays
-from kiosk.errors import LiftError, Reason
+from kiosk.backend_client import BayRecord, CarMove, TowerBays
+from kiosk.errors import BackendError, LiftError, Reason
 
 LEVELS, PER_LEVEL, DELIVERY = 5, 6, (101, 102)
 # Like the demo seed, with bay 12 out of step: the backend thinks it is empty.
@@ -122,10 +122,11 @@ class CannedBays:
 
     def __init__(self) -> None:
         self.maintenance = {30}
+        self.cars = dict(CARS)  # the backend's books, which staff moves change
         self.calls: list[tuple[Any, ...]] = []
 
     def record(self, bay: int) -> BayRecord:
-        car = CARS.get(bay)
+        car = self.cars.get(bay)
         state = "maintenance" if bay in self.maintenance else "stored" if car else "free"
         return BayRecord(bay=bay, level=(bay - 1) // PER_LEVEL + 1,
                          car_id=f"T1-{bay:02d}" if car else None,
@@ -143,6 +144,14 @@ class CannedBays:
         (self.maintenance.add if on else self.maintenance.discard)(bay)
         return self.record(bay)
 
+    def move_car(self, from_bay: int, to_bay: int, idempotency_key: str | None = None) -> CarMove:
+        self.calls.append(("move_car", from_bay, to_bay))
+        if from_bay not in self.cars:
+            raise BackendError(f"The backend has no car in bay {from_bay}.",
+                               reason=Reason.BACKEND_ERROR, code="BAY_EMPTY", status=409)
+        self.cars[to_bay] = self.cars.pop(from_bay)
+        return CarMove(f"T1-{from_bay:02d}", from_bay, to_bay, "stored")
+
     @staticmethod
     def health() -> Any:
         return SimpleNamespace(ok=True, status="ok", version="0.1.0", db="ok")
@@ -154,6 +163,6 @@ def equip(services: Any) -> Any:
     services.dispatcher = SimpleNamespace(busy=False, pending=lambda: [], journal=None)
     bays = CannedBays()
     services.staff_bays = bays
-    for name in ("bays", "set_bay_maintenance", "health"):
+    for name in ("bays", "set_bay_maintenance", "move_car", "health"):
         setattr(services.backend, name, getattr(bays, name))
     return services

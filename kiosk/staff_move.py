@@ -1,0 +1,180 @@
+"""A staff move of a car, kept in step with the backend's inventory.
+
+The lift moves cars; the backend decides which bay the next member's car is
+fetched from. A move the backend does not hear about sends the next delivery
+to an empty bay. So a staff move is:
+
+1. the backend records it (``move_car``, idempotent per job id). If the
+   backend vetoes it by its books (no car in that bay, the car is held or on
+   its way for a member, the target bay taken), **nothing moves** and staff
+   read why. If it cannot record it (unreachable, or a delivery bay is
+   involved: it tracks storage bays only) the car is moved anyway, since
+   staff may have to move cars while the backend is down, and every answer
+   says the backend was not told, so Audit is the next step;
+2. the lift moves the car, followed with JOB_STATUS polls until it is final;
+3. if the lift refuses or fails after the backend recorded the move, the
+   backend records it back (to → from). If the job is lost track of, where
+   the car is is unknown: the answer says to run Audit.
+
+Answers reach ``on_result`` on the GUI thread; every step is audited.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kiosk import staff_diag as diag
+from kiosk.errors import KioskError, LiftError, Reason
+from kiosk.tasks import HTTP_LANE
+
+ACTION = "lift_move"
+# The backend's answers that mean "by our books this move is wrong": no move.
+BACKEND_VETO = frozenset({"BAY_EMPTY", "BAY_OCCUPIED", "CAR_BUSY", "SAME_BAY"})
+
+
+class StaffMove:
+    """One move; ``start()`` runs it through the runner's lanes."""
+
+    def __init__(self, *, job_id: str, from_bay: int, to_bay: int, lift: Any, backend: Any,
+                 runner: Any, record: Callable[..., None],
+                 on_result: Callable[[diag.ActionResult], None], lift_lane: str,
+                 follow_lane: str, move_timeout_s: float, poll_s: float,
+                 closed: threading.Event) -> None:
+        self.job_id, self.from_bay, self.to_bay = job_id, from_bay, to_bay
+        self.lift, self.backend, self.runner = lift, backend, runner
+        self.record, self.on_result = record, on_result
+        self.lift_lane, self.follow_lane = lift_lane, follow_lane
+        self.move_timeout_s, self.poll_s, self.closed = move_timeout_s, poll_s, closed
+        self.detail: dict[str, Any] = {"job_id": job_id, "from_bay": from_bay, "to_bay": to_bay}
+        self.booked = False  # the backend recorded the move
+
+    # -- 1. the backend's books ------------------------------------------------------
+    def start(self) -> None:
+        if self.backend is None:
+            self._not_told("no backend")
+            return
+        self.runner.run(HTTP_LANE, lambda: self.backend.move_car(
+            self.from_bay, self.to_bay, idempotency_key=f"staff-move-{self.job_id}"),
+            self._booked, self._book_failed)
+
+    def _booked(self, _move: Any) -> None:
+        self.booked = True
+        self.detail["backend"] = "recorded"
+        self._start_lift()
+
+    def _book_failed(self, err: KioskError) -> None:
+        code = err.context.get("code")
+        if err.reason is Reason.BACKEND_ERROR and code in BACKEND_VETO:
+            answer = f"Not moved: {err} ({code})"
+            self.detail["backend"] = code
+            self.record(ACTION, "refused", answer=answer, reason=code, **self.detail)
+            self.on_result(diag.ActionResult(ACTION, False, answer, reason=code,
+                                             detail=dict(self.detail)))
+            return
+        self._not_told(str(code or err.reason.value))
+
+    def _not_told(self, why: str) -> None:
+        self.detail["backend"] = f"not told ({why})"
+        self._start_lift()
+
+    def _backend_note(self) -> str:
+        if self.booked:
+            return "backend updated"
+        return f"backend {self.detail['backend']}: run Audit"
+
+    # -- 2. the lift ---------------------------------------------------------------------
+    def _start_lift(self) -> None:
+        self.runner.run(self.lift_lane,
+                        lambda: self.lift.move(self.job_id, self.from_bay, self.to_bay),
+                        self._accepted, self._refused)
+
+    def _accepted(self, reply: Any) -> None:
+        job = reply.job
+        answer = (f"{'duplicate' if reply.duplicate else 'accepted'} {self.job_id}: "
+                  f"{diag.name_of(job.phase)}")
+        self.record(ACTION, "accepted", answer=answer, **self.detail)
+        if job.phase.final:
+            self._finished(job)
+            return
+        self.on_result(diag.ActionResult(ACTION, True, answer, final=False,
+                                         detail={**self.detail,
+                                                 "phase": diag.name_of(job.phase)}))
+        self.runner.run(self.follow_lane, lambda: self._follow(job), self._finished,
+                        self._lost)
+
+    def _follow(self, job: Any) -> Any:
+        """Poll JOB_STATUS until the job is final (worker thread)."""
+        deadline = time.monotonic() + self.move_timeout_s
+        last = diag.name_of(job.phase)
+        while not job.phase.final and time.monotonic() < deadline:
+            if self.closed.wait(self.poll_s):
+                break
+            try:
+                polled = self.lift.job_status(job.job_id)
+            except LiftError as err:
+                if err.reason in (Reason.LIFT_TIMEOUT, Reason.LIFT_LINK_DOWN):
+                    continue  # the link comes back; the job lives on in the controller
+                raise
+            if diag.name_of(polled.phase) == "UNKNOWN":
+                continue  # the controller restarted and forgot it: keep asking until the deadline
+            job = polled
+            if diag.name_of(job.phase) != last and not job.phase.final:
+                last = diag.name_of(job.phase)
+                answer = f"{job.job_id}: {last} (level {job.level})"
+                self.runner.post(lambda a=answer, ph=last: self.on_result(diag.ActionResult(
+                    ACTION, True, answer=a, final=False, detail={**self.detail, "phase": ph})))
+        return job
+
+    def _finished(self, job: Any) -> None:
+        phase = diag.name_of(job.phase)
+        fault = diag.name_of(job.fault) if diag.name_of(job.fault) != "NONE" else None
+        answer = f"{self.job_id}: {phase}" + (f" ({fault})" if fault else "")
+        detail = {**self.detail, "phase": phase}
+        if not job.phase.final:
+            answer += " (still running; stopped following)"
+            self._end(False, f"{answer} - where the car ends up is unknown: run Audit", detail)
+        elif phase == "DONE":
+            self._end(True, f"{answer} - {self._backend_note()}", detail)
+        else:
+            self._set_back(answer, detail)
+
+    def _refused(self, err: KioskError) -> None:
+        self._set_back(diag.answer_of(err), dict(self.detail), reason=err.reason.value,
+                       result="refused")
+
+    def _lost(self, err: KioskError) -> None:
+        self._end(False, f"{self.job_id}: lost track ({diag.answer_of(err)}) - where the car "
+                  "ends up is unknown: run Audit", dict(self.detail), reason=err.reason.value,
+                  result="unknown")
+
+    # -- 3. the books back in step -------------------------------------------------------
+    def _set_back(self, answer: str, detail: dict[str, Any], reason: str | None = None,
+                  result: str = "failed") -> None:
+        """The car did not move: the backend's record of the move is undone."""
+        if not self.booked:
+            self._end(False, answer, detail, reason=reason, result=result)
+            return
+
+        def undone(_move: Any) -> None:
+            self.booked = False
+            self._end(False, f"{answer} - backend set back", detail, reason=reason,
+                      result=result)
+
+        def not_undone(err: KioskError) -> None:
+            self._end(False, f"{answer} - the backend still has the car in bay {self.to_bay} "
+                      f"({diag.answer_of(err)}): run Audit", detail, reason=reason,
+                      result=result)
+
+        self.runner.run(HTTP_LANE, lambda: self.backend.move_car(
+            self.to_bay, self.from_bay, idempotency_key=f"staff-undo-{self.job_id}"),
+            undone, not_undone)
+
+    def _end(self, ok: bool, answer: str, detail: dict[str, Any], reason: str | None = None,
+             result: str | None = None) -> None:
+        extra = {"reason": reason} if reason else {}
+        self.record(ACTION, result or ("done" if ok else "failed"), answer=answer,
+                    **extra, **detail)
+        self.on_result(diag.ActionResult(ACTION, ok, answer, reason=reason, detail=detail))
