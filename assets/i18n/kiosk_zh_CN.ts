@@ -449,32 +449,42 @@
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="137"/>
+        <location filename="../../ui/screens/dispatch.py" line="139"/>
+        <source>At street level</source>
+        <translation>位于地面层</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/dispatch.py" line="141"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="139"/>
+        <location filename="../../ui/screens/dispatch.py" line="143"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="141"/>
+        <location filename="../../ui/screens/dispatch.py" line="145"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="143"/>
+        <location filename="../../ui/screens/dispatch.py" line="147"/>
+        <source>Coming down to the street</source>
+        <translation>正下降至地面层</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/dispatch.py" line="148"/>
         <source>Heading to level {y}</source>
         <translation>正前往第 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="150"/>
+        <location filename="../../ui/screens/dispatch.py" line="155"/>
         <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
         <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="151"/>
+        <location filename="../../ui/screens/dispatch.py" line="156"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -482,12 +492,12 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="276"/>
+        <location filename="../../ui/screens/outcomes.py" line="282"/>
         <source>What happens next</source>
         <translation>接下来</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="280"/>
+        <location filename="../../ui/screens/outcomes.py" line="286"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -560,47 +570,47 @@
 <context>
     <name>HandoverScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="94"/>
+        <location filename="../../ui/screens/outcomes.py" line="100"/>
         <source>Delivery bay</source>
         <translation>取车位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="96"/>
+        <location filename="../../ui/screens/outcomes.py" line="102"/>
         <source>The door is open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="97"/>
+        <location filename="../../ui/screens/outcomes.py" line="103"/>
         <source>Your car is ready. Enjoy the drive!</source>
         <translation>您的车已就绪，祝您驾驶愉快！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="98"/>
+        <location filename="../../ui/screens/outcomes.py" line="104"/>
         <source>Please bring it back by {when}.</source>
         <translation>请在 {when} 前还车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="99"/>
+        <location filename="../../ui/screens/outcomes.py" line="105"/>
         <source>Please bring it back within three days.</source>
         <translation>请在三天内还车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="101"/>
+        <location filename="../../ui/screens/outcomes.py" line="107"/>
         <source>Walk to delivery bay {bay}. Your car is waiting with the door open.</source>
         <translation>请前往 {bay} 号取车位，车辆已在那里等您，门已打开。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="102"/>
+        <location filename="../../ui/screens/outcomes.py" line="108"/>
         <source>Check the car over and drive off when you&apos;re ready.</source>
         <translation>检查车辆后即可驶离。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="104"/>
+        <location filename="../../ui/screens/outcomes.py" line="110"/>
         <source>To return it, drive into the bay, scan your pass here and choose Return a car.</source>
         <translation>还车时，请将车开入车位，在这里扫描通行码并选择“还车”。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="107"/>
+        <location filename="../../ui/screens/outcomes.py" line="113"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1096,37 +1106,37 @@
 <context>
     <name>OrderedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="201"/>
+        <location filename="../../ui/screens/outcomes.py" line="207"/>
         <source>Order {ref}</source>
         <translation>订单 {ref}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="202"/>
+        <location filename="../../ui/screens/outcomes.py" line="208"/>
         <source>Your order has started</source>
         <translation>您的订单已创建</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="204"/>
+        <location filename="../../ui/screens/outcomes.py" line="210"/>
         <source>Finish it on your phone. Nothing is charged until you confirm in the app.</source>
         <translation>请在手机上完成订单。在 App 中确认之前不会扣费。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="205"/>
+        <location filename="../../ui/screens/outcomes.py" line="211"/>
         <source>Open your phone&apos;s camera and point it at this code.</source>
         <translation>打开手机相机，对准这个二维码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="206"/>
+        <location filename="../../ui/screens/outcomes.py" line="212"/>
         <source>Tap the link to open your order in the app.</source>
         <translation>点击链接，在 App 中打开订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="207"/>
+        <location filename="../../ui/screens/outcomes.py" line="213"/>
         <source>Choose payment and delivery, then confirm.</source>
         <translation>选择付款和交付方式，然后确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="210"/>
+        <location filename="../../ui/screens/outcomes.py" line="216"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1562,12 +1572,12 @@
 <context>
     <name>RefusedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="265"/>
+        <location filename="../../ui/screens/outcomes.py" line="271"/>
         <source>What you can do</source>
         <translation>您可以这样做</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="269"/>
+        <location filename="../../ui/screens/outcomes.py" line="275"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1575,32 +1585,32 @@
 <context>
     <name>ReturnedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="146"/>
+        <location filename="../../ui/screens/outcomes.py" line="152"/>
         <source>Thank you! Your car is back</source>
         <translation>谢谢！车辆已归还</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="148"/>
+        <location filename="../../ui/screens/outcomes.py" line="154"/>
         <source>It&apos;s stored safely in the tower and your test drive is closed.</source>
         <translation>车辆已安全入库，本次试驾已结束。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="151"/>
+        <location filename="../../ui/screens/outcomes.py" line="157"/>
         <source>Loved the {model}? You can order it now and finish in the app.</source>
         <translation>喜欢这辆{model}吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="154"/>
+        <location filename="../../ui/screens/outcomes.py" line="160"/>
         <source>Loved it? You can order this car now and finish in the app.</source>
         <translation>喜欢这辆车吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="155"/>
+        <location filename="../../ui/screens/outcomes.py" line="161"/>
         <source>Buy this car</source>
         <translation>购买这辆车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="156"/>
+        <location filename="../../ui/screens/outcomes.py" line="162"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -2131,17 +2141,17 @@
 <context>
     <name>VerifyScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="47"/>
+        <location filename="../../ui/screens/outcomes.py" line="53"/>
         <source>Checking your details</source>
         <translation>正在核验您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="49"/>
+        <location filename="../../ui/screens/outcomes.py" line="55"/>
         <source>We&apos;re confirming your selfie and your membership. This usually takes a few seconds.</source>
         <translation>我们正在确认您的自拍和会员信息，通常只需几秒钟。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="50"/>
+        <location filename="../../ui/screens/outcomes.py" line="56"/>
         <source>Your car stays reserved for you meanwhile.</source>
         <translation>在此期间，您的车辆会一直为您保留。</translation>
     </message>

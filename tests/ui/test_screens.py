@@ -136,9 +136,13 @@ def test_dispatch_shows_level_door_and_eta_from_lift_enums(rig):
     rig.to_dispatch()
     screen = rig.screen()
     assert screen.level_text.text() == "Level 4"
+    assert screen.route_text.text() == "Coming down to the street"
     assert screen.door_label.text() == "Door closed"
     assert screen.eta_text.text().startswith("About 1 min")
     assert screen.tower.target == 4 and screen.tower.destination == 0
+    screen.on_progress(lift_progress(level=0, target_level=3, eta_s=20.0))
+    assert screen.level_text.text() == "At street level"
+    assert screen.route_text.text() == "Heading to level 3"
 
 
 def test_handover_shows_bay_and_local_return_deadline(rig):

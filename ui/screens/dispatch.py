@@ -133,14 +133,19 @@ class DispatchScreen(Screen):
         # The controller reports levels, not the tower's height; a Progress
         # that carries ``levels`` gets the "x of y" form.
         levels = getattr(p, "levels", None)
-        if isinstance(level, int) and isinstance(levels, int) and levels > 0:
+        # Level 0 is the street, where the delivery bays are: members do not
+        # count it as a level.
+        if level == 0:
+            self.level_text.setText(self.tr("At street level"))
+        elif isinstance(level, int) and isinstance(levels, int) and levels > 0:
             self.level_text.setText(self.tr("Level {x} of {y}").format(x=level, y=levels))
         elif isinstance(level, int):
             self.level_text.setText(self.tr("Level {x}").format(x=level))
         else:
             self.level_text.setText(self.tr("Starting the lift…"))
         if isinstance(target, int) and isinstance(level, int) and target != level:
-            self.route_text.setText(self.tr("Heading to level {y}").format(y=target))
+            self.route_text.setText(self.tr("Coming down to the street") if target == 0
+                                    else self.tr("Heading to level {y}").format(y=target))
         else:
             self.route_text.setText("")
         self.route_text.setVisible(bool(self.route_text.text()))
