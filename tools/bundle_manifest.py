@@ -12,8 +12,10 @@ Why each entry exists:
   front graph, which loads the short-range face detector and the landmark
   model with attention; the whole ``modules/`` tree (hands, pose, holistic,
   objectron, selfie segmentation...) is ~30 MB the kiosk never loads.
-- face_recognition loads all four dlib ``.dat`` files when it is imported, and
-  finds them through ``pkg_resources`` next to ``face_recognition_models``.
+- The embedder (``kiosk.vision.face_embed``) loads two of
+  face_recognition_models' four dlib files, the 5-point aligner and the
+  ResNet, from ``face_recognition_models/models`` in the bundle; the 68-point
+  predictor (95 MB) and the CNN detector stay out.
 - Alembic reads ``backend/migrations`` (env.py, versions/*.py) as files.
 - The demo member is scikit-image's astronaut photo; only the PNG travels
   (to ``kiosk/vision/data/``), not scikit-image and its SciPy stack.
@@ -48,10 +50,8 @@ MEDIAPIPE_GLOBS = (
     "modules/face_detection/*.binarypb",
 )
 FACE_MODELS = (
-    "shape_predictor_68_face_landmarks.dat",
     "shape_predictor_5_face_landmarks.dat",
     "dlib_face_recognition_resnet_model_v1.dat",
-    "mmod_human_face_detector.dat",
 )
 ASTRONAUT_DEST = "kiosk/vision/data"
 
@@ -191,6 +191,8 @@ def keep_entry(dest_name: str) -> bool:
     if name.startswith("PySide6/Qt/plugins/platforms/"):
         stem = Path(name).name.removeprefix("libq").split(".")[0]
         return stem in QT_PLATFORMS
+    if name.startswith("face_recognition_models/models/"):
+        return Path(name).name in FACE_MODELS  # were a hook to add the other two
     return True
 
 

@@ -1,9 +1,17 @@
-"""128-d face embeddings (face_recognition / dlib) of the selfie's best frame.
+"""128-d face embeddings (dlib's ResNet, face_recognition's models) of the
+selfie's best frame.
 
 The backend decides the match; the kiosk only computes the embedding and
-sends it. ``FaceEmbedder`` loads dlib's models on first use (a second or so;
-``warm_up`` does it in the background) and raises a typed ``VisionError``
-when they are missing. The face is located with FaceMesh (already loaded for
+sends it. ``FaceEmbedder`` loads dlib's models on first use (``warm_up``
+does it in the background) and raises a typed ``VisionError`` when they are
+missing.
+
+It calls dlib the way ``face_recognition.face_encodings`` does (5-point
+alignment, then the ResNet; tested equal to 1e-9), but loads only those two
+models. ``import face_recognition`` loads all four of face_recognition_models'
+files, the 95 MB 68-point predictor the encoder never uses among them, and
+imports pkg_resources: it held the GIL for 1-2 s, long enough for the UI
+to stall and a health probe to time out, and put 100 MB in the bundle. The face is located with FaceMesh (already loaded for
 liveness, ~5 ms) and its box converted to the box dlib's HOG detector would
 have drawn, so the 68-point aligner sees what it was trained on without the
 ~70 ms HOG pass; HOG is only the fallback when FaceMesh finds nothing.
@@ -14,9 +22,11 @@ written anywhere by this module.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import sys
 import threading
-import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +40,26 @@ DEFAULT_TOLERANCE = 0.5  # same person ~0.35 apart, different people ~0.8 (libra
 # A second face counts when at least this fraction of the main face's width.
 OTHER_FACE_FRAC = 0.45
 _HOG_MAX_SIDE = 800  # the HOG fallback runs on a downscaled copy
+SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
+ENCODER_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+def model_path(name: str) -> Path:
+    """A model file of the face_recognition_models package, found without
+    importing it (its ``__init__`` imports pkg_resources only to say where the
+    files are): next to the package, or in the PyInstaller bundle."""
+    candidates = []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.append(Path(bundle) / "face_recognition_models" / "models" / name)
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is not None and spec.origin:
+        candidates.append(Path(spec.origin).parent / "models" / name)
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise VisionError(f"face model {name} not found", reason=Reason.MODEL_UNAVAILABLE,
+                      looked_in=[str(p.parent) for p in candidates])
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -63,28 +93,43 @@ class FaceEmbedder:
 
     def __init__(self, num_jitters: int = 1) -> None:
         self.num_jitters = num_jitters
-        self._fr: Any = None
+        self._dlib: Any = None
+        self._detector: Any = None
+        self._shape: Any = None
+        self._encoder: Any = None
         self._lock = threading.Lock()
 
-    def _lib(self) -> Any:
-        if self._fr is None:
-            try:
-                with warnings.catch_warnings():
-                    # face_recognition_models imports pkg_resources, which warns.
-                    warnings.simplefilter("ignore")
-                    import face_recognition
-            except Exception as exc:  # noqa: BLE001 - any import failure: no model
-                raise VisionError("face_recognition / dlib models unavailable",
-                                  reason=Reason.MODEL_UNAVAILABLE, cause=str(exc)) from exc
-            self._fr = face_recognition
-        return self._fr
+    def _load(self) -> None:
+        """Load the models once (caller holds ``_lock``)."""
+        if self._encoder is not None:
+            return
+        try:
+            import dlib
+
+            shape = dlib.shape_predictor(str(model_path(SHAPE_MODEL)))
+            encoder = dlib.face_recognition_model_v1(str(model_path(ENCODER_MODEL)))
+            detector = dlib.get_frontal_face_detector()
+        except VisionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any load failure: no model
+            raise VisionError("dlib face models unavailable", reason=Reason.MODEL_UNAVAILABLE,
+                              cause=str(exc)) from exc
+        self._dlib, self._detector, self._shape = dlib, detector, shape
+        self._encoder = encoder
+
+    def _encode(self, rgb: np.ndarray, location: tuple[int, int, int, int],
+                num_jitters: int) -> np.ndarray:
+        """face_recognition.face_encodings(rgb, [location], num_jitters, model="small")."""
+        top, right, bottom, left = location
+        with self._lock:
+            self._load()
+            landmarks = self._shape(rgb, self._dlib.rectangle(left, top, right, bottom))
+            return np.array(self._encoder.compute_face_descriptor(rgb, landmarks, num_jitters))
 
     def warm_up(self) -> None:
         """Load dlib's models and run them once (for a background thread)."""
         try:
-            img = np.full((160, 160, 3), 128, np.uint8)
-            with self._lock:
-                self._lib().face_encodings(img, [(20, 140, 140, 20)], num_jitters=1)
+            self._encode(np.full((160, 160, 3), 128, np.uint8), (20, 140, 140, 20), 1)
         except VisionError as exc:
             log.warning("face embedder warm-up failed: %s", exc)
 
@@ -115,8 +160,13 @@ class FaceEmbedder:
             small = cv2.resize(image_bgr, (int(w * scale), int(h * scale)),
                                interpolation=cv2.INTER_AREA)
         rgb = np.ascontiguousarray(small[:, :, ::-1])
+        h_s, w_s = rgb.shape[:2]
         with self._lock:
-            boxes = self._lib().face_locations(rgb, number_of_times_to_upsample=1)
+            self._load()
+            rects = self._detector(rgb, 1)  # upsampled once, as face_locations does
+        # (top, right, bottom, left) clamped to the image, as face_locations gives them.
+        boxes = [(max(r.top(), 0), min(r.right(), w_s), min(r.bottom(), h_s), max(r.left(), 0))
+                 for r in rects]
         return [tuple(int(round(v / scale)) for v in b) for b in boxes]
 
     def embed(self, image_bgr: np.ndarray,
@@ -138,11 +188,7 @@ class FaceEmbedder:
         y1, x1 = min(h_img, bottom + margin), min(w_img, right + margin)
         rgb = np.ascontiguousarray(image_bgr[y0:y1, x0:x1, ::-1])
         local = (top - y0, right - x0, bottom - y0, left - x0)
-        with self._lock:
-            encodings = self._lib().face_encodings(rgb, [local], num_jitters=self.num_jitters)
-        if not encodings:
-            raise VisionError("no face in the image", reason=Reason.NO_FACE)
-        return np.asarray(encodings[0], dtype=np.float64)
+        return np.asarray(self._encode(rgb, local, self.num_jitters), dtype=np.float64)
 
     def embed_best(self, session: Any) -> np.ndarray:
         """Embedding of a LivenessSession's best frame (NO_FACE if it kept none)."""

@@ -56,8 +56,9 @@ def _dests(datas) -> set[str]:
     "mediapipe/modules/face_landmark/face_landmark_with_attention.tflite",
     "mediapipe/modules/face_landmark/face_landmark.tflite",
     "mediapipe/modules/face_detection/face_detection_short_range.tflite",
-    # face_recognition loads all four on import.
-    *(f"face_recognition_models/models/{name}" for name in bm.FACE_MODELS),
+    # The two dlib models the embedder loads (kiosk.vision.face_embed).
+    "face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
+    "face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat",
     "assets/theme.qss",
     "assets/i18n/kiosk_zh_CN.qm",
     "assets/fonts/NotoSansCJKsc-Regular-subset.otf",
@@ -105,6 +106,9 @@ def test_sources_of_generated_assets_stay_home(datas):
     ("mediapipe/modules/pose_landmark/pose_landmark_full.tflite", False),
     ("mediapipe/python/_framework_bindings.cpython-311-x86_64-linux-gnu.so", True),
     ("face_recognition_models/models/shape_predictor_5_face_landmarks.dat", True),
+    ("face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat", True),
+    ("face_recognition_models/models/shape_predictor_68_face_landmarks.dat", False),
+    ("face_recognition_models/models/mmod_human_face_detector.dat", False),
     ("BUILD_INFO.json", True),
 ])
 def test_binary_and_data_filter(dest, kept):

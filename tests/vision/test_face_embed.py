@@ -141,3 +141,52 @@ def test_distance_is_symmetric_and_zero_on_self():
     assert distance(a, b) == pytest.approx(distance(b, a))
     assert distance(a, a) == 0.0
     assert FaceEmbedder.distance(a, b) == distance(a, b)
+
+
+def test_dlib_direct_equals_face_recognition(selfie_embedder, selfie_photo):
+    """The embedder calls dlib as face_recognition.face_encodings does (5-point
+    alignment, ResNet), loading two models instead of four: same numbers."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
+        import face_recognition
+
+    rgb = np.ascontiguousarray(selfie_photo[:, :, ::-1])
+    locations = face_recognition.face_locations(rgb, number_of_times_to_upsample=1)
+    assert locations
+    for location in locations:
+        reference = face_recognition.face_encodings(rgb, [location], num_jitters=1)[0]
+        ours = selfie_embedder._encode(rgb, location, 1)
+        assert np.max(np.abs(ours - reference)) < 1e-9
+    # The HOG fallback finds the boxes face_locations does.
+    assert selfie_embedder._hog(selfie_photo) == locations
+
+
+def test_face_models_found_without_importing_face_recognition():
+    import subprocess
+    import sys
+
+    code = ("import sys; from kiosk.vision.face_embed import FaceEmbedder, model_path; "
+            "e = FaceEmbedder(); e.warm_up(); "
+            "assert 'face_recognition' not in sys.modules and 'pkg_resources' not in sys.modules, "
+            "sorted(m for m in sys.modules if 'pkg_res' in m or 'face_rec' in m); "
+            "print(model_path('shape_predictor_5_face_landmarks.dat'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("face_recognition_models/models/"
+                                       "shape_predictor_5_face_landmarks.dat")
+
+
+def test_missing_models_are_a_typed_error(monkeypatch):
+    from kiosk.vision import face_embed
+
+    monkeypatch.setattr(face_embed.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(VisionError) as exc:
+        face_embed.model_path(face_embed.SHAPE_MODEL)
+    assert exc.value.reason is Reason.MODEL_UNAVAILABLE
+    embedder = face_embed.FaceEmbedder()
+    with pytest.raises(VisionError) as exc:
+        embedder.embed(np.zeros((64, 64, 3), np.uint8), (10, 10, 40, 40))
+    assert exc.value.reason is Reason.MODEL_UNAVAILABLE
