@@ -12,8 +12,11 @@ anything else is built.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,8 +101,11 @@ class SelfieSection:
 
 @dataclass(frozen=True)
 class StaffSection:
-    # scrypt hash "scrypt$n$r$p$salt_b64$hash_b64"; empty = staff entry disabled.
+    # scrypt hash "scrypt$n$r$p$salt_b64$hash_b64" of a shared PIN (audited as
+    # "staff"); empty and no ``pins`` = staff entry disabled.
     pin_hash: str = ""
+    # One PIN per person, name -> hash: the audit log then says who did what.
+    pins: dict[str, str] = field(default_factory=dict)
     max_attempts: int = 5
     lockout_s: float = 300.0
     idle_logout_s: float = 120.0
@@ -122,10 +128,17 @@ class Config:
         for section, key in SECRETS:
             if out[section][key]:
                 out[section][key] = "***"
+        out["staff"]["pins"] = {name: "***" for name in out["staff"]["pins"]}
         return out
+
+    def secret_values(self) -> list[str]:
+        """Every secret string in the config (to scrub from text as a second net)."""
+        values = [getattr(getattr(self, section), key) for section, key in SECRETS]
+        return [v for v in (*values, *self.staff.pins.values()) if v]
 
 
 SECRETS = (("backend", "kiosk_key"), ("staff", "pin_hash"))
+_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 
 # Extra checks beyond the type: (section, key) -> (predicate, "what is expected").
 _RULES: dict[tuple[str, str], tuple[Any, str]] = {
@@ -144,7 +157,27 @@ _RULES: dict[tuple[str, str], tuple[Any, str]] = {
 }
 
 
-def _coerce(section: str, key: str, kind: type, value: Any, from_env: bool) -> Any:
+def _names_to_text(section: str, key: str, value: Any, from_env: bool) -> dict[str, str]:
+    """A table of names to strings (``[staff.pins]``; from the environment as JSON)."""
+    where = f"{section}.{key}"
+    if from_env and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"{where}: expected a JSON object of name to text",
+                              key=where, value="***") from None
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and _NAME_RE.fullmatch(k) and isinstance(v, str) and v
+            for k, v in value.items()):
+        # The values are secrets: never echo them.
+        raise ConfigError(f"{where}: expected a table of names (1-32 of A-Z a-z 0-9 _ . -) "
+                          "to non-empty text", key=where, value="***")
+    return dict(value)
+
+
+def _coerce(section: str, key: str, kind: Any, value: Any, from_env: bool) -> Any:
+    if typing.get_origin(kind) is dict:
+        return _names_to_text(section, key, value, from_env)
     where = f"{section}.{key}"
     if from_env and isinstance(value, str):
         try:

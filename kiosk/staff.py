@@ -19,7 +19,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,10 +63,16 @@ class StaffSession:
 
 
 class StaffGate:
-    def __init__(self, pin_hash: str, *, max_attempts: int = 5, lockout_s: float = 300.0,
+    """``pin_hash``: a shared PIN (the session's ``who`` is the caller's, e.g.
+    "staff"); ``pins``: one PIN per person, name -> hash (``who`` is the name).
+    Wrong PINs are counted across both."""
+
+    def __init__(self, pin_hash: str, *, pins: Mapping[str, str] | None = None,
+                 max_attempts: int = 5, lockout_s: float = 300.0,
                  idle_logout_s: float = 120.0, clock: Callable[[], float] = time.monotonic,
                  audit: AuditLog | None = None) -> None:
         self._pin_hash = pin_hash
+        self._pins = dict(pins or {})
         self.max_attempts = max_attempts
         self.lockout_s = lockout_s
         self.idle_logout_s = idle_logout_s
@@ -78,7 +84,17 @@ class StaffGate:
 
     @property
     def enabled(self) -> bool:
-        return bool(self._pin_hash)
+        return bool(self._pin_hash or self._pins)
+
+    def _who(self, pin: str, default: str) -> str | None:
+        """Whose PIN this is (every hash is checked: the time does not say whose)."""
+        found = None
+        for name, stored in self._pins.items():
+            if verify_pin(pin, stored) and found is None:
+                found = name
+        if self._pin_hash and verify_pin(pin, self._pin_hash) and found is None:
+            found = default
+        return found
 
     def locked_for_s(self) -> float:
         return max(0.0, self._locked_until - self._clock())
@@ -97,7 +113,8 @@ class StaffGate:
             self._record(who, "login", "locked")
             raise StaffError("too many wrong PINs", reason=Reason.STAFF_LOCKED,
                              locked_for_s=round(self._locked_until - now))
-        if not verify_pin(pin, self._pin_hash):
+        matched = self._who(pin, who)
+        if matched is None:
             self._failures += 1
             if self._failures >= self.max_attempts:
                 self._failures = 0
@@ -109,8 +126,8 @@ class StaffGate:
             raise StaffError("wrong PIN", reason=Reason.STAFF_DENIED,
                              attempts_left=self.attempts_left())
         self._failures = 0
-        self.session = StaffSession(who=who, since=now, last_touch=now)
-        self._record(who, "login", "ok")
+        self.session = StaffSession(who=matched, since=now, last_touch=now)
+        self._record(matched, "login", "ok")
         return self.session
 
     def touch(self) -> None:

@@ -306,7 +306,7 @@ def write_bundle(folder: Path, config: Any, *, version: str, self_test: Callable
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     final = folder / f"kiosk-diagnostics-{config.kiosk.id}-{stamp}.zip"
     part = final.with_name(final.name + ".part")
-    hidden = [v for v in (config.backend.kiosk_key, config.staff.pin_hash) if v]
+    hidden = config.secret_values()
     files: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-bundle-") as tmp, \
             zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as z:

@@ -1,7 +1,10 @@
 """``kiosk staff-hash [PIN]``: print the scrypt hash of a staff PIN for the config.
 
     [staff]
-    pin_hash = "scrypt$16384$8$1$..."
+    pin_hash = "scrypt$16384$8$1$..."     # a shared PIN, audited as "staff"
+
+    [staff.pins]                           # or one per person, audited by name
+    alice = "scrypt$16384$8$1$..."
 
 Without ``PIN`` it asks twice without echo (a PIN on the command line lands in
 the shell history). Exit 0 with the hash on stdout; 2 if the PIN is not 4 to
@@ -16,7 +19,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("staff-hash", help="print the hash of a staff PIN for [staff] pin_hash")
+    p = sub.add_parser("staff-hash", help="print the hash of a staff PIN for the [staff] config")
     p.add_argument("pin", nargs="?", help="the PIN (default: ask without echo)")
     p.set_defaults(func=run)
 

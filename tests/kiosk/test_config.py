@@ -92,3 +92,23 @@ def test_kiosk_config_env_names_the_file(tmp_path):
     p = tmp_path / "k.toml"
     p.write_text('[kiosk]\nid = "K7"\n')
     assert load_config(None, env={"KIOSK_CONFIG": str(p)}).kiosk.id == "K7"
+
+
+def test_staff_pins_table_is_validated_and_never_echoed():
+    from kiosk.config import parse_config
+    from kiosk.errors import ConfigError
+
+    good = {"staff": {"pins": {"alice": "scrypt$1", "bob.k": "scrypt$2"}}}
+    cfg = parse_config(good)
+    assert cfg.staff.pins == {"alice": "scrypt$1", "bob.k": "scrypt$2"}
+    assert cfg.redacted()["staff"]["pins"] == {"alice": "***", "bob.k": "***"}
+    assert set(cfg.secret_values()) == {"scrypt$1", "scrypt$2"}
+    env = {"KIOSK_STAFF__PINS": '{"dave": "scrypt$3"}'}
+    assert parse_config({}, env).staff.pins == {"dave": "scrypt$3"}
+    for bad in ({"staff": {"pins": "scrypt$1"}}, {"staff": {"pins": {"a b": "scrypt$1"}}},
+                {"staff": {"pins": {"alice": ""}}}, {"staff": {"pins": {"alice": 7}}}):
+        with pytest.raises(ConfigError) as exc:
+            parse_config(bad)
+        assert exc.value.context["key"] == "staff.pins" and "scrypt" not in str(exc.value)
+    with pytest.raises(ConfigError):
+        parse_config({}, {"KIOSK_STAFF__PINS": "not json"})

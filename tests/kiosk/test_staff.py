@@ -89,3 +89,29 @@ def test_audit_survives_restart_and_torn_lines(tmp_path):
     log2 = AuditLog(tmp_path)
     log2.append("staff", "exit", "ok")
     assert [e["action"] for e in log2.entries()] == ["lift.home", "exit"]
+
+
+def test_personal_pins_name_who_logged_in(tmp_path):
+    """[staff] pins: the audit says who; the shared PIN still works as "staff"."""
+    audit = AuditLog(tmp_path)
+    gate = StaffGate(PIN_HASH, pins={"alice": hash_pin("1357"), "bob": hash_pin("8642")},
+                     clock=Clock(), audit=audit)
+    assert gate.login("8642").who == "bob"
+    gate.record("lift_home", "ok")
+    gate.logout()
+    assert gate.login("2468").who == "staff"
+    gate.logout()
+    with pytest.raises(StaffError):
+        gate.login("1111")
+    assert gate.attempts_left() == 4
+    assert gate.login("1357").who == "alice"
+    rows = [(e["who"], e["action"], e["result"]) for e in audit.entries()]
+    assert rows == [("bob", "login", "ok"), ("bob", "lift_home", "ok"), ("bob", "logout", "exit"),
+                    ("staff", "login", "ok"), ("staff", "logout", "exit"),
+                    ("staff", "login", "denied"), ("alice", "login", "ok")]
+
+
+def test_personal_pins_alone_enable_staff_entry(tmp_path):
+    gate = StaffGate("", pins={"carol": hash_pin("97531")}, audit=AuditLog(tmp_path))
+    assert gate.enabled
+    assert gate.login("97531").who == "carol"

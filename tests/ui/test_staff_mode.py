@@ -19,13 +19,15 @@ from ui.staff.canned import equip
 
 PIN = "2468"
 PIN_HASH = hash_pin(PIN)
+ALICE_PIN = "1357"
 
 
 @pytest.fixture
 def srig(qtbot, tmp_path: Path):
     rig = make_rig(qtbot, config={
         "kiosk": {"data_dir": str(tmp_path / "data"), "log_dir": str(tmp_path / "logs")},
-        "staff": {"pin_hash": PIN_HASH, "corner_press_s": 0.2}})
+        "staff": {"pin_hash": PIN_HASH, "corner_press_s": 0.2,
+                  "pins": {"alice": hash_pin(ALICE_PIN)}}})
     equip(rig.services)
     console = rig.window.staff.console
     console.self_test = lambda services: {"ok": True, "components": {
@@ -61,10 +63,10 @@ def keypad(rig: Rig) -> Any:
     return rig.window.staff.keypad
 
 
-def login(rig: Rig) -> None:
+def login(rig: Rig, pin: str = PIN) -> None:
     corner_press(rig)
     rig.wait(lambda: keypad(rig).isVisible())
-    type_pin(rig, PIN)
+    type_pin(rig, pin)
     rig.wait_state(State.STAFF)
     rig.wait(lambda: not keypad(rig).isVisible())
 
@@ -298,6 +300,22 @@ def test_serial_console_shows_raw_frames(srig):
     srig.wait(lambda: "STATUS:" in view.toPlainText())
     text = view.toPlainText()
     assert "→ STATUS seq=49" in text and "02 00 31 21" in text and "← STATUS reply" in text
+
+
+def test_a_personal_pin_names_who_is_working(srig):
+    login(srig, ALICE_PIN)
+    title = srig.window.staff.screen.title.text()
+    assert title.endswith("· alice"), title
+    touch(srig, "staff_tab_lift")
+    touch(srig, "staff_btn_home")
+    srig.wait(lambda: ("lift_home", "ok") in audit_log(srig))
+    who = {e["who"] for e in srig.window.staff.console.audit.entries()
+           if e["action"] in ("login", "lift_home")}
+    assert who == {"alice"}
+    touch(srig, "staff_btn_logout")
+    srig.wait_state(State.ATTRACT)
+    login(srig)  # the shared PIN: no name in the title
+    assert "alice" not in srig.window.staff.screen.title.text()
 
 
 def test_exit_asks_first(srig):

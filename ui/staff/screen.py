@@ -99,6 +99,7 @@ class StaffScreen(Screen):
     # -- journey -----------------------------------------------------------------------
     def enter(self) -> None:
         super().enter()
+        self.retranslate()  # the title names who logged in
         self._build_pages()
         self.show_page("health")
         self._render_idle()
@@ -137,8 +138,11 @@ class StaffScreen(Screen):
 
     def retranslate(self) -> None:
         self.band.setText(self.tr("STAFF"))
-        self.title.setText(self.tr("Maintenance · kiosk %1").replace(
-            "%1", self.console.config.kiosk.id))
+        title = self.tr("Maintenance · kiosk %1").replace("%1", self.console.config.kiosk.id)
+        session = self.console.gate.session
+        if session is not None and session.who != self.console.who:
+            title += f" · {session.who}"  # a personal PIN: who is working here
+        self.title.setText(title)
         self.btn_logout.setText(self.tr("Log out"))
         names = {"health": self.tr("Health"), "lift": self.tr("Lift"),
                  "audit": self.tr("Audit"), "service": self.tr("Service")}
