@@ -101,7 +101,7 @@ class Database:
     def write_raw(self) -> Iterator[Raw]:
         """A write transaction with DBAPI-level statements only (no ORM).
 
-        For the hot path (reserve): on SQLite a Session, a pool checkout and
+        For the hot path (reserve, verify): on SQLite a Session, a pool checkout and
         SQLAlchemy's begin/commit cost ~60 µs per call against ~7 µs for
         BEGIN IMMEDIATE/COMMIT on one connection kept for the purpose (the
         write lock already makes this process's writers take turns).
