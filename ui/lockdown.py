@@ -297,6 +297,7 @@ class FieldRuntime(QObject):
         self.ping_timer.setInterval(max(50, int((ping_s or ping_interval_s(env)) * 1000)))
         self.ping_timer.timeout.connect(self.notifier.ping)
         window.installEventFilter(self)
+        self._signal_pump: QTimer | None = None
         self._old_handlers = self._handle_signals()
         if self.kiosk_mode:
             self.inhibitor.start()
@@ -366,6 +367,9 @@ class FieldRuntime(QObject):
         for sig, handler in self._old_handlers.items():
             signal.signal(sig, handler)
         self._old_handlers = {}
+        if self._signal_pump is not None:
+            self._signal_pump.stop()  # it only existed to let the handlers run
+            self._signal_pump = None
         self.ping_timer.stop()
         self.notifier.stopping()
         self.notifier.close()

@@ -174,10 +174,25 @@ def test_staff_allow_exit_lets_the_window_close(kiosk):
     assert not kiosk.window.isVisible()
 
 
+def _exec(qapp) -> int:
+    """``qapp.exec()`` with a safety net (exit 99 after 20 s), cancelled on return.
+
+    A net left pending fires later, in another test: ``exit()`` outside
+    ``exec()`` leaves Qt's quit flag set, and every ``QEventLoop.exec()`` after
+    it (``qtbot.wait``/``waitUntil``/``waitSignal``) returns at once."""
+    net = QTimer()
+    net.setSingleShot(True)
+    net.timeout.connect(lambda: qapp.exit(99))
+    net.start(20_000)
+    try:
+        return qapp.exec()
+    finally:
+        net.stop()
+
+
 def test_staff_exit_ends_the_event_loop_with_the_staff_status(qapp, kiosk):
     QTimer.singleShot(0, lambda: lockdown.request_exit(kiosk.field))  # any widget inside
-    QTimer.singleShot(20_000, lambda: qapp.exit(99))  # a safety net, not a wait
-    assert qapp.exec() == STAFF_EXIT_CODE
+    assert _exec(qapp) == STAFF_EXIT_CODE
     assert kiosk.lock.exit_allowed
 
 
@@ -185,8 +200,7 @@ def test_request_exit_without_lockdown_still_exits(qapp, qtbot):
     w = QWidget()
     qtbot.addWidget(w)
     QTimer.singleShot(0, lambda: lockdown.request_exit(w, 7))
-    QTimer.singleShot(20_000, lambda: qapp.exit(99))
-    assert qapp.exec() == 7
+    assert _exec(qapp) == 7
 
 
 def test_field_runtime_locks_the_real_kiosk_window(qtbot):
