@@ -33,11 +33,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-# The Qt screen tests run in a process of their own: Qt keeps process-wide
-# state (one QApplication, timers, event filters) that earlier modules touch.
+# One process for the whole suite (Qt's screens included, offscreen).
 test: setup lint
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q --ignore=tests/ui
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/ui
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q
 
 build: setup
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
