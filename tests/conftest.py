@@ -4,6 +4,7 @@ leaves a thread behind (napari's habit: dangling workers are bugs)."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 
@@ -34,6 +35,29 @@ def no_dangling_threads(request: pytest.FixtureRequest):
         leaked = _foreign(set(threading.enumerate()) - before)
     if leaked:
         pytest.fail(f"test left threads running: {sorted(t.name for t in leaked)}")
+
+
+@pytest.fixture(autouse=True)
+def qt_event_loops_still_run():
+    """Fail the test after which a Qt event loop no longer runs.
+
+    ``QCoreApplication.exit()`` called outside ``exec()`` (say a safety-net
+    timer a test forgot to cancel, firing later) sets Qt's quit flag: every
+    ``QEventLoop.exec()`` afterwards returns -1 at once, so ``qtbot.wait``
+    and ``waitUntil`` spin without processing events and some later test
+    fails for no visible reason. This catches it where it happens."""
+    yield
+    if "PySide6.QtCore" not in sys.modules:
+        return  # this process never loaded Qt
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    if QCoreApplication.instance() is None:
+        return
+    loop = QEventLoop()
+    QTimer.singleShot(0, loop.quit)
+    if loop.exec() != 0:
+        pytest.fail("Qt's event loops return at once: QCoreApplication.exit() ran outside "
+                    "exec() during this test (a pending exit/quit timer?)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
