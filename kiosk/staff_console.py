@@ -88,7 +88,8 @@ class StaffConsole:
         cfg = kiosk.services.config
         s = cfg.staff
         audit = kwargs.pop("audit", None) or diag.LazyAuditLog(cfg.kiosk.data_dir)
-        gate = StaffGate(s.pin_hash, pins=s.pins, max_attempts=s.max_attempts, lockout_s=s.lockout_s,
+        gate = StaffGate(s.pin_hash, pins=s.pins, max_attempts=s.max_attempts,
+                         lockout_s=s.lockout_s,
                          idle_logout_s=s.idle_logout_s, clock=kiosk.clock, audit=audit)
         return cls(kiosk, gate, audit=audit, **kwargs)
 

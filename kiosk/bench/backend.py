@@ -363,8 +363,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "burst_ms_median": round(statistics.median(walls), 2),
                     "requests_per_s": round(statistics.median(rates), 1),
                     "double_allocations": double, "clients": clients, "rounds": rounds,
-                    "cars": cars, "requests": len(ms), "db": "sqlite", "load_procs": procs, "client": mode,
-                    "server": "thread" if in_process else "process"}
+                    "cars": cars, "requests": len(ms), "db": "sqlite", "load_procs": procs,
+                    "client": mode, "server": "thread" if in_process else "process"}
         finally:
             client.close()
             if srv is not None:

@@ -10,11 +10,14 @@ It calls dlib the way ``face_recognition.face_encodings`` does (5-point
 alignment, then the ResNet; tested equal to 1e-9), but loads only those two
 models. ``import face_recognition`` loads all four of face_recognition_models'
 files, the 95 MB 68-point predictor the encoder never uses among them, and
-imports pkg_resources: it held the GIL for 1-2 s, long enough for the UI
-to stall and a health probe to time out, and put 100 MB in the bundle. The face is located with FaceMesh (already loaded for
-liveness, ~5 ms) and its box converted to the box dlib's HOG detector would
-have drawn, so the 68-point aligner sees what it was trained on without the
-~70 ms HOG pass; HOG is only the fallback when FaceMesh finds nothing.
+imports pkg_resources: it held the GIL for 1-2 s under load, long enough
+for the UI to stall and a health probe to time out, and put 100 MB in the
+bundle.
+
+The face is located with FaceMesh (already loaded for liveness, ~5 ms) and
+its box converted to the box dlib's HOG detector would have drawn, so the
+5-point aligner sees what it was trained on without the ~70 ms HOG pass;
+HOG is only the fallback when FaceMesh finds nothing.
 
 Embeddings are numbers derived from a face: they are never logged or
 written anywhere by this module.
