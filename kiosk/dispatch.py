@@ -212,6 +212,7 @@ class Progress:
     eta_s: float
     fault: FaultCode | None
     car_moved: bool = False
+    levels: int | None = None  # the tower's storage levels, when the controller says
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,7 @@ class Dispatcher:
         self._queues: dict[str, queue.Queue[Any]] = {}
         self._closed = threading.Event()
         self._unsubscribe = lift.on_event(self._on_event)
+        self._tower_levels: int | None = None  # asked once (BAY_MAP), 0 = unknown
 
     def close(self) -> None:
         self._closed.set()
@@ -287,7 +289,20 @@ class Dispatcher:
                             reason=Reason.LIFT_REJECTED, code="JOB_CONFLICT", job_id=job_id)
         if entry.state is JobStep.REPORTED:
             return self._outcome(entry, reported=True)
+        if on_progress is not None:
+            self._learn_levels()
         return self._resume(entry, on_progress, fresh=entry.state is JobStep.PLANNED)
+
+    def _learn_levels(self) -> None:
+        """The tower's height, for "level 3 of 5" on the member's screen: one
+        BAY_MAP, before the first move (never while the lift moves)."""
+        if self._tower_levels is not None:
+            return
+        try:
+            self._tower_levels = max(0, int(self.lift.bay_map().levels))
+        except Exception as exc:  # noqa: BLE001 - a nicety: the job goes on without it
+            log.info("tower height unknown (%s): progress shows levels only", exc)
+            self._tower_levels = 0
 
     def reconcile(self, on_progress: Callable[[Progress], None] | None = None
                   ) -> list[DispatchOutcome]:
@@ -508,7 +523,8 @@ class Dispatcher:
         try:
             on_progress(Progress(job_id=job.job_id, phase=job.phase, level=job.level,
                                  target_level=job.target_level, door=door, eta_s=job.eta_s,
-                                 fault=fault, car_moved=job.car_moved))
+                                 fault=fault, car_moved=job.car_moved,
+                                 levels=self._tower_levels or None))
         except Exception:
             # A broken progress display must not abandon a car half way.
             log.exception("progress callback failed")

@@ -283,6 +283,14 @@ def test_a_broken_progress_callback_does_not_abandon_the_car(journal, backend) -
     assert make(journal, lift, backend).run_job("J", 7, 101, on_progress=boom).ok
 
 
+def test_a_controller_that_does_not_say_its_height_still_moves_the_car(journal, backend) -> None:
+    lift = FakeLift()  # no BAY_MAP
+    lift.states = [state(JobPhase.TO_SOURCE), state(JobPhase.DONE, moved=True)]
+    seen: list[Progress] = []
+    assert make(journal, lift, backend).run_job("J", 7, 101, on_progress=seen.append).ok
+    assert seen and all(p.levels is None for p in seen)
+
+
 # -- with the simulator -----------------------------------------------------------------------
 
 @pytest.fixture
@@ -325,6 +333,9 @@ def test_delivery_reports_progress_and_journals_every_step(tower, journal, backe
     assert phases == sorted(phases) and len(set(phases)) >= 3
     assert phases[0] is JobPhase.QUEUED and phases[-1] is JobPhase.DONE
     assert seen[-1].door is DoorState.OPEN and seen[-1].car_moved
+    # The tower's height, asked once before the move, for "level x of y".
+    levels = client.bay_map().levels
+    assert levels > 1 and {p.levels for p in seen} == {levels}
     entry = journal.get("J-1")
     assert entry is not None
     assert [s for s, _ in entry.history] == ["PLANNED", "SENT", "ACCEPTED", "MOVING", "ARRIVED",

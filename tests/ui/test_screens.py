@@ -143,6 +143,11 @@ def test_dispatch_shows_level_door_and_eta_from_lift_enums(rig):
     screen.on_progress(lift_progress(level=0, target_level=3, eta_s=20.0))
     assert screen.level_text.text() == "At street level"
     assert screen.route_text.text() == "Heading to level 3"
+    # A controller that tells its height: "x of y", and the drawing's rows
+    # are the storage levels plus the street.
+    screen.on_progress(lift_progress(level=2, target_level=3, eta_s=9.0, levels=7))
+    assert screen.level_text.text() == "Level 2 of 7"
+    assert screen.tower.levels == 8
 
 
 def test_handover_shows_bay_and_local_return_deadline(rig):

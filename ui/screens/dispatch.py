@@ -91,7 +91,8 @@ class DispatchScreen(Screen):
         door = code_of(getattr(progress, "door", None))
         self.tower.set_lift(level if isinstance(level, int) else None,
                             target if isinstance(target, int) else None,
-                            levels=levels if isinstance(levels, int) else None,
+                            # The drawing's rows include the street (level 0).
+                            levels=levels + 1 if isinstance(levels, int) else None,
                             carrying=self._carrying(phase), door_open=door in ("open", "opening"),
                             fault=code_of(getattr(progress, "fault", None)) not in ("", "none"))
         self.retranslate()
