@@ -1,7 +1,7 @@
 """Lift-job reports, returns, orders and the staff/kiosk calls.
 
 ``JobsMixin`` is half of ``backend.service.Service``: it uses the helpers
-defined there (``now``, ``_session``, ``_tower``, ``_delivery_bay``,
+defined there (``now``, ``_session_member``, ``_tower``, ``_delivery_bay``,
 ``sweep``, ``db``) and runs inside the same write transactions.
 """
 
@@ -118,12 +118,12 @@ class JobsMixin:
     def op_start_return(self, s: Session, ctx: KioskCtx, session_id: str,
                         from_bay: int | None = None) -> dict[str, Any]:
         now = self.now()
-        sess = self._session(s, ctx, session_id, now)
+        member_id = self._session_member(Raw.of(s), ctx, session_id, now)
         tower = self._tower(s, ctx.tower_id)
         if from_bay is not None and from_bay not in tower.delivery_bays:
             raise Refusal("RETURN_BAY_INVALID", "Please park the car in a delivery bay.",
                           delivery_bays=list(tower.delivery_bays))
-        drive = s.scalars(select(Drive).where(Drive.member_id == sess.member_id,
+        drive = s.scalars(select(Drive).where(Drive.member_id == member_id,
                                               Drive.returned_at.is_(None))
                           .order_by(Drive.started_at).with_for_update()).first()
         if drive is None:
@@ -137,7 +137,7 @@ class JobsMixin:
             if from_bay is None:
                 from_bay = self._delivery_bay(Raw.of(s), tower.id, tower.delivery_bays)
             job = Job(id=new_id("J", 6), kind=JobKind.RETURN.value, tower_id=tower.id,
-                      kiosk_id=ctx.kiosk_id, member_id=sess.member_id, car_id=drive.car_id,
+                      kiosk_id=ctx.kiosk_id, member_id=member_id, car_id=drive.car_id,
                       drive_id=drive.id, to_bay=to_bay,
                       from_bay=from_bay,
                       state=JobState.PENDING.value, created_at=now)
@@ -165,17 +165,17 @@ class JobsMixin:
     def op_buy(self, s: Session, ctx: KioskCtx, session_id: str, model: str,
                base_url: str) -> dict[str, Any]:
         now = self.now()
-        sess = self._session(s, ctx, session_id, now)
+        member_id = self._session_member(Raw.of(s), ctx, session_id, now)
         if not model:
             # "Buy" right after a return: the model of the member's latest drive.
             model = s.scalar(select(Car.model_id).join(Drive, Drive.car_id == Car.id)
-                             .where(Drive.member_id == sess.member_id)
+                             .where(Drive.member_id == member_id)
                              .order_by(Drive.started_at.desc()).limit(1)) or ""
             if not model:
                 raise ApiError(422, "MODEL_REQUIRED", "Say which model to buy.")
         if s.get(CarModel, model) is None:
             raise ApiError(422, "MODEL_UNKNOWN", "No such model.", model=model)
-        order = Order(id=new_id("O"), member_id=sess.member_id, model_id=model,
+        order = Order(id=new_id("O"), member_id=member_id, model_id=model,
                       tower_id=ctx.tower_id, kiosk_id=ctx.kiosk_id, created_at=now)
         s.add(order)
         return {"order_id": order.id, "model": model,

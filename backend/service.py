@@ -78,15 +78,6 @@ class Service(JobsMixin):
         return tower
 
     @staticmethod
-    def _session(s: Session, ctx: KioskCtx, session_id: str, now: float) -> KioskSession:
-        row = s.get(KioskSession, session_id)
-        if row is None or row.kiosk_id != ctx.kiosk_id:
-            raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")
-        if row.expires_at <= now:
-            raise ApiError(410, "SESSION_EXPIRED", "The session has expired; scan again.")
-        return row
-
-    @staticmethod
     def _release(s: Session, r: Reservation, to: ReservationState) -> None:
         r.state = to.value
         s.execute(update(Car).where(Car.id == r.car_id, Car.state == CarState.RESERVED.value)
@@ -254,8 +245,8 @@ class Service(JobsMixin):
         return len(rows)
 
     @classmethod
-    def _raw_session(cls, raw: Raw, ctx: KioskCtx, session_id: str, now: float) -> str:
-        """``_session`` for DBAPI-level ops: the live session's member id."""
+    def _session_member(cls, raw: Raw, ctx: KioskCtx, session_id: str, now: float) -> str:
+        """The member of a live session of this kiosk (404 unknown, 410 expired)."""
         row = raw.one(cls._Q_SESSION, {"id": session_id})
         if row is None or row[1] != ctx.kiosk_id:
             raise ApiError(404, "SESSION_UNKNOWN", "No such session at this kiosk.")
@@ -268,7 +259,7 @@ class Service(JobsMixin):
                    colour: str) -> dict[str, Any]:
         """A DBAPI-level op: ``idempotent(..., raw_op=True)``."""
         now = self.now()
-        member_id = self._raw_session(raw, ctx, session_id, now)
+        member_id = self._session_member(raw, ctx, session_id, now)
         self._release_rows(raw, raw.all(self._Q_EXPIRED, {"now": now}),
                            ReservationState.EXPIRED)
         # One bay per session: choosing again gives the previous bay back.
@@ -330,7 +321,7 @@ class Service(JobsMixin):
         A DBAPI-level op (``idempotent(..., raw_op=True)``): every winner's
         second call, so it is on the hot path with reserve."""
         now = self.now()
-        member_id = self._raw_session(raw, ctx, session_id, now)
+        member_id = self._session_member(raw, ctx, session_id, now)
         r = raw.one(self._Q_RESERVATION, {"id": reservation_id})
         if r is None or r[6] != ctx.kiosk_id:
             raise ApiError(404, "RESERVATION_UNKNOWN", "No such reservation at this kiosk.")
