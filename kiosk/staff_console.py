@@ -30,7 +30,7 @@ from kiosk.journey import Event, State
 from kiosk.logs import LOG_FILE, tail
 from kiosk.staff import AuditLog, StaffGate
 from kiosk.staff_move import ACTION as ACTION_MOVE
-from kiosk.staff_move import StaffMove
+from kiosk.staff_move import RECORD_BACKOFF_S, RECORD_RETRY_S, StaffMove
 from kiosk.tasks import HTTP_LANE
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ class StaffConsole:
         self.last_self_test: dict[str, Any] | None = None
         self.last_bay_map: Any = None
         self.follow_poll_s = FOLLOW_POLL_S
+        # Retries of a move the backend missed (kiosk.staff_move).
+        self.record_retry_s, self.record_backoff_s = RECORD_RETRY_S, RECORD_BACKOFF_S
         self._closed = threading.Event()
 
     @classmethod
@@ -323,7 +325,9 @@ class StaffConsole:
                   backend=getattr(self.services, "backend", None), runner=self.runner,
                   record=self.gate.record, on_result=on_result, lift_lane=LIFT_LANE,
                   follow_lane=FOLLOW_LANE, move_timeout_s=self.config.lift.move_timeout_s,
-                  poll_s=self.follow_poll_s, closed=self._closed).start()
+                  poll_s=self.follow_poll_s, closed=self._closed,
+                  record_retry_s=self.record_retry_s,
+                  record_backoff_s=self.record_backoff_s).start()
         return job_id
 
     # -- inventory audit ---------------------------------------------------------------------

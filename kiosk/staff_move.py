@@ -14,7 +14,11 @@ to an empty bay. So a staff move is:
 2. the lift moves the car, followed with JOB_STATUS polls until it is final;
 3. if the lift refuses or fails after the backend recorded the move, the
    backend records it back (to → from). If the job is lost track of, where
-   the car is is unknown: the answer says to run Audit.
+   the car is is unknown: the answer says to run Audit;
+4. a car moved while the backend was unreachable is recorded later: the same
+   request (same idempotency key) is retried with backoff, one move at a
+   time on its own lane, for up to ``record_retry_s``; staff get one more
+   answer when it lands, or when it is given up.
 
 Answers reach ``on_result`` on the GUI thread; every step is audited.
 """
@@ -31,6 +35,9 @@ from kiosk.errors import KioskError, LiftError, Reason
 from kiosk.tasks import HTTP_LANE
 
 ACTION = "lift_move"
+BOOKS_LANE = "staff-books"  # moves the backend has yet to hear of, one at a time
+RECORD_RETRY_S = 600.0
+RECORD_BACKOFF_S = (2.0, 60.0)  # first wait, longest wait
 # The backend's answers that mean "by our books this move is wrong": no move.
 BACKEND_VETO = frozenset({"BAY_EMPTY", "BAY_OCCUPIED", "CAR_BUSY", "SAME_BAY"})
 
@@ -42,14 +49,17 @@ class StaffMove:
                  runner: Any, record: Callable[..., None],
                  on_result: Callable[[diag.ActionResult], None], lift_lane: str,
                  follow_lane: str, move_timeout_s: float, poll_s: float,
-                 closed: threading.Event) -> None:
+                 closed: threading.Event, record_retry_s: float = RECORD_RETRY_S,
+                 record_backoff_s: tuple[float, float] = RECORD_BACKOFF_S) -> None:
         self.job_id, self.from_bay, self.to_bay = job_id, from_bay, to_bay
         self.lift, self.backend, self.runner = lift, backend, runner
         self.record, self.on_result = record, on_result
         self.lift_lane, self.follow_lane = lift_lane, follow_lane
         self.move_timeout_s, self.poll_s, self.closed = move_timeout_s, poll_s, closed
         self.detail: dict[str, Any] = {"job_id": job_id, "from_bay": from_bay, "to_bay": to_bay}
+        self.record_retry_s, self.record_backoff_s = record_retry_s, record_backoff_s
         self.booked = False  # the backend recorded the move
+        self.unreachable = False  # ... and could not be asked: tell it later
 
     # -- 1. the backend's books ------------------------------------------------------
     def start(self) -> None:
@@ -74,6 +84,7 @@ class StaffMove:
             self.on_result(diag.ActionResult(ACTION, False, answer, reason=code,
                                              detail=dict(self.detail)))
             return
+        self.unreachable = err.reason is Reason.BACKEND_UNREACHABLE
         self._not_told(str(code or err.reason.value))
 
     def _not_told(self, why: str) -> None:
@@ -138,6 +149,8 @@ class StaffMove:
             self._end(False, f"{answer} - where the car ends up is unknown: run Audit", detail)
         elif phase == "DONE":
             self._end(True, f"{answer} - {self._backend_note()}", detail)
+            if self.unreachable:
+                self._record_later()
         else:
             self._set_back(answer, detail)
 
@@ -171,6 +184,37 @@ class StaffMove:
         self.runner.run(HTTP_LANE, lambda: self.backend.move_car(
             self.to_bay, self.from_bay, idempotency_key=f"staff-undo-{self.job_id}"),
             undone, not_undone)
+
+    def _record_later(self) -> None:
+        """Keep telling the backend of a move it missed (see the module docstring)."""
+        first, longest = self.record_backoff_s
+
+        def until_heard() -> Any:
+            delay, deadline = first, time.monotonic() + self.record_retry_s
+            while True:
+                if self.closed.wait(delay):
+                    raise KioskError("the kiosk is closing", reason=Reason.BACKEND_UNREACHABLE)
+                try:
+                    return self.backend.move_car(self.from_bay, self.to_bay,
+                                                 idempotency_key=f"staff-move-{self.job_id}")
+                except KioskError as err:
+                    if (err.reason is not Reason.BACKEND_UNREACHABLE
+                            or time.monotonic() + delay > deadline):
+                        raise
+                delay = min(delay * 2, longest)
+
+        def heard(_move: Any) -> None:
+            self.booked, self.unreachable = True, False
+            self.detail["backend"] = "recorded later"
+            self._end(True, f"{self.job_id}: the backend has now recorded the move",
+                      dict(self.detail), result="recorded")
+
+        def missed(err: KioskError) -> None:
+            self._end(False, f"{self.job_id}: the backend still lacks this move "
+                      f"({diag.answer_of(err)}): run Audit", dict(self.detail),
+                      reason=err.reason.value, result="not recorded")
+
+        self.runner.run(BOOKS_LANE, until_heard, heard, missed)
 
     def _end(self, ok: bool, answer: str, detail: dict[str, Any], reason: str | None = None,
              result: str | None = None) -> None:

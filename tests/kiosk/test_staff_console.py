@@ -167,6 +167,7 @@ def rig(tmp_path: Path):
     console = StaffConsole.for_kiosk(kiosk, self_test=fake_self_test,
                                      on_exit=lambda: exits.append(1))
     console.follow_poll_s = 0.01
+    console.record_backoff_s = (0.01, 0.05)
     r = SimpleNamespace(kiosk=kiosk, services=services, q=q, clock=clock, console=console,
                         lift=services.lift, backend=backend, exits=exits, self_tests=self_tests,
                         tmp=tmp_path)
@@ -429,6 +430,22 @@ def test_a_move_while_the_backend_is_down_goes_ahead_and_says_so(rig):
     assert "move" in rig.lift.names()
     done = [e for e in audit(rig) if e["action"] == "lift_move"][-1]
     assert done["backend"] == "not told (BACKEND_UNREACHABLE)"
+    # The backend comes back: the move it missed is recorded then.
+    rig.backend.unreachable = False
+    settle(rig.q, lambda: got[-1].answer.endswith("the backend has now recorded the move"))
+    assert got[-1].ok and rig.backend.cars[6] == "C3" and 3 not in rig.backend.cars
+    assert actions(rig)[-1] == ("lift_move", "recorded")
+
+
+def test_a_missed_move_is_given_up_after_a_while(rig):
+    login(rig)
+    rig.backend.unreachable = True
+    rig.console.record_retry_s = 0.1  # instead of 10 minutes
+    got, put = results(rig)
+    rig.console.move(3, 6, put)
+    settle(rig.q, lambda: got and "still lacks this move" in got[-1].answer)
+    assert not got[-1].ok and got[-1].answer.endswith("run Audit")
+    assert actions(rig)[-1] == ("lift_move", "not recorded")
 
 
 def test_the_busy_flag_of_the_dispatcher(tmp_path):
