@@ -29,14 +29,18 @@ Reported:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import socket
 import statistics
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 MODEL, COLOUR = "Comet", "blue"  # carried by demo tower T1, none in the demo stock
 _ROUND_TIMEOUT_S = 120.0
@@ -113,9 +117,6 @@ class _RawKiosk:
     """
 
     def __init__(self, url: str, key: str) -> None:
-        import socket
-        from urllib.parse import urlsplit
-
         parts = urlsplit(url)
         self.host = f"{parts.hostname}:{parts.port}"
         self.sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
@@ -124,15 +125,11 @@ class _RawKiosk:
                      "X-Kiosk-Id: K1\r\nContent-Type: application/json\r\n")
 
     def request(self, path: str, body: dict[str, Any]) -> bytes:
-        import uuid
-
         data = json.dumps(body).encode()
         return (f"POST {path} HTTP/1.1\r\n{self.head}Idempotency-Key: {uuid.uuid4().hex}\r\n"
                 f"Content-Length: {len(data)}\r\n\r\n").encode() + data
 
     def send(self, request: bytes) -> tuple[int, dict[str, Any]]:
-        import http.client
-
         self.sock.sendall(request)
         resp = http.client.HTTPResponse(self.sock)
         resp.begin()
