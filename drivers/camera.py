@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from kiosk.errors import CameraError, Reason
+from common.errors import CameraError, Reason
 
 log = logging.getLogger(__name__)
 

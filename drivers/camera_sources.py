@@ -17,8 +17,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from common.errors import CameraError, Reason
 from drivers.camera import CameraSource, EndOfStream, register_scheme
-from kiosk.errors import CameraError, Reason
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # A video claiming an absurd or missing frame rate plays at this one.

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from common.errors import FrameError, LiftError, Reason
 from drivers import lift_proto as p
 from drivers.lift_frame import Frame
 from drivers.lift_link import LiftLink, LinkState
@@ -37,7 +38,6 @@ from drivers.lift_proto import (
     MoveAccepted,
     Result,
 )
-from kiosk.errors import FrameError, LiftError, Reason
 
 __all__ = ["LiftClient", "BayAudit", "audit_bays", "BayMap", "DoorState", "FaultCode", "JobPhase", "JobState",
            "LiftState", "LiftStatus", "MoveAccepted", "LinkChanged"]

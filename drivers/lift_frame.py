@@ -7,14 +7,14 @@ Wire format (drivers/LIFT_PROTOCOL.md has the full story and worked examples)::
 
 Nothing here does I/O or keeps time, so every function is testable with
 tables and hypothesis. The only exception this module raises is
-``kiosk.errors.FrameError``.
+``common.errors.FrameError``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import FrameError
+from common.errors import FrameError
 
 STX = 0x02
 HEADER_LEN = 4  # STX LEN SEQ CMD

@@ -25,6 +25,7 @@ from typing import Any
 
 import serial
 
+from common.errors import FrameError, LiftError, Reason
 from drivers.lift_arq import Arq, ArqStats
 from drivers.lift_frame import Deframer, Frame
 from drivers.lift_proto import (
@@ -35,7 +36,6 @@ from drivers.lift_proto import (
     decode_reply,
     encode_hello,
 )
-from kiosk.errors import FrameError, LiftError, Reason
 
 log = logging.getLogger(__name__)
 

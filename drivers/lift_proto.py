@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from kiosk.errors import FrameError
+from common.errors import FrameError
 
 PROTOCOL_VERSION = 1
 JOB_ID_MAX = 32

@@ -30,13 +30,13 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from common.errors import FrameError
 from drivers import lift_proto as p
 from drivers.lift_arq import Arq
 from drivers.lift_frame import Deframer, Frame
 from drivers.lift_proto import REPLY_BIT, Cmd, FaultCode, Result, VehicleChanged
 from drivers.lift_sim_port import Pty, Tcp
 from drivers.lift_sim_tower import TRIGGERS, FaultConfig, Tower
-from kiosk.errors import FrameError
 
 __all__ = ["TowerSimulator", "FaultConfig", "TRIGGERS", "main"]
 

@@ -15,6 +15,7 @@ import math
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
+from common.errors import FrameError
 from drivers import lift_proto as p
 from drivers.lift_proto import (
     BayMap,
@@ -36,7 +37,6 @@ from drivers.lift_proto import (
     Result,
     VehicleChanged,
 )
-from kiosk.errors import FrameError
 
 # One-shot triggers a test or a CLI flag can arm; "estop" and "unstall" act at once.
 ARMABLE = ("estop_mid_move", "stall_mid_move", "door_obstructed", "overload", "bay_mismatch")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kiosk.errors import KioskError, Reason, RefusedError, short_id
+from common.errors import KioskError, Reason, RefusedError, short_id
 from kiosk.journey import Event, Flow, Journey, State
 from kiosk.services import Services
 from kiosk.tasks import HTTP_LANE, TaskRunner, call_quietly

@@ -8,7 +8,7 @@ Every call:
   retried after a crash reuses the key of the first attempt);
 - validates the answer strictly into a frozen dataclass.
 
-Failures are ``kiosk.errors`` types: unreachable (connection refused, timeout,
+Failures are ``common.errors`` types: unreachable (connection refused, timeout,
 502/503/504) -> ``BackendError(BACKEND_UNREACHABLE)``; 401 ->
 ``BACKEND_UNAUTHORIZED``; a documented refusal (409) ->
 ``RefusedError(reason=<code>, **context)``; junk -> ``BACKEND_BAD_RESPONSE``;
@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from kiosk.errors import BackendError, Reason, RefusedError
+from common.errors import BackendError, Reason, RefusedError
 
 log = logging.getLogger(__name__)
 

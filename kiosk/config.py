@@ -24,7 +24,7 @@ from typing import Any, get_type_hints
 
 import platformdirs
 
-from kiosk.errors import ConfigError
+from common.errors import ConfigError
 
 APP_NAME = "tower-kiosk"
 ENV_PREFIX = "KIOSK_"

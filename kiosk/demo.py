@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import requests
 
+from common.errors import KioskError, Reason
 from drivers.camera import CameraSource, register_scheme
 from kiosk.config import Config, parse_config
-from kiosk.errors import KioskError, Reason
 from kiosk.procs import Child, spawn_cli
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class DemoActor:
 
     def _build_member(self) -> None:
         try:
-            from kiosk.vision.synth import SyntheticMember, astronaut_bgr
+            from vision.synth import SyntheticMember, astronaut_bgr
 
             self._member = SyntheticMember(astronaut_bgr(), seed=self._seed)
         except Exception:  # noqa: BLE001 - show_member reports it where it is needed
@@ -91,7 +91,7 @@ class DemoActor:
 
     @staticmethod
     def _lobby(seed: int) -> np.ndarray:
-        from kiosk.vision.scenes import lobby_background
+        from vision.scenes import lobby_background
 
         return lobby_background(seed)
 
@@ -102,7 +102,7 @@ class DemoActor:
 
     def show_pass(self, text: str) -> None:
         """Hold a phone showing ``text`` (rendered once: a still phone)."""
-        from kiosk.vision.scenes import render_phone_scene
+        from vision.scenes import render_phone_scene
 
         frame = render_phone_scene(text, np.random.default_rng(self._seed),
                                    background=self._background)
@@ -112,8 +112,8 @@ class DemoActor:
 
     def show_member(self, photo_bgr: np.ndarray | None = None) -> Any:
         """Step in front of the camera as a live (synthetic) member."""
-        from kiosk.vision.synth import SyntheticMember
-        from kiosk.vision.synth_actor import Performer
+        from vision.synth import SyntheticMember
+        from vision.synth_actor import Performer
 
         member = (SyntheticMember(photo_bgr, seed=self._seed) if photo_bgr is not None
                   else self.member())

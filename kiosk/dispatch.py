@@ -33,6 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+from common.errors import KioskError, LiftError, Reason, RefusedError, TransitionError
 from drivers.lift_proto import (
     DoorChanged,
     DoorState,
@@ -45,7 +46,6 @@ from drivers.lift_proto import (
     LinkChanged,
     MoveAccepted,
 )
-from kiosk.errors import KioskError, LiftError, Reason, RefusedError, TransitionError
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kiosk.errors import Reason, TransitionError
+from common.errors import Reason, TransitionError
 
 log = logging.getLogger(__name__)
 

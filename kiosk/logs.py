@@ -1,6 +1,6 @@
 """Structured logging: JSON lines to a rotating file, short text to the console.
 
-Privacy: member ids are logged only through ``kiosk.errors.short_id``; the
+Privacy: member ids are logged only through ``common.errors.short_id``; the
 ``RedactingFilter`` is a second net that masks anything shaped like a pass or
 a long member id that slipped into a message, and drops array-like payloads
 (an embedding must never reach a log).

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.errors import ConfigError, PassError, Reason, short_id
+from common.errors import ConfigError, PassError, Reason, short_id
 
 PREFIX = "towerpass:"
 VERSION = "v1"

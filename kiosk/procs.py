@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 
 
 def cli_command(*args: str) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import Reason, StaffError
+from common.errors import Reason, StaffError
 
 # scrypt cost: ~50 ms on the kiosk's CPU; enough to make a stolen config's
 # hash slow to brute-force, quick enough for a keypad.

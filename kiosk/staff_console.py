@@ -24,8 +24,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from common.errors import KioskError, Reason, StaffError
 from kiosk import staff_diag as diag
-from kiosk.errors import KioskError, Reason, StaffError
 from kiosk.journey import Event, State
 from kiosk.logs import LOG_FILE, tail
 from kiosk.staff import AuditLog, StaffGate

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import KioskError, LiftError
+from common.errors import KioskError, LiftError
 from kiosk.logs import LOG_FILE
 from kiosk.staff import AuditLog
 

@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from common.errors import KioskError, LiftError, Reason
 from kiosk import staff_diag as diag
-from kiosk.errors import KioskError, LiftError, Reason
 from kiosk.tasks import HTTP_LANE
 
 ACTION = "lift_move"

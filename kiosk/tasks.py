@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 
 log = logging.getLogger(__name__)
 

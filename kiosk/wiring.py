@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from common.errors import KioskError, PassError, Reason
 from drivers.camera import open_camera
 from drivers.lift_client import LiftClient
 from kiosk.app import HealthSnapshot
 from kiosk.backend_client import BackendClient
 from kiosk.config import Config
-from kiosk.errors import KioskError, PassError, Reason
 from kiosk.journey import State, Timeouts
 from kiosk.passes import public_key_from_base64, verify_pass
-from kiosk.vision.loop import LatestFrameLoop
+from vision.loop import LatestFrameLoop
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class RealServices:
     @property
     def decoder(self) -> Any:
         if self._decoder is None:
-            from kiosk.vision.qr import QrDecoder
+            from vision.qr import QrDecoder
 
             self._decoder = QrDecoder()
         return self._decoder
@@ -84,8 +84,8 @@ class RealServices:
 
     # -- selfie --------------------------------------------------------------------
     def new_liveness(self) -> Any:
-        from kiosk.vision.liveness import LivenessConfig, LivenessSession
-        from kiosk.vision.liveness_actions import draw_challenges
+        from vision.liveness import LivenessConfig, LivenessSession
+        from vision.liveness_actions import draw_challenges
 
         cfg = self.config.selfie
         challenges = draw_challenges(self.rng, n=cfg.challenges)
@@ -95,7 +95,7 @@ class RealServices:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from kiosk.vision.face_embed import FaceEmbedder
+            from vision.face_embed import FaceEmbedder
 
             self._embedder = FaceEmbedder()
         return self._embedder
@@ -120,7 +120,7 @@ class RealServices:
 
     def warm_up(self) -> None:
         """Load the heavy models; called in the background after the first screen."""
-        from kiosk.vision import facemesh
+        from vision import facemesh
 
         facemesh.warm_up()
         self.decoder  # noqa: B018 - builds the decoder now rather than on first scan

@@ -12,13 +12,13 @@ Why each entry exists:
   front graph, which loads the short-range face detector and the landmark
   model with attention; the whole ``modules/`` tree (hands, pose, holistic,
   objectron, selfie segmentation...) is ~30 MB the kiosk never loads.
-- The embedder (``kiosk.vision.face_embed``) loads two of
+- The embedder (``vision.face_embed``) loads two of
   face_recognition_models' four dlib files, the 5-point aligner and the
   ResNet, from ``face_recognition_models/models`` in the bundle; the 68-point
   predictor (95 MB) and the CNN detector stay out.
 - Alembic reads ``backend/migrations`` (env.py, versions/*.py) as files.
 - The demo member is scikit-image's astronaut photo; only the PNG travels
-  (to ``kiosk/vision/data/``), not scikit-image and its SciPy stack.
+  (to ``vision/data/``), not scikit-image and its SciPy stack.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ BUILD_INFO = "BUILD_INFO.json"
 
 # Our packages are imported by name at run time (``kiosk <command>`` loads
 # ``kiosk.commands.<module>`` with importlib), so the analysis cannot see them.
-OUR_PACKAGES = ("kiosk", "ui", "drivers", "backend")
+OUR_PACKAGES = ("kiosk", "ui", "drivers", "backend", "vision", "common")
 # Build-time tools and tests never run in a tower.
 OUR_EXCLUDED = ("backend.tools",)
 
@@ -53,7 +53,7 @@ FACE_MODELS = (
     "shape_predictor_5_face_landmarks.dat",
     "dlib_face_recognition_resnet_model_v1.dat",
 )
-ASTRONAUT_DEST = "kiosk/vision/data"
+ASTRONAUT_DEST = "vision/data"
 
 # Loaded by name (uvicorn's "auto" loops and protocols, SQLAlchemy dialects,
 # Alembic's DDL implementations), so the import graph misses them.

@@ -226,7 +226,7 @@ class Autopilot(QObject):
         if self.s.face == "live":
             self.actor.show_member()
             return
-        from kiosk.vision.synth_attacks import AttackKind, make_attacker
+        from vision.synth_attacks import AttackKind, make_attacker
 
         # The attacker does not know the challenges in advance: a replay
         # plays whatever was recorded; a photo cannot perform anything.

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from kiosk.errors import Reason
+from common.errors import Reason
 from kiosk.journey import Event, Flow, State
 
 SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose_models",
@@ -93,7 +93,7 @@ class Tour:
         w.bridge.prompt.emit(True, 12.0)
         self.shot("still_there")
         w.overlay.hide()
-        from kiosk.errors import PassError
+        from common.errors import PassError
 
         self.push(("rejected", ("old-pass", PassError("expired", reason=Reason.PASS_EXPIRED))))
         self.shot("scan_rejected")

@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTranslator, Signal
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 from ui.resources import assets_dir
 
 log = logging.getLogger(__name__)

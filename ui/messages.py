@@ -1,6 +1,6 @@
 """Every plain-language message a member can read, in one table.
 
-Reason codes (``kiosk.errors.Reason``), scan hints, selfie guidance and
+Reason codes (``common.errors.Reason``), scan hints, selfie guidance and
 challenges, lift phases and colour names map to calm, translated text here
 and nowhere else. The tables hold ``QT_TRANSLATE_NOOP`` markers so lupdate
 finds them; the lookup functions translate at call time, so the same table
@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale
 
-from kiosk.errors import Reason
+from common.errors import Reason
 
 CTX = "Reason"
 

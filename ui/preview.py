@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import segno
 
+from common.errors import Reason, RefusedError
 from kiosk.backend_client import CarOption
 from kiosk.config import Config, parse_config
 from kiosk.dispatch import DoorState, JobPhase, Progress  # the lift's enums, as the core sees them
-from kiosk.errors import Reason, RefusedError
 from kiosk.journey import DEFAULT_IDLE_S, Timeouts
 
 GATE_TIMEOUT_S = 30.0
@@ -49,7 +49,7 @@ SAMPLE_OPTIONS = (
 
 
 def live_update(**fields: Any) -> SimpleNamespace:
-    """A LivenessUpdate-shaped object (the real one comes from kiosk.vision)."""
+    """A LivenessUpdate-shaped object (the real one comes from vision)."""
     base = dict(phase="challenge", guidance=None, challenge="turn_left", challenge_index=0,
                 challenges_total=3, time_left_s=4.5, done=False, live=None, reason=None,
                 face_box=None)

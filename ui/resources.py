@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 
 
 def grab(widget: QWidget, path: str | Path) -> Path:

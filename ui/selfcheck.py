@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtGui import QFontMetrics, QRawFont
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 from ui.app import ensure_app
 from ui.i18n import qm_path
 from ui.resources import app_font, assets_dir, load_fonts, load_theme

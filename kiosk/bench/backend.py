@@ -149,8 +149,8 @@ def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[floa
     on ``results`` and waits on ``done``. ``mode``: ``kiosk`` (the kiosk's
     client) or ``raw`` (``_RawKiosk``).
     """
+    from common.errors import RefusedError
     from kiosk.backend_client import BackendClient
-    from kiosk.errors import RefusedError
 
     client = BackendClient(url, "K1", key, timeout_s=30, retries=0)
     live = {"live": True, "challenges": ["blink", "turn_left"], "reason": None}

@@ -26,12 +26,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from common.errors import KioskError, LiftError, Reason
 from drivers.lift_client import LiftClient
 from drivers.lift_frame import OVERHEAD
 from drivers.lift_proto import encode_status
 from drivers.lift_sim import FaultConfig, TowerSimulator
 from kiosk.dispatch import Dispatcher, DispatchJournal
-from kiosk.errors import KioskError, LiftError, Reason
 
 BAUD = 115200
 FAST = {"travel_s_per_level": 0.002, "door_s": 0.002, "transfer_s": 0.002}

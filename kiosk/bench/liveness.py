@@ -1,6 +1,6 @@
 """``kiosk bench liveness``: APCER per attack kind, BPCER, time to pass, vision fps.
 
-Runs the generated evaluation set of ``kiosk.vision.evaluate`` (live synthetic
+Runs the generated evaluation set of ``vision.evaluate`` (live synthetic
 members and four attack kinds, several photos and variants), prints the
 table, and returns the figures as a dict (the dispatcher prints it as JSON,
 the last line). ``--quick`` uses 10 sequences per kind instead of 50.
@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from kiosk.vision import evaluate as ev
+    from vision import evaluate as ev
 
     n_default = 10 if args.quick else 50
     n_live = args.live if args.live is not None else n_default

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.vision.qr import QrDecoder
-from kiosk.vision.scenes import Scene, build_corpus, is_hard
+from vision.qr import QrDecoder
+from vision.scenes import Scene, build_corpus, is_hard
 
 Decode = Callable[[np.ndarray], str | None]
 

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 from kiosk.procs import cli_command
 
 MARKER = "KIOSK_FIRST_SCREEN"

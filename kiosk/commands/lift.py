@@ -17,10 +17,10 @@ import queue
 import time
 from typing import Any
 
+from common.errors import KioskError, LiftError, Reason
 from drivers.lift_client import LiftClient
 from drivers.lift_proto import DoorState, JobDone, JobState, LiftState, LiftStatus
 from kiosk.config import load_config
-from kiosk.errors import KioskError, LiftError, Reason
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 

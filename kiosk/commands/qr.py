@@ -60,7 +60,7 @@ def decode_file(path: str, decoder: Any) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from kiosk.vision.qr import QrDecoder
+    from vision.qr import QrDecoder
 
     decoder = QrDecoder(track=False)  # files are unrelated: no region tracking
     missed = 0

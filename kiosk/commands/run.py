@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from common.errors import ConfigError, KioskError
     from kiosk.config import load_config
-    from kiosk.errors import ConfigError, KioskError
 
     try:
         config = load_config(args.config)

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from common.errors import KioskError
 from kiosk import __version__
-from kiosk.errors import KioskError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,8 +53,8 @@ def _check(name: str, fn: Callable[[], Any], results: dict[str, Any]) -> None:
 
 
 def check_facemesh() -> Any:
-    from kiosk.vision import facemesh
-    from kiosk.vision.synth import astronaut_bgr
+    from vision import facemesh
+    from vision.synth import astronaut_bgr
 
     faces = facemesh.detect(astronaut_bgr())
     if len(faces) != 1:
@@ -63,8 +63,8 @@ def check_facemesh() -> Any:
 
 
 def check_face_embed() -> Any:
-    from kiosk.vision.face_embed import FaceEmbedder
-    from kiosk.vision.synth import astronaut_bgr
+    from vision.face_embed import FaceEmbedder
+    from vision.synth import astronaut_bgr
 
     emb = FaceEmbedder().embed(astronaut_bgr())
     if np.asarray(emb).shape != (128,):
@@ -73,8 +73,8 @@ def check_face_embed() -> Any:
 
 
 def check_qr() -> Any:
-    from kiosk.vision.qr import QrDecoder
-    from kiosk.vision.scenes import render_phone_scene
+    from vision.qr import QrDecoder
+    from vision.scenes import render_phone_scene
 
     text = "towerpass:v1;t=T1;m=self-test;p=;e=1;n=0123456789abcdef;s=" + "A" * 86
     got = QrDecoder().decode(render_phone_scene(text)).text
@@ -165,7 +165,7 @@ def _camera(services: Any) -> Any:
 
 
 def _reason(name: str) -> Any:
-    from kiosk.errors import Reason
+    from common.errors import Reason
 
     return Reason[name]
 

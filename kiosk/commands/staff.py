@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.errors import StaffError
+    from common.errors import StaffError
     from kiosk.staff import hash_pin
 
     pin = args.pin

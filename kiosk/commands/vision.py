@@ -22,7 +22,7 @@ from typing import Any
 
 EXIT_OK, EXIT_NO, EXIT_ERROR = 0, 1, 2
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
-DEFAULT_TOLERANCE = 0.5  # kiosk.vision.face_embed.DEFAULT_TOLERANCE, without importing dlib
+DEFAULT_TOLERANCE = 0.5  # vision.face_embed.DEFAULT_TOLERANCE, without importing dlib
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +54,7 @@ def _emit(obj: dict[str, Any]) -> None:
 
 # -- check-liveness -------------------------------------------------------------
 def check_liveness(args: argparse.Namespace) -> int:
-    from kiosk.vision.liveness_actions import parse_challenges
+    from vision.liveness_actions import parse_challenges
 
     try:
         challenges = parse_challenges(args.challenges)
@@ -70,7 +70,7 @@ def check_liveness(args: argparse.Namespace) -> int:
     try:
         return _run_video(path, challenges, args)
     except Exception as exc:  # noqa: BLE001 - the CLI answers in JSON, never a traceback
-        from kiosk.errors import KioskError
+        from common.errors import KioskError
 
         err = exc.to_dict() if isinstance(exc, KioskError) else f"{type(exc).__name__}: {exc}"
         _emit({"live": False, "reason": None, "challenges": names, "error": err})
@@ -80,7 +80,7 @@ def check_liveness(args: argparse.Namespace) -> int:
 def _run_video(path: Path, challenges: list[Any], args: argparse.Namespace) -> int:
     import cv2
 
-    from kiosk.vision.liveness import LivenessConfig, LivenessSession
+    from vision.liveness import LivenessConfig, LivenessSession
 
     names = [c.value for c in challenges]
     cap = cv2.VideoCapture(str(path))
@@ -153,7 +153,7 @@ def _read_image(path: str) -> Any:
 
 
 def verify_face(args: argparse.Namespace) -> int:
-    from kiosk.errors import KioskError
+    from common.errors import KioskError
 
     if not (0.0 < args.tolerance < 2.0):
         _emit({"match": None, "distance": None, "error": {"reason": "BAD_ARGUMENT",
@@ -165,7 +165,7 @@ def verify_face(args: argparse.Namespace) -> int:
         try:
             image = _read_image(path)
             if embedder is None:
-                from kiosk.vision.face_embed import FaceEmbedder
+                from vision.face_embed import FaceEmbedder
 
                 embedder = FaceEmbedder()
             embeddings.append(embedder.embed(image))
@@ -179,7 +179,7 @@ def verify_face(args: argparse.Namespace) -> int:
                    "error": {"image": role, "file": path, "reason": "BAD_IMAGE",
                              "message": str(exc)}})
             return EXIT_ERROR
-    from kiosk.vision.face_embed import distance
+    from vision.face_embed import distance
 
     d = distance(embeddings[0], embeddings[1])
     match = d <= args.tolerance

@@ -10,7 +10,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from backend.passes import sign_pass
-from kiosk.errors import BackendError, Reason, RefusedError
+from common.errors import BackendError, Reason, RefusedError
 from tests.backend.backend_rig import ASTRONAUT, LIVE
 
 pytestmark = pytest.mark.allow_threads

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from backend.rules import DAY_S, HOUR_S, iso
-from kiosk.errors import Reason, RefusedError
+from common.errors import Reason, RefusedError
 from tests.backend.backend_rig import ASTRONAUT, LIVE, OTHER
 
 pytestmark = pytest.mark.allow_threads
@@ -131,7 +131,7 @@ def test_car_taken_out_of_service_while_held(tower):
 
 
 def test_session_expires_after_ten_minutes(tower):
-    from kiosk.errors import BackendError
+    from common.errors import BackendError
 
     ps = tower.session(tower.member())
     tower.clock.advance(600)

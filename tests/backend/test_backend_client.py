@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from common.errors import BackendError, Reason, RefusedError
 from kiosk.backend_client import BackendClient
-from kiosk.errors import BackendError, Reason, RefusedError
 
 Answer = tuple[int, str, bytes]  # status, content type, body
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.models import Car, Reservation
-from kiosk.errors import Reason, RefusedError
+from common.errors import Reason, RefusedError
 from tests.backend.backend_rig import ASTRONAUT, LIVE
 
 pytestmark = pytest.mark.allow_threads

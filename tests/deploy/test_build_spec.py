@@ -20,8 +20,8 @@ import bundle_manifest as bm  # noqa: E402
 # Imports of excluded packages that are allowed, and why.
 ALLOWED_EXCLUDED_IMPORTS = {
     # Last resort when the astronaut PNG is missing (source checkouts only:
-    # the bundle carries the PNG in kiosk/vision/data/).
-    ("kiosk/vision/synth.py", "skimage"),
+    # the bundle carries the PNG in vision/data/).
+    ("vision/synth.py", "skimage"),
 }
 RUNTIME_DIRS = ("kiosk", "ui", "drivers", "backend")
 NOT_RUNTIME = ("backend/tools/",)
@@ -56,7 +56,7 @@ def _dests(datas) -> set[str]:
     "mediapipe/modules/face_landmark/face_landmark_with_attention.tflite",
     "mediapipe/modules/face_landmark/face_landmark.tflite",
     "mediapipe/modules/face_detection/face_detection_short_range.tflite",
-    # The two dlib models the embedder loads (kiosk.vision.face_embed).
+    # The two dlib models the embedder loads (vision.face_embed).
     "face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
     "face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat",
     "assets/theme.qss",
@@ -66,7 +66,7 @@ def _dests(datas) -> set[str]:
     "backend/migrations/env.py",
     "backend/migrations/script.py.mako",
     "backend/seed_templates.json",
-    "kiosk/vision/data/astronaut.png",
+    "vision/data/astronaut.png",
 ])
 def test_what_the_kiosk_loads_is_collected(datas, needed):
     assert needed in _dests(datas)
@@ -178,7 +178,7 @@ def test_the_demo_member_photo_loads_without_scikit_image():
             "        raise ImportError('scikit-image is not in the bundle')\n"
             "    return real(name, *a, **k)\n"
             "builtins.__import__ = guarded\n"
-            "from kiosk.vision.synth import astronaut_bgr\n"
+            "from vision.synth import astronaut_bgr\n"
             "img = astronaut_bgr()\n"
             "assert img.shape == (512, 512, 3) and img.dtype.name == 'uint8', img.shape\n"
             "assert 'skimage' not in [m.split('.')[0] for m in sys.modules if sys.modules[m]]\n")

@@ -15,8 +15,8 @@ import pytest
 from backend.clock import SettableClock
 from backend.seed import add_kiosk, add_tower
 from backend.server import BackendServer
+from common.errors import BackendError
 from kiosk.backend_client import BackendClient
-from kiosk.errors import BackendError
 
 T0 = 1_800_000_000.0  # a fixed server time, so last-seen values are exact
 

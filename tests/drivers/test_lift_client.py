@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from common.errors import LiftError, Reason
 from drivers.lift_client import LiftClient, audit_bays
 from drivers.lift_proto import (
     DoorChanged,
@@ -24,7 +25,6 @@ from drivers.lift_proto import (
     LinkChanged,
 )
 from drivers.lift_sim import FaultConfig, TowerSimulator
-from kiosk.errors import LiftError, Reason
 
 WAIT_S = 10.0
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import FrameError, Reason
 from drivers.lift_frame import (
     MAX_PAYLOAD,
     OVERHEAD,
@@ -19,7 +20,6 @@ from drivers.lift_frame import (
     decode_frame,
     encode_frame,
 )
-from kiosk.errors import FrameError, Reason
 
 
 @pytest.mark.parametrize(("data", "crc"), [

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from common.errors import LiftError, Reason
 from drivers import lift_proto as p
 from drivers.lift_frame import Deframer, Frame, encode_frame
 from drivers.lift_link import LiftLink, LinkState
 from drivers.lift_proto import REPLY_BIT, Cmd, Result
-from kiosk.errors import LiftError, Reason
 
 WAIT_S = 5.0  # generous deadlines: we wait for conditions, never for durations
 

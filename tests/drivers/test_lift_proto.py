@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import FrameError
 from drivers import lift_proto as p
 from drivers.lift_proto import (
     BayMap,
@@ -26,7 +27,6 @@ from drivers.lift_proto import (
     Result,
     VehicleChanged,
 )
-from kiosk.errors import FrameError
 
 JOB = JobState("3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3", JobPhase.TO_TARGET, car_moved=True,
                fault=FaultCode.NONE, level=3, target_level=0, eta_s=12.3, from_bay=19,

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from common.errors import Reason, RefusedError
 from kiosk.config import Config, parse_config
-from kiosk.errors import Reason, RefusedError
 from kiosk.journey import Timeouts
 
 

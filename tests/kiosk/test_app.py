@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from common.errors import PassError, Reason
 from kiosk.app import HealthSnapshot, Kiosk, ScanStatus
-from kiosk.errors import PassError, Reason
 from kiosk.journey import Flow, State
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import FakeServices

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.errors import ConfigError, Reason
 from kiosk.config import Config, load_config, parse_config
-from kiosk.errors import ConfigError, Reason
 
 
 def test_defaults_are_valid():
@@ -95,8 +95,8 @@ def test_kiosk_config_env_names_the_file(tmp_path):
 
 
 def test_staff_pins_table_is_validated_and_never_echoed():
+    from common.errors import ConfigError
     from kiosk.config import parse_config
-    from kiosk.errors import ConfigError
 
     good = {"staff": {"pins": {"alice": "scrypt$1", "bob.k": "scrypt$2"}}}
     cfg = parse_config(good)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from common.errors import BackendError, LiftError, Reason, RefusedError, TransitionError
 from drivers.lift_client import LiftClient
 from drivers.lift_proto import (
     DoorState,
@@ -35,7 +36,6 @@ from kiosk.dispatch import (
     Progress,
     idempotency_key,
 )
-from kiosk.errors import BackendError, LiftError, Reason, RefusedError, TransitionError
 
 WAIT_S = 20.0
 FAST = {"travel_s_per_level": 0.01, "door_s": 0.01, "transfer_s": 0.01}

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from kiosk.errors import Reason, TransitionError
+from common.errors import Reason, TransitionError
 from kiosk.journey import CANCELLABLE, STEPS, Event, Flow, Journey, Session, State, Timeouts
 
 HAPPY = [

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from kiosk.errors import short_id
+from common.errors import short_id
 from kiosk.logs import redact, setup_logging, tail
 
 

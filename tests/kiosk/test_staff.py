@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.errors import Reason, StaffError
+from common.errors import Reason, StaffError
 from kiosk.staff import AuditLog, StaffGate, hash_pin, verify_pin
 
 PIN_HASH = hash_pin("2468")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from common.errors import BackendError, LiftError, Reason, StaffError
 from drivers.lift_proto import (
     BayMap,
     DoorState,
@@ -27,7 +28,6 @@ from drivers.lift_proto import (
 from kiosk.app import Kiosk
 from kiosk.backend_client import BayRecord, CarMove, TowerBays
 from kiosk.config import parse_config
-from kiosk.errors import BackendError, LiftError, Reason, StaffError
 from kiosk.journey import Event, Flow, State
 from kiosk.staff import hash_pin
 from kiosk.staff_console import ActionResult, StaffConsole, Why, build_audit

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 from kiosk.tasks import CallbackQueue, TaskRunner
 
 

@@ -126,7 +126,7 @@ class Rig:
 
     def reach(self, state: State) -> None:
         """Walk the journey to ``state`` the way the product gets there."""
-        from kiosk.errors import Reason
+        from common.errors import Reason
 
         if state is State.OUT_OF_SERVICE:
             self.kiosk.journey.set_service(False, self.clock())

@@ -8,7 +8,7 @@ from enum import Enum, IntEnum
 
 import pytest
 
-from kiosk.errors import Reason
+from common.errors import Reason
 from ui import messages
 from ui.messages import (
     challenge_text,

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton
 
-from kiosk.errors import Reason
+from common.errors import Reason
 from kiosk.journey import Event, Flow, State
 from tests.ui.fakes import GOOD_PASS
 from ui.preview import live_update
@@ -97,7 +97,7 @@ def test_car_taken_meanwhile_shows_a_notice_and_fresh_stock(rig):
 
 
 def test_scan_feedback_in_plain_words_and_rejections_stay_readable(rig):
-    from kiosk.errors import PassError
+    from common.errors import PassError
 
     rig.to_scan()
     screen = rig.screen()

@@ -170,7 +170,7 @@ def camera_states() -> Callable[[], StateLog]:
 @pytest.fixture(scope="session")
 def scan_corpus():
     """40 generated scenes, deterministic (difficulty spread over [0, 1])."""
-    from kiosk.vision.scenes import build_corpus
+    from vision.scenes import build_corpus
 
     return build_corpus(40, seed=5)
 
@@ -178,6 +178,6 @@ def scan_corpus():
 @pytest.fixture
 def scan_decoder():
     """The kiosk decoder with no time budget, so results do not depend on load."""
-    from kiosk.vision.qr import QrDecoder
+    from vision.qr import QrDecoder
 
     return QrDecoder(budget_ms=1e9, track=False)

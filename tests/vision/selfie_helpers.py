@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kiosk.vision.evaluate import run_sequence
-from kiosk.vision.liveness import LivenessConfig, LivenessSession, LivenessUpdate
-from kiosk.vision.liveness_actions import Challenge
-from kiosk.vision.synth import SyntheticMember, astronaut_bgr, faces_dir, load_face_photo
+from vision.evaluate import run_sequence
+from vision.liveness import LivenessConfig, LivenessSession, LivenessUpdate
+from vision.liveness_actions import Challenge
+from vision.synth import SyntheticMember, astronaut_bgr, faces_dir, load_face_photo
 
 SIZE = (640, 360)
 FPS = 20.0
@@ -55,7 +55,7 @@ def selfie_member_factory(selfie_photo: np.ndarray) -> Callable[..., SyntheticMe
 
 @pytest.fixture(scope="session")
 def selfie_embedder() -> Any:
-    from kiosk.vision.face_embed import FaceEmbedder
+    from vision.face_embed import FaceEmbedder
 
     return FaceEmbedder()
 

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from common.errors import CameraError, Reason
 from drivers.camera import (
     CameraSource,
     CameraState,
@@ -16,7 +17,6 @@ from drivers.camera import (
     register_scheme,
     split_url,
 )
-from kiosk.errors import CameraError, Reason
 
 S = CameraState
 

@@ -20,18 +20,18 @@ from selfie_helpers import (
     shared_photo,
 )
 
-from kiosk.errors import Reason, VisionError
-from kiosk.vision import facemesh
-from kiosk.vision.face_embed import (
+from common.errors import Reason, VisionError
+from vision import facemesh
+from vision.face_embed import (
     DEFAULT_TOLERANCE,
     FaceEmbedder,
     distance,
     is_match,
     mesh_box_to_dlib,
 )
-from kiosk.vision.liveness_actions import Challenge
-from kiosk.vision.synth import Pose
-from kiosk.vision.synth_actor import Performer
+from vision.liveness_actions import Challenge
+from vision.synth import Pose
+from vision.synth_actor import Performer
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_face_models_found_without_importing_face_recognition():
     import subprocess
     import sys
 
-    code = ("import sys; from kiosk.vision.face_embed import FaceEmbedder, model_path; "
+    code = ("import sys; from vision.face_embed import FaceEmbedder, model_path; "
             "e = FaceEmbedder(); e.warm_up(); "
             "assert 'face_recognition' not in sys.modules and 'pkg_resources' not in sys.modules, "
             "sorted(m for m in sys.modules if 'pkg_res' in m or 'face_rec' in m); "
@@ -180,7 +180,7 @@ def test_face_models_found_without_importing_face_recognition():
 
 
 def test_missing_models_are_a_typed_error(monkeypatch):
-    from kiosk.vision import face_embed
+    from vision import face_embed
 
     monkeypatch.setattr(face_embed.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(VisionError) as exc:

@@ -16,13 +16,13 @@ from selfie_helpers import (
     selfie_photo,  # noqa: F401 - fixture
 )
 
-from kiosk.vision import facemesh
-from kiosk.vision.liveness import Failure, LivenessSession, Phase
-from kiosk.vision.liveness_actions import Challenge
-from kiosk.vision.pose import NOSE_TIP, head_pose
-from kiosk.vision.synth import Pose
-from kiosk.vision.synth_actor import Performer
-from kiosk.vision.synth_attacks import BorderedPrint, Replay, StillPhoto, TiltedPhoto
+from vision import facemesh
+from vision.liveness import Failure, LivenessSession, Phase
+from vision.liveness_actions import Challenge
+from vision.pose import NOSE_TIP, head_pose
+from vision.synth import Pose
+from vision.synth_actor import Performer
+from vision.synth_attacks import BorderedPrint, Replay, StillPhoto, TiltedPhoto
 
 
 @pytest.mark.parametrize("challenge", list(Challenge))

@@ -17,9 +17,9 @@ from selfie_helpers import (
     shared_photo,
 )
 
-from kiosk.errors import VisionError
-from kiosk.vision import facemesh
-from kiosk.vision.quality import Guidance, QualityConfig, assess
+from common.errors import VisionError
+from vision import facemesh
+from vision.quality import Guidance, QualityConfig, assess
 
 
 def guidance(image: np.ndarray, **kwargs) -> Guidance:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.vision.liveness_actions import (
+from vision.liveness_actions import (
     ActionConfig,
     ActionDetector,
     Baseline,
@@ -21,7 +21,7 @@ from kiosk.vision.liveness_actions import (
     draw_challenges,
     parse_challenges,
 )
-from kiosk.vision.liveness_passive import (
+from vision.liveness_passive import (
     BorderCheck,
     PassiveConfig,
     PlanarMotionCheck,
@@ -29,8 +29,8 @@ from kiosk.vision.liveness_passive import (
     homography_residual,
     similarity_residual,
 )
-from kiosk.vision.pose import RIGID_POINTS
-from kiosk.vision.synth import _rotation
+from vision.pose import RIGID_POINTS
+from vision.synth import _rotation
 
 # -- challenges ------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from kiosk.vision.loop import LatestFrameLoop
+from vision.loop import LatestFrameLoop
 
 DEADLINE_S = 5.0
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from passgen import b64url, key_from_seed, sign_pass
 
-from kiosk.errors import ConfigError, PassError, Reason
+from common.errors import ConfigError, PassError, Reason
 from kiosk.passes import MAX_BYTES, MemberPass, parse_pass, public_key_from_base64, verify_pass
 
 PRIVATE, PUBLIC = key_from_seed(b"scan-tests-backend")

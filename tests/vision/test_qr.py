@@ -7,12 +7,12 @@ import pytest
 import segno
 from passgen import key_from_seed, sign_pass
 
+from common.errors import PassError, Reason
 from kiosk.bench.qr import baselines
-from kiosk.errors import PassError, Reason
 from kiosk.passes import parse_pass, verify_pass
-from kiosk.vision import scenes as S
-from kiosk.vision.qr import QrDecoder, ScanHint
-from kiosk.vision.qr_locate import diagnose, has_finders, locate
+from vision import scenes as S
+from vision.qr import QrDecoder, ScanHint
+from vision.qr_locate import diagnose, has_finders, locate
 
 PRIVATE, PUBLIC = key_from_seed(b"scan-qr-tests")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kiosk.cli import main
-from kiosk.vision.scenes import render_phone_scene
+from vision.scenes import render_phone_scene
 
 
 @pytest.fixture

@@ -19,14 +19,14 @@ from selfie_helpers import (
     shared_photo,
 )
 
-from kiosk.errors import Reason, VisionError
-from kiosk.vision import facemesh
-from kiosk.vision.liveness_actions import DELIBERATE, Challenge
-from kiosk.vision.liveness_passive import similarity_residual
-from kiosk.vision.pose import NOSE_TIP, RIGID_POINTS, eye_aspect_ratio, mouth_ratio
-from kiosk.vision.synth import FRAME_SIZE, Pose, SyntheticMember
-from kiosk.vision.synth_actor import Performer, action_for
-from kiosk.vision.synth_attacks import (
+from common.errors import Reason, VisionError
+from vision import facemesh
+from vision.liveness_actions import DELIBERATE, Challenge
+from vision.liveness_passive import similarity_residual
+from vision.pose import NOSE_TIP, RIGID_POINTS, eye_aspect_ratio, mouth_ratio
+from vision.synth import FRAME_SIZE, Pose, SyntheticMember
+from vision.synth_actor import Performer, action_for
+from vision.synth_attacks import (
     AttackKind,
     BorderedPrint,
     StillPhoto,

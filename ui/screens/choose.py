@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.errors import Reason
+from common.errors import Reason
 from kiosk.journey import Flow, State
 from ui.art import car_icon, style_for
 from ui.messages import (

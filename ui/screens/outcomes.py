@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.errors import Reason
+from common.errors import Reason
 from kiosk.journey import State
 from ui.messages import format_when, reason_message
 from ui.qr_view import QrView

@@ -10,6 +10,7 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
+from common.errors import BackendError, LiftError, Reason
 from drivers.lift_frame import encode_frame
 from drivers.lift_proto import (
     REPLY_BIT,
@@ -25,7 +26,6 @@ from drivers.lift_proto import (
     encode_status,
 )
 from kiosk.backend_client import BayRecord, CarMove, TowerBays
-from kiosk.errors import BackendError, LiftError, Reason
 
 LEVELS, PER_LEVEL, DELIVERY = 5, 6, (101, 102)
 # Like the demo seed, with bay 12 out of step: the backend thinks it is empty.

@@ -14,7 +14,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.errors import StaffError
+from common.errors import StaffError
 from kiosk.staff_console import StaffConsole
 from ui.messages import staff_refusal
 from ui.staff.common import Notice

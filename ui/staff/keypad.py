@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-from kiosk.errors import KioskError, Reason
+from common.errors import KioskError, Reason
 from ui.messages import staff_refusal
 from ui.staff.common import Overlay
 from ui.staff.style import STAFF_QSS

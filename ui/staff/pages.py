@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QWidget
 
-from kiosk.errors import StaffError
+from common.errors import StaffError
 
 
 class StaffPage(QWidget):

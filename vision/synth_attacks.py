@@ -26,9 +26,9 @@ from enum import Enum
 import cv2
 import numpy as np
 
-from kiosk.vision.liveness_actions import DELIBERATE, Challenge
-from kiosk.vision.synth import SyntheticMember, _rotation
-from kiosk.vision.synth_actor import Performer
+from vision.liveness_actions import DELIBERATE, Challenge
+from vision.synth import SyntheticMember, _rotation
+from vision.synth_actor import Performer
 
 
 class AttackKind(str, Enum):

@@ -28,11 +28,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.vision.liveness import LivenessConfig, LivenessSession
-from kiosk.vision.liveness_actions import Challenge, draw_challenges
-from kiosk.vision.synth import SyntheticMember, astronaut_bgr, load_face_photo
-from kiosk.vision.synth_actor import Performer
-from kiosk.vision.synth_attacks import AttackKind, make_attacker
+from vision.liveness import LivenessConfig, LivenessSession
+from vision.liveness_actions import Challenge, draw_challenges
+from vision.synth import SyntheticMember, astronaut_bgr, load_face_photo
+from vision.synth_actor import Performer
+from vision.synth_attacks import AttackKind, make_attacker
 
 __all__ = ["LIVE", "AttackKind", "SequenceResult", "evaluate", "measure_embedding",
            "measure_fps", "plan", "run_one", "run_planned", "run_sequence", "summarise"]
@@ -243,8 +243,8 @@ def _feed_rate(imgs: list[np.ndarray], demo_camera: SyntheticMember | None = Non
 
 def measure_embedding(runs: int = 5) -> float:
     """Median seconds to embed a live best frame (the verification step's kiosk part)."""
-    from kiosk.vision.face_embed import FaceEmbedder
-    from kiosk.vision.facemesh import detect
+    from vision.face_embed import FaceEmbedder
+    from vision.facemesh import detect
 
     member = SyntheticMember(astronaut_bgr(), seed=2)
     frame = member.frame()

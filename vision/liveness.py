@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.vision import facemesh
-from kiosk.vision.liveness_actions import (
+from vision import facemesh
+from vision.liveness_actions import (
     DELIBERATE,
     ActionConfig,
     ActionDetector,
@@ -46,9 +46,9 @@ from kiosk.vision.liveness_actions import (
     draw_challenges,
     parse_challenges,
 )
-from kiosk.vision.liveness_passive import BorderCheck, PassiveConfig, PlanarMotionCheck
-from kiosk.vision.pose import eye_aspect_ratio, face_size, head_pose, mouth_ratio
-from kiosk.vision.quality import Guidance, QualityConfig, QualityReport, assess
+from vision.liveness_passive import BorderCheck, PassiveConfig, PlanarMotionCheck
+from vision.pose import eye_aspect_ratio, face_size, head_pose, mouth_ratio
+from vision.quality import Guidance, QualityConfig, QualityReport, assess
 
 __all__ = ["BestFrame", "Challenge", "Failure", "LivenessConfig", "LivenessSession",
            "LivenessUpdate", "Phase", "draw_challenges", "parse_challenges"]

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.errors import Reason, VisionError
-from kiosk.vision import facemesh
+from common.errors import Reason, VisionError
+from vision import facemesh
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.errors import Reason, VisionError
-from kiosk.vision.liveness_actions import Challenge
-from kiosk.vision.synth import Pose, SyntheticMember
+from common.errors import Reason, VisionError
+from vision.liveness_actions import Challenge
+from vision.synth import Pose, SyntheticMember
 
 
 @dataclass(frozen=True)

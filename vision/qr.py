@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.vision.qr_locate import Candidate, ScanHint, diagnose, has_finders, locate
+from vision.qr_locate import Candidate, ScanHint, diagnose, has_finders, locate
 
 __all__ = ["QrDecoder", "QrResult", "ScanHint"]
 

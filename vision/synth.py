@@ -39,9 +39,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.errors import Reason, VisionError
-from kiosk.vision import facemesh
-from kiosk.vision.pose import (
+from common.errors import Reason, VisionError
+from vision import facemesh
+from vision.pose import (
     EYE_HOLE_LEFT,
     EYE_HOLE_RIGHT,
     FACE_OVAL,
@@ -107,7 +107,7 @@ def _astronaut() -> np.ndarray:
 
 def _astronaut_png() -> np.ndarray | None:
     # The same pixels read with OpenCV: the packaged kiosk carries only this
-    # PNG (kiosk/vision/data/, see tools/bundle_manifest.py), not scikit-image
+    # PNG (vision/data/, see tools/bundle_manifest.py), not scikit-image
     # and its SciPy stack; tests/deploy/test_build_spec.py guards it.
     import importlib.util
 

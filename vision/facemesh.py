@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.errors import Reason, VisionError
+from common.errors import Reason, VisionError
 
 log = logging.getLogger(__name__)
 

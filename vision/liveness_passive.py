@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from kiosk.vision.pose import RIGID_POINTS
+from vision.pose import RIGID_POINTS
 
 
 @dataclass(frozen=True)

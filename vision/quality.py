@@ -15,8 +15,8 @@ from enum import Enum
 import cv2
 import numpy as np
 
-from kiosk.vision.facemesh import FaceLandmarks
-from kiosk.vision.pose import HeadPose, head_pose
+from vision.facemesh import FaceLandmarks
+from vision.pose import HeadPose, head_pose
 
 
 class Guidance(str, Enum):

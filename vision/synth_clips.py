@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.vision.liveness_actions import Challenge
-from kiosk.vision.synth import SyntheticMember, astronaut_bgr
-from kiosk.vision.synth_actor import Performer, write_video
-from kiosk.vision.synth_attacks import AttackKind, make_attacker
+from vision.liveness_actions import Challenge
+from vision.synth import SyntheticMember, astronaut_bgr
+from vision.synth_actor import Performer, write_video
+from vision.synth_attacks import AttackKind, make_attacker
 
 
 def clip_frames(challenges: Sequence[Challenge], *, photo: np.ndarray | None = None,

@@ -1,0 +1,1 @@
+"""Leaves every layer may import: the error root and its reason codes."""
