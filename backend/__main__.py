@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="Ed25519 private key PEM for signing passes (created if missing); "
                         "default: a key generated once and kept in the database")
     p.add_argument("--tower", default="T1", help="default tower of the /member pages")
+    p.add_argument("--judge-workers", type=int, default=2,
+                   help="processes that judge selfies (FaceMesh + dlib, started at once)")
     p.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug"))
     p.add_argument("--version", action="version", version=__version__)
@@ -62,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         built = build(args.db, seed=args.seed, pass_key_path=args.pass_key,
-                      default_tower=args.tower)
+                      default_tower=args.tower, judge_workers=max(1, args.judge_workers),
+                      warm_judge=True)
         sock = bind_socket(args.host, args.port)
     except StartupError as exc:
         print(f"kiosk-backend: {exc}", file=sys.stderr)

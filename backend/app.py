@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend import __version__, pages, schemas
 from backend.db import Database
 from backend.errors import ApiError, StartupError
+from backend.judge import JudgePool
 from backend.models import Setting
 from backend.passes import (
     Ed25519PrivateKey,
@@ -33,6 +35,7 @@ from backend.passes import (
     load_private_key_pem,
     private_key_pem,
 )
+from backend.selfie_routes import FRAMES_BODY_LIMIT, FRAMES_PATH, SelfieDesk, add_routes
 from backend.service import Service
 from backend.txn import check_key, fingerprint, idempotent
 from backend.util import KioskCtx
@@ -52,6 +55,7 @@ class Built:
     app: FastAPI
     service: Service
     db: Database
+    judge: JudgePool
 
 
 def _setting(db: Database, key: str, make: Any) -> str:
@@ -79,7 +83,11 @@ def _pass_key(db: Database, pass_key_path: str | None) -> Ed25519PrivateKey:
 
 
 def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = None,
-          clock: Any = None, default_tower: str = "T1") -> Built:
+          clock: Any = None, default_tower: str = "T1", judge_workers: int = 2,
+          warm_judge: bool = False) -> Built:
+    """``warm_judge``: start the judge workers (FaceMesh, dlib) at start-up
+    rather than at the first selfie; the service process does it, tests that
+    never open a selfie do not pay for it."""
     try:
         db = Database(db_url)
         db.migrate()
@@ -94,7 +102,8 @@ def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = No
     key = _pass_key(db, pass_key_path)
     ref_secret = bytes.fromhex(_setting(db, "member_ref_secret", lambda: secrets.token_hex(32)))
     service = Service(db, key, ref_secret, clock=clock)
-    return Built(create_app(service, default_tower), service, db)
+    judge = JudgePool(judge_workers)
+    return Built(create_app(service, default_tower, judge, warm_judge), service, db, judge)
 
 
 def write_runner(db: Database) -> Callable[[Callable[[], T]], Awaitable[T]]:
@@ -130,13 +139,18 @@ def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(status_code=status, content=body)
 
 
-def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
+def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | None = None,
+                warm_judge: bool = False) -> FastAPI:
+    judge = judge or JudgePool()
+    desk = SelfieDesk(service, judge, write_runner(service.db))
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async def sweeper() -> None:
             while True:
                 await asyncio.sleep(SWEEP_EVERY_S)
                 try:
+                    desk.forget_expired()
                     await anyio.to_thread.run_sync(service.sweep)
                     await anyio.to_thread.run_sync(service.purge)
                 except Exception:  # noqa: BLE001 - the next sweep tries again
@@ -146,12 +160,16 @@ def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
         # database anyway, so a big pool only adds GIL and lock convoys.
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         task = asyncio.create_task(sweeper())
+        warm = asyncio.create_task(_warm(judge)) if warm_judge else None
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for t in (task, warm):
+                if t is not None:
+                    t.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await t
+            await anyio.to_thread.run_sync(judge.shutdown)
 
     app = FastAPI(title="Tower kiosk backend", version=__version__, lifespan=lifespan,
                   docs_url="/docs", redoc_url=None,
@@ -160,11 +178,12 @@ def create_app(service: Service, default_tower: str = "T1") -> FastAPI:
     app.state.service = service
     _install_error_handlers(app)
     app.include_router(_public_router(service))
-    app.include_router(_kiosk_router(service))
+    app.include_router(_kiosk_router(service, desk))
     app.include_router(pages.router(service, default_tower))
     from backend.guard import Guard
 
-    app.add_middleware(Guard, db=service.db)
+    app.add_middleware(Guard, db=service.db,
+                       route_limits=((re.compile(FRAMES_PATH), FRAMES_BODY_LIMIT),))
     app.openapi = _openapi(app)
     return app
 
@@ -225,7 +244,14 @@ def _public_router(service: Service) -> APIRouter:
     return r
 
 
-def _kiosk_router(service: Service) -> APIRouter:
+async def _warm(judge: JudgePool) -> None:
+    try:
+        await judge.warm_up()
+    except Exception:  # noqa: BLE001 - the first selfie will try again
+        log.exception("judge warm-up failed")
+
+
+def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
     # Auth is the Guard middleware's; _openapi documents it (security
     # dependencies here would run on every request for nothing).
     r = APIRouter(prefix="/v1", tags=["kiosk"], responses=_ERRORS)
@@ -269,8 +295,7 @@ def _kiosk_router(service: Service) -> APIRouter:
             summary="Liveness, face, member rules, then authorise the lift job")
     async def verify(request: Request, body: schemas.VerifyIn) -> JSONResponse:
         return await write(request, body, lambda raw, ctx: service.op_verify(
-            raw, ctx, body.session_id, body.reservation_id, body.embedding, body.liveness.live),
-            raw_op=True)
+            raw, ctx, body.session_id, body.reservation_id, body.selfie_id), raw_op=True)
 
     @r.post("/jobs/{job_id}/report", response_model=schemas.JobOut)
     async def report_job(request: Request, job_id: schemas.Ident,
@@ -314,6 +339,7 @@ def _kiosk_router(service: Service) -> APIRouter:
     def kiosks(request: Request) -> JSONResponse:
         return _answer(200, service.kiosks(_ctx(request)))
 
+    add_routes(r, desk, write, _ctx)
     return r
 
 
@@ -334,6 +360,11 @@ def _openapi(app: FastAPI) -> Any:
 
             schema = get_openapi(title=app.title, version=app.version,
                                  description=app.description, routes=app.routes)
+            frames = schemas.FramesIn.model_json_schema(
+                ref_template="#/components/schemas/{model}")
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            comps.update(frames.pop("$defs", {}))
+            comps["FramesIn"] = frames
             schema.setdefault("components", {})["securitySchemes"] = {
                 "kioskKey": {"type": "http", "scheme": "bearer",
                              "description": "The kiosk's key"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -50,10 +51,14 @@ def _error(reason: str, message: str) -> dict[str, Any]:
 
 
 class Guard:
-    def __init__(self, app: Any, db: Database, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: Any, db: Database, max_body_bytes: int = MAX_BODY_BYTES,
+                 route_limits: tuple[tuple[re.Pattern[str], int], ...] = ()) -> None:
         self.app = app
         self.db = db
         self.max_body_bytes = max_body_bytes
+        # Larger bodies for named routes only (a selfie's frames); the limit
+        # applies only once the caller has authenticated.
+        self.route_limits = route_limits
         self._cache: dict[str, tuple[str, str, float]] = {}
 
     def _lookup(self, kiosk_id: str) -> tuple[str, str] | None:
@@ -94,15 +99,19 @@ class Guard:
                                  [(b"www-authenticate", b"Bearer")])
                 return
             scope.setdefault("state", {})["kiosk"] = ctx
+        limit = self.max_body_bytes
+        if path.startswith("/v1/") and path not in PUBLIC_PATHS:
+            for pattern, route_limit in self.route_limits:
+                if pattern.match(path):
+                    limit = route_limit
         try:
             declared = int(headers.get(b"content-length", b"0") or b"0")
         except ValueError:
             await _send_json(send, 400, _error("BAD_REQUEST", "Bad Content-Length."))
             return
-        if declared > self.max_body_bytes:
+        if declared > limit:
             await _send_json(send, 413, _error("BODY_TOO_LARGE",
-                                               f"Bodies are limited to {self.max_body_bytes} "
-                                               "bytes."))
+                                               f"Bodies are limited to {limit} bytes."))
             return
         if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
@@ -116,10 +125,9 @@ class Guard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 await _send_json(send, 413, _error("BODY_TOO_LARGE",
-                                                   f"Bodies are limited to "
-                                                   f"{self.max_body_bytes} bytes."))
+                                                   f"Bodies are limited to {limit} bytes."))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

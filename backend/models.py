@@ -77,6 +77,14 @@ class Tower(Base):
     reservation_s: Mapped[int] = mapped_column(Integer, default=300)
     pass_lifetime_s: Mapped[int] = mapped_column(Integer, default=60)
     session_s: Mapped[int] = mapped_column(Integer, default=600)
+    # Identity (issue #12): how many challenges a selfie draws, how long it
+    # may take, and the lockout after repeated failures (AWS Face Liveness:
+    # 5 failures in 3 minutes).
+    selfie_challenges: Mapped[int] = mapped_column(Integer, default=2)
+    selfie_s: Mapped[int] = mapped_column(Integer, default=60)
+    lockout_failures: Mapped[int] = mapped_column(Integer, default=5)
+    lockout_window_s: Mapped[int] = mapped_column(Integer, default=180)
+    lockout_s: Mapped[int] = mapped_column(Integer, default=1800)
 
 
 class Kiosk(Base):
@@ -223,6 +231,54 @@ class Order(Base):
     tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class SelfieState(str, Enum):
+    OPEN = "open"  # frames arriving
+    JUDGED = "judged"  # finish gave the verdict; verify may use it once
+    USED = "used"  # a verify consumed it
+
+
+class Selfie(Base):
+    """A liveness capture the backend opened and judges. Holds the verdict
+    only: the frames live in a judge process until judged, never here."""
+
+    __tablename__ = "selfies"
+    __table_args__ = (Index("ix_selfies_session", "session_id"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    challenges: Mapped[str] = mapped_column(String(64))  # comma-separated
+    opened_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), default=SelfieState.OPEN.value)
+    live: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    face_match: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    judged_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class IdentityFailure(Base):
+    """One failed identity attempt (liveness or face) of a member, at any
+    kiosk: the lockout counts these."""
+
+    __tablename__ = "identity_failures"
+    __table_args__ = (Index("ix_identity_failures_member", "member_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    kiosk_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(16))  # "liveness" | "face"
+
+
+class IdentityLock(Base):
+    """A member locked out of selfies and verify until ``until``."""
+
+    __tablename__ = "identity_locks"
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    until: Mapped[float] = mapped_column(Float)
+    since: Mapped[float] = mapped_column(Float)
 
 
 class IdempotencyRecord(Base):

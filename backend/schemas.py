@@ -7,15 +7,13 @@ dicts (a stored idempotent answer is replayed byte for byte).
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 OptName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{0,32}$")]
-EMBEDDING_DIM = 128
 
 
 class Strict(BaseModel):
@@ -39,40 +37,55 @@ class ReleaseIn(Strict):
     pass
 
 
-class LivenessIn(Strict):
-    live: bool
-    challenges: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
-        default_factory=list, max_length=8)
-    reason: Annotated[str, StringConstraints(max_length=64)] | None = None
-    detail: dict[str, str | int | float | bool | None] | None = Field(
-        None, description="Anything else the kiosk wants on record (max 32 entries).")
-
-    @model_validator(mode="after")
-    def _small_detail(self) -> LivenessIn:
-        if self.detail is not None and len(self.detail) > 32:
-            raise ValueError("detail has more than 32 entries")
-        return self
-
-
 class VerifyIn(Strict):
+    """The kiosk names the selfie; the backend judged it from its own frames.
+    A ``live`` flag or an embedding from the kiosk is refused (422)."""
+
     session_id: Ident
     reservation_id: Ident
-    embedding: list[float] | None = Field(
-        None, description="128-d face embedding of the best live frame; null only when "
-                          "liveness failed.")
-    liveness: LivenessIn
+    selfie_id: Ident
 
-    @model_validator(mode="after")
-    def _embedding_shape(self) -> VerifyIn:
-        if self.embedding is None:
-            if self.liveness.live:
-                raise ValueError("embedding is required when liveness passed")
-            return self
-        if len(self.embedding) != EMBEDDING_DIM:
-            raise ValueError(f"embedding must have {EMBEDDING_DIM} values")
-        if not all(math.isfinite(x) and abs(x) <= 10.0 for x in self.embedding):
-            raise ValueError("embedding values must be finite and small")
-        return self
+
+class SelfieIn(Strict):
+    session_id: Ident
+
+
+class SelfieOut(BaseModel):
+    selfie_id: str
+    challenges: list[str] = Field(description="2-3 of turn_left, turn_right, blink, nod, "
+                                              "smile, drawn by the backend, in order.")
+    expires_at: str = Field(description="No frame is accepted after this time.")
+    max_frames_per_chunk: int
+
+
+# One 640x480 JPEG is ~25-60 KB; 1280x720 up to ~250 KB. Base64 adds a third.
+MAX_JPEG_B64 = 540_000
+MAX_CHUNK_FRAMES = 20
+
+
+class FrameIn(Strict):
+    t_ms: int = Field(ge=0, le=3_600_000, description="Capture time, ms since the kiosk "
+                                                       "received the selfie's opening answer.")
+    jpeg: Annotated[str, StringConstraints(min_length=4, max_length=MAX_JPEG_B64)] = Field(
+        description="The frame as a base64 JPEG (at most 1280 px on a side).")
+
+
+class FramesIn(Strict):
+    frames: list[FrameIn] = Field(min_length=1, max_length=MAX_CHUNK_FRAMES)
+
+
+class FramesOut(BaseModel):
+    selfie_id: str
+    accepted: int
+    frames_total: int
+
+
+class FinishOut(BaseModel):
+    selfie_id: str
+    live: bool
+    reason: str | None = Field(description="When not live: timeout, not_ready, "
+                                           "wrong_challenge, interrupted or not_live. "
+                                           "Never a score.")
 
 
 class ReportIn(Strict):

@@ -65,8 +65,10 @@ class BackendServer:
 
     def __init__(self, db_url: str, seed: str | None = "demo", port: int = 0,
                  host: str = "127.0.0.1", pass_key_path: str | None = None,
-                 tower: str = "T1", clock: Any = None, log_level: str = "warning") -> None:
+                 tower: str = "T1", clock: Any = None, log_level: str = "warning",
+                 judge_workers: int = 1) -> None:
         self.db_url, self.seed, self.port, self.host = db_url, seed, port, host
+        self.judge_workers = judge_workers
         self.pass_key_path, self.tower, self.clock = pass_key_path, tower, clock
         self.log_level = log_level
         self.url = ""
@@ -87,7 +89,8 @@ class BackendServer:
         if self._thread is not None:
             raise StartupError("already started")
         self.built = build(self.db_url, seed=self.seed, pass_key_path=self.pass_key_path,
-                           clock=self.clock, default_tower=self.tower)
+                           clock=self.clock, default_tower=self.tower,
+                           judge_workers=self.judge_workers)
         self._sock = bind_socket(self.host, self.port)
         self.url = url_of(self._sock)
         self._server = uvicorn.Server(uvicorn_config(self.built.app, self.log_level))
@@ -114,6 +117,7 @@ class BackendServer:
         if self._sock is not None:
             self._sock.close()
         if self.built is not None:
+            self.built.judge.shutdown()  # also done by the app's lifespan; idempotent
             self.built.db.dispose()
         self._server = self._thread = self._sock = None
 

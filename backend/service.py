@@ -23,6 +23,7 @@ from backend import rules
 from backend.clock import SystemClock
 from backend.db import Database
 from backend.errors import ApiError, Refusal
+from backend.identity import IdentityMixin
 from backend.jobs import JobsMixin
 from backend.models import (
     Bay,
@@ -49,7 +50,7 @@ PASS_REFRESH_MARGIN_S = 20.0
 RECORDS_KEEP_S = 86400.0
 
 
-class Service(JobsMixin):
+class Service(JobsMixin, IdentityMixin):
     """Every operation of the API (jobs, returns, orders, staff: ``JobsMixin``)."""
 
     def __init__(self, db: Database, pass_key: Ed25519PrivateKey, ref_secret: bytes,
@@ -303,7 +304,7 @@ class Service(JobsMixin):
                       "JOIN sessions s ON s.id = r.session_id WHERE r.id = :id")
     _Q_POLICY = ("SELECT credit_min, quota_drives, quota_window_days, drive_max_h, "
                  "face_max_distance, delivery_bays FROM towers WHERE id = :id")
-    _Q_MEMBER = "SELECT credit_score, template FROM members WHERE id = :id"
+    _Q_MEMBER = "SELECT credit_score FROM members WHERE id = :id"
     _Q_DRIVES = "SELECT started_at, due_at, returned_at FROM drives WHERE member_id = :member"
     _Q_PENDING = ("SELECT count(*) FROM jobs WHERE member_id = :member AND kind = 'delivery' "
                   "AND state = 'pending'")
@@ -315,8 +316,9 @@ class Service(JobsMixin):
               ":member, :car, :res, :from_bay, :to_bay, 'pending', :now)")
 
     def op_verify(self, raw: Raw, ctx: KioskCtx, session_id: str, reservation_id: str,
-                  embedding: list[float] | None, live: bool) -> dict[str, Any]:
-        """Liveness, face, member rules and the hold, then a delivery job.
+                  selfie_id: str) -> dict[str, Any]:
+        """Identity (the lock, then the selfie the backend judged), member rules
+        and the hold, then a delivery job.
 
         A DBAPI-level op (``idempotent(..., raw_op=True)``): every winner's
         second call, so it is on the hot path with reserve."""
@@ -336,12 +338,11 @@ class Service(JobsMixin):
         # Row lock (PostgreSQL): one member's rules are checked and acted on by
         # one transaction at a time, whichever kiosk or replica. (SQLite: a
         # write transaction already excludes every other writer.)
-        credit_score, template = raw.one(self._Q_MEMBER + raw.for_update, {"id": member_id})
+        (credit_score,) = raw.one(self._Q_MEMBER + raw.for_update, {"id": member_id})
         hold = [(reservation_id, car_id)]
         car = None
         try:
-            rules.check_liveness(live)
-            rules.check_face(policy, embedding, json_value(template))
+            self.use_selfie(raw, ctx, selfie_id, session_id, member_id, now)
             drives = [rules.DriveFact(*d) for d in raw.all(self._Q_DRIVES, {"member": member_id})]
             (pending,) = raw.one(self._Q_PENDING, {"member": member_id})
             rules.check_member(policy, credit_score, drives, pending or 0, now)
