@@ -230,6 +230,12 @@ class JudgePool:
             log.error("judge worker %d died: %s", i, exc)
             raise JudgeUnavailable("judge worker died") from exc
 
+    def start(self) -> None:
+        """Start every worker and load its models now, blocking (tools and
+        tests; the service warms up in the background with ``warm_up``)."""
+        for f in [self._executor(i).submit(w_warm_up) for i in range(self.workers)]:
+            f.result()
+
     async def warm_up(self) -> None:
         await asyncio.gather(*(self._run(i, w_warm_up) for i in range(self.workers)))
 
