@@ -82,7 +82,7 @@ def faces_dir() -> Path | None:
     """``$KIOSK_FACES_DIR`` or ``../shared/faces`` next to the repository, if present."""
     env = os.environ.get("KIOSK_FACES_DIR")
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "faces")
+    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "faces")
     for c in candidates:
         if c.is_dir():
             return c

@@ -7,7 +7,9 @@
 - ``other_person``: ``obama.jpg`` from the shared test photos, enrolled for
   ``demo-face`` so the cooperative face is refused with FACE_MISMATCH.
 
-Seeding only reads the JSON: face_recognition is never imported at run time.
+The templates come from the enrolment code (``backend.enroll``, the same as
+``kiosk-backend enroll``); seeding only reads the JSON, because the shared
+photos may not be in the repository.
 """
 
 from __future__ import annotations
@@ -19,17 +21,10 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parents[1] / "seed_templates.json"
 
 
-def _encode(image) -> list[float]:
-    import face_recognition
+def _encode(image_bgr) -> list[float]:
+    from backend.enroll import template_from_image
 
-    boxes = face_recognition.face_locations(image, number_of_times_to_upsample=1)
-    if not boxes:
-        raise SystemExit("no face found")
-    # The largest face is the person (the astronaut's suit patch can look like one).
-    top, right, bottom, left = max(boxes, key=lambda b: (b[2] - b[0]) * (b[1] - b[3]))
-    (vec,) = face_recognition.face_encodings(image, [(top, right, bottom, left)],
-                                             num_jitters=10)
-    return [round(float(x), 8) for x in vec]
+    return template_from_image(image_bgr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,13 +33,14 @@ def main(argv: list[str] | None = None) -> int:
                                            / "faces"))
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args(argv)
-    import face_recognition
-    import skimage.data
+    import cv2
 
-    astronaut = _encode(skimage.data.astronaut())
-    other = _encode(face_recognition.load_image_file(str(Path(args.faces) / "obama.jpg")))
-    data = {"_about": "128-d face_recognition (dlib) templates, num_jitters=10; made by "
-                      "backend/tools/make_templates.py",
+    from vision.synth import astronaut_bgr
+
+    astronaut = _encode(astronaut_bgr())
+    other = _encode(cv2.imread(str(Path(args.faces) / "obama.jpg"), cv2.IMREAD_COLOR))
+    data = {"_about": "128-d dlib templates, num_jitters=10; made by backend.enroll "
+                      "(backend/tools/make_templates.py)",
             "astronaut": astronaut, "other_person": other}
     Path(args.out).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
