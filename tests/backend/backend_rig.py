@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from backend.clock import SettableClock
-from backend.models import Bay, Car, Member
+from backend.models import Bay, Car, KioskSession, Member, Selfie
 from backend.seed import add_drive
 from backend.server import BackendServer
 from kiosk.backend_client import BackendClient, PassSession
@@ -22,7 +22,6 @@ TEMPLATES = {k: v for k, v in json.loads(
 ASTRONAUT: list[float] = TEMPLATES["astronaut"]
 OTHER: list[float] = TEMPLATES["other_person"]
 T0 = 1_900_000_000.0  # 2030-03-17: far from any real "now", so nothing depends on it
-LIVE = {"live": True, "challenges": ["blink", "turn_left"], "reason": None}
 
 
 @dataclass
@@ -82,6 +81,28 @@ class TowerRig:
 
     def session(self, member_id: str) -> PassSession:
         return self.client.redeem_pass(self.pass_text(member_id))
+
+    def judged_selfie(self, session_id: str, live: bool = True, face_match: bool | None = True,
+                      kiosk_id: str | None = None) -> str:
+        """A selfie of this session already judged, written straight to the
+        database: for tests of the rules after identity. The judge itself is
+        tested on real frames (test_backend_selfies.py)."""
+        selfie_id = f"S-{secrets.token_hex(12)}"
+        now = self.now()
+        with self.server.db.write() as s:
+            sess = s.get(KioskSession, session_id)
+            s.add(Selfie(id=selfie_id, session_id=session_id, kiosk_id=kiosk_id or self.kiosk_id,
+                         member_id=sess.member_id, challenges="blink,turn_left", opened_at=now,
+                         expires_at=now + 60, state="judged", live=live,
+                         face_match=face_match if live else None,
+                         reason=None if live else "timeout", judged_at=now))
+        return selfie_id
+
+    def verify(self, session_id: str, reservation_id: str, live: bool = True,
+               face_match: bool | None = True) -> Any:
+        """The kiosk client's verify with a selfie judged ``live``/``face_match``."""
+        selfie_id = self.judged_selfie(session_id, live, face_match)
+        return self.client.verify(session_id, reservation_id, selfie_id)
 
     def post(self, path: str, body: Any = None, key: str | None = None,
              **kw: Any) -> requests.Response:

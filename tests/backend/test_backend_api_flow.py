@@ -11,7 +11,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from backend.passes import sign_pass
 from common.errors import BackendError, Reason, RefusedError
-from tests.backend.backend_rig import ASTRONAUT, LIVE
 
 pytestmark = pytest.mark.allow_threads
 
@@ -24,7 +23,7 @@ def drive_out(tower, member=None):
     member = member or tower.member()
     ps = tower.session(member)
     res = tower.client.reserve(ps.session_id, "Aurora", "white")
-    auth = tower.client.verify(ps.session_id, res.reservation_id, ASTRONAUT, LIVE)
+    auth = tower.verify(ps.session_id, res.reservation_id)
     return member, res, auth
 
 
@@ -68,7 +67,7 @@ def test_failed_in_bay_puts_the_car_back_in_stock(tower):
     ps = tower.session(member)
     assert not ps.has_open_drive
     res2 = tower.client.reserve(ps.session_id, "Aurora", "white")
-    assert tower.client.verify(ps.session_id, res2.reservation_id, ASTRONAUT, LIVE).job_id
+    assert tower.verify(ps.session_id, res2.reservation_id).job_id
 
 
 def test_failed_moved_takes_the_bay_out_of_service_until_staff_resolve(tower):

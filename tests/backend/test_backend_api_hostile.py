@@ -12,13 +12,16 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.backend.backend_rig import ASTRONAUT, LIVE
+from backend.models import KioskSession, Selfie
+from tests.backend.backend_rig import ASTRONAUT
 
 pytestmark = pytest.mark.allow_threads
 
 ENDPOINTS = [("GET", "/v1/inventory"), ("GET", "/v1/bays"), ("GET", "/v1/kiosks"),
              ("POST", "/v1/sessions"), ("POST", "/v1/reservations"),
              ("POST", "/v1/reservations/R-1/release"), ("POST", "/v1/verify"),
+             ("POST", "/v1/selfies"), ("POST", "/v1/selfies/S-1/frames"),
+             ("POST", "/v1/selfies/S-1/finish"),
              ("POST", "/v1/jobs/J-1/report"), ("POST", "/v1/returns"),
              ("POST", "/v1/orders"), ("POST", "/v1/bays/1/maintenance"),
              ("POST", "/v1/heartbeat"), ("GET", "/v1/no-such-thing")]
@@ -54,7 +57,14 @@ def test_public_endpoints_need_no_credentials(tower):
         assert requests.get(tower.url + path, timeout=10).status_code == 200
     spec = requests.get(tower.url + "/openapi.json", timeout=10).json()
     assert {"/v1/sessions", "/v1/verify", "/v1/reservations", "/v1/jobs/{job_id}/report",
-            "/v1/returns", "/v1/orders", "/v1/bays", "/v1/heartbeat"} <= set(spec["paths"])
+            "/v1/returns", "/v1/orders", "/v1/bays", "/v1/heartbeat", "/v1/selfies",
+            "/v1/selfies/{selfie_id}/frames", "/v1/selfies/{selfie_id}/finish",
+            } <= set(spec["paths"])
+    # Verify names a selfie the backend judged: never a live flag or an embedding.
+    verify_in = spec["components"]["schemas"]["VerifyIn"]
+    assert set(verify_in["properties"]) == {"session_id", "reservation_id", "selfie_id"}
+    assert set(verify_in["required"]) == {"session_id", "reservation_id", "selfie_id"}
+    assert verify_in["additionalProperties"] is False
 
 
 def test_state_changes_need_an_idempotency_key(tower):
@@ -87,7 +97,7 @@ def test_refusals_are_replayed_too(tower):
     ps = tower.session(tower.member(credit=10))
     res = tower.client.reserve(ps.session_id, "Aurora", "white")
     body = {"session_id": ps.session_id, "reservation_id": res.reservation_id,
-            "embedding": ASTRONAUT, "liveness": LIVE}
+            "selfie_id": tower.judged_selfie(ps.session_id)}
     first = tower.post("/v1/verify", body, key="verify-key-1")
     again = tower.post("/v1/verify", body, key="verify-key-1")
     assert first.status_code == again.status_code == 409
@@ -106,27 +116,29 @@ def _valid_verify(tower):
     ps = tower.session(tower.member())
     res = tower.client.reserve(ps.session_id, "Aurora", "white")
     return {"session_id": ps.session_id, "reservation_id": res.reservation_id,
-            "embedding": ASTRONAUT, "liveness": LIVE}
+            "selfie_id": tower.judged_selfie(ps.session_id)}
 
 
 def _mutations(v):
     return [
         {**v, "extra": 1},
-        {**v, "embedding": ASTRONAUT[:127]},
-        {**v, "embedding": ASTRONAUT + [0.0]},
-        {**v, "embedding": ["0.1"] * 128},
-        {**v, "embedding": [1e308] * 128},
-        {**v, "embedding": None},  # live but no embedding
-        {**v, "embedding": {"a": 1}},
-        {**v, "liveness": {"live": "yes"}},
-        {**v, "liveness": {"live": True, "extra": 1}},
-        {**v, "liveness": {"live": True, "challenges": ["x" * 100]}},
-        {**v, "liveness": {"live": True, "detail": {"nested": {"a": 1}}}},
-        {**v, "liveness": None},
+        # The kiosk cannot vouch for itself: the old body's fields are refused.
+        {**v, "live": True},
+        {**v, "embedding": ASTRONAUT},
+        {**v, "liveness": {"live": True, "challenges": ["blink"]}},
+        {k: x for k, x in v.items() if k != "selfie_id"},
+        {**v, "selfie_id": "../../etc"},
+        {**v, "selfie_id": "S-1;DROP"},
+        {**v, "selfie_id": "S-\u00e9"},
+        {**v, "selfie_id": ""},
+        {**v, "selfie_id": "x" * 65},
+        {**v, "selfie_id": 5},
+        {**v, "selfie_id": None},
+        {**v, "selfie_id": [v["selfie_id"]]},
         {**v, "session_id": 5},
         {**v, "session_id": "../../etc"},
         {**v, "reservation_id": "x" * 65},
-        {k: x for k, x in v.items() if k != "liveness"},
+        {k: x for k, x in v.items() if k != "session_id"},
         [], "string", 123, None, {},
     ]
 
@@ -135,10 +147,10 @@ def test_malformed_verify_bodies_are_4xx(tower):
     valid = _valid_verify(tower)
     for body in _mutations(valid):
         r = tower.post("/v1/verify", body)
-        assert 400 <= r.status_code < 500, (body, r.status_code)
+        assert r.status_code == 422, (body, r.status_code)
         err = r.json()["error"]
-        assert err["reason"] in ("REQUEST_INVALID", "BAD_JSON"), err
-        # The body (an embedding!) is never echoed back.
+        assert err["reason"] == "REQUEST_INVALID", err
+        # The body (here an embedding!) is never echoed back.
         assert all(set(e) == {"loc", "msg", "type"} for e in err.get("errors", []))
         assert str(ASTRONAUT[5]) not in r.text
     assert tower.post("/v1/verify", valid).status_code == 200
@@ -154,11 +166,15 @@ def test_raw_garbage_bodies_are_4xx(tower, raw):
         assert 400 <= r.status_code < 500, (path, raw[:20], r.status_code, r.text[:200])
 
 
-def test_nan_in_embedding_is_refused_as_invalid(tower):
+def test_nan_in_a_verify_body_is_refused_as_invalid(tower):
     valid = _valid_verify(tower)
-    raw = json.dumps(valid).replace(str(ASTRONAUT[0]), "NaN", 1).encode()
-    r = tower.post("/v1/verify", data=raw, headers={"Content-Type": "application/json"})
-    assert r.status_code == 422
+    with_embedding = json.dumps({**valid, "embedding": ASTRONAUT})
+    for raw in (with_embedding.replace(str(ASTRONAUT[0]), "NaN", 1),
+                json.dumps(valid).replace(json.dumps(valid["selfie_id"]), "NaN")):
+        r = tower.post("/v1/verify", data=raw.encode(),
+                       headers={"Content-Type": "application/json"})
+        assert r.status_code == 422, raw[:80]
+    assert tower.post("/v1/verify", valid).status_code == 200
 
 
 def test_oversized_bodies_are_413(tower):
@@ -203,15 +219,89 @@ def test_other_kiosks_cannot_use_a_session(tower, server):
     assert r.status_code == 404 and r.json()["error"]["reason"] == "SESSION_UNKNOWN"
 
 
+# -- the selfie verify names ------------------------------------------------------
+
+
+def _reserved(tower, **member):
+    ps = tower.session(tower.member(**member))
+    return ps, tower.client.reserve(ps.session_id, "Aurora", "white")
+
+
+def _verify(tower, ps, res, selfie_id: str, key: str | None = None) -> requests.Response:
+    return tower.post("/v1/verify", {"session_id": ps.session_id,
+                                     "reservation_id": res.reservation_id,
+                                     "selfie_id": selfie_id}, key=key)
+
+
+def _refused(r: requests.Response) -> tuple[int, str]:
+    return r.status_code, r.json()["error"]["reason"]
+
+
+def _selfie_state(tower, selfie_id: str) -> str:
+    with tower.server.db.read() as s:
+        return s.get(Selfie, selfie_id).state
+
+
+def test_another_sessions_selfie_is_unknown(tower):
+    ps, res = _reserved(tower)
+    other = tower.session(tower.member())  # same kiosk, another member
+    theirs = tower.judged_selfie(other.session_id)
+    assert _refused(_verify(tower, ps, res, theirs)) == (404, "SELFIE_UNKNOWN")
+    assert _selfie_state(tower, theirs) == "judged"  # not used up by the attempt
+    # The hold survives a request that was wrong, not refused.
+    assert _verify(tower, ps, res, tower.judged_selfie(ps.session_id)).status_code == 200
+
+
+def test_another_kiosks_selfie_is_unknown(tower):
+    ps, res = _reserved(tower)
+    theirs = tower.judged_selfie(ps.session_id, kiosk_id="K1")
+    assert _refused(_verify(tower, ps, res, theirs)) == (404, "SELFIE_UNKNOWN")
+    assert _refused(tower.post(f"/v1/selfies/{theirs}/finish", {})) == (404, "SELFIE_UNKNOWN")
+    assert _selfie_state(tower, theirs) == "judged"
+
+
+def test_unknown_and_unjudged_selfies(tower):
+    ps, res = _reserved(tower)
+    assert _refused(_verify(tower, ps, res, "S-doesnotexist")) == (404, "SELFIE_UNKNOWN")
+    open_id = f"S-{secrets.token_hex(12)}"
+    now = tower.now()
+    with tower.server.db.write() as s:
+        member_id = s.get(KioskSession, ps.session_id).member_id
+        s.add(Selfie(id=open_id, session_id=ps.session_id, kiosk_id=tower.kiosk_id,
+                     member_id=member_id, challenges="blink,nod", opened_at=now,
+                     expires_at=now + 60, state="open"))
+    assert _refused(_verify(tower, ps, res, open_id)) == (409, "SELFIE_NOT_JUDGED")
+    assert _selfie_state(tower, open_id) == "open"
+    assert _verify(tower, ps, res, tower.judged_selfie(ps.session_id)).status_code == 200
+
+
+def test_a_selfie_verifies_once(tower):
+    ps, res = _reserved(tower)
+    selfie = tower.judged_selfie(ps.session_id)
+    first = _verify(tower, ps, res, selfie, key="selfie-once-1")
+    assert first.status_code == 200
+    again = _verify(tower, ps, res, selfie, key="selfie-once-1")  # a retry: the same answer
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert _refused(_verify(tower, ps, res, selfie, key="selfie-once-2")) == (409, "SELFIE_USED")
+
+
+def test_a_refused_verify_uses_the_selfie_up_too(tower):
+    ps, res = _reserved(tower, credit=10)
+    selfie = tower.judged_selfie(ps.session_id)
+    assert _refused(_verify(tower, ps, res, selfie)) == (409, "NOT_SUPER_MEMBER")
+    res = tower.client.reserve(ps.session_id, "Aurora", "white")  # the refusal let it go
+    assert _refused(_verify(tower, ps, res, selfie)) == (409, "SELFIE_USED")
+
+
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=40),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner,
                                                                  max_size=5),
     max_leaves=20)
-_fields = st.sampled_from(["session_id", "reservation_id", "model", "colour", "embedding",
-                           "liveness", "pass_text", "outcome", "status", "health",
-                           "in_maintenance", "live", "challenges"])
+_fields = st.sampled_from(["session_id", "reservation_id", "selfie_id", "model", "colour",
+                           "embedding", "liveness", "pass_text", "outcome", "status",
+                           "health", "in_maintenance", "live", "challenges", "frames"])
 
 
 @settings(max_examples=150, deadline=None,
@@ -219,7 +309,8 @@ _fields = st.sampled_from(["session_id", "reservation_id", "model", "colour", "e
 @given(path=st.sampled_from(["/v1/sessions", "/v1/reservations", "/v1/verify",
                              "/v1/jobs/J-1/report", "/v1/returns", "/v1/orders",
                              "/v1/bays/1/maintenance", "/v1/heartbeat",
-                             "/v1/reservations/R-1/release"]),
+                             "/v1/reservations/R-1/release", "/v1/selfies",
+                             "/v1/selfies/S-1/frames", "/v1/selfies/S-1/finish"]),
        body=st.dictionaries(_fields, _json, max_size=6) | _json)
 def test_fuzzed_bodies_never_500(tower, path, body):
     r = tower.post(path, body)

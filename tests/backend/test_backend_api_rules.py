@@ -1,26 +1,29 @@
 """Each eligibility rule at its boundaries, over HTTP against the real service.
 
 Past drives are placed directly in the database relative to the (settable)
-service clock: nothing waits for days to pass.
+service clock: nothing waits for days to pass. The selfie verify names is
+written already judged (``TowerRig.judged_selfie``): the judge itself is
+tested on real frames in test_backend_selfies.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from backend.models import IdentityLock
 from backend.rules import DAY_S, HOUR_S, iso
 from common.errors import Reason, RefusedError
-from tests.backend.backend_rig import ASTRONAUT, LIVE, OTHER
 
 pytestmark = pytest.mark.allow_threads
 
 
-def attempt(tower, member_id, embedding=ASTRONAUT, liveness=LIVE, colour="white"):
-    """Scan, reserve, verify: the Authorization or the RefusedError."""
+def attempt(tower, member_id, live=True, face_match=True, colour="white"):
+    """Scan, reserve, verify with a selfie judged ``live``/``face_match``:
+    the Authorization or the RefusedError."""
     ps = tower.session(member_id)
     res = tower.client.reserve(ps.session_id, "Aurora", colour)
     try:
-        return tower.client.verify(ps.session_id, res.reservation_id, embedding, liveness)
+        return tower.verify(ps.session_id, res.reservation_id, live, face_match)
     except RefusedError as exc:
         return exc
 
@@ -60,27 +63,28 @@ def test_hour_seventy_two(tower, hours_ago, expected):
 
 
 def test_face_mismatch_and_match(tower):
-    assert reason(attempt(tower, tower.member(template=OTHER))) is Reason.FACE_MISMATCH
-    assert reason(attempt(tower, tower.member(template=None))) is Reason.FACE_MISMATCH
-    near = [x + (0.49 / 128 ** 0.5) for x in ASTRONAUT]  # distance 0.49
-    assert reason(attempt(tower, tower.member(), embedding=near)) is None
-    far = [x + (0.51 / 128 ** 0.5) for x in ASTRONAUT]
-    assert reason(attempt(tower, tower.member(), embedding=far)) is Reason.FACE_MISMATCH
+    assert reason(attempt(tower, tower.member(), face_match=False)) is Reason.FACE_MISMATCH
+    # Live, but the judge never compared a face (no usable frame): no match.
+    assert reason(attempt(tower, tower.member(), face_match=None)) is Reason.FACE_MISMATCH
+    assert reason(attempt(tower, tower.member(), face_match=True)) is None
 
 
-def test_liveness_failed_needs_no_embedding(tower):
-    dead = {"live": False, "challenges": ["blink"], "reason": "planar_motion"}
-    assert reason(attempt(tower, tower.member(), embedding=None,
-                          liveness=dead)) is Reason.LIVENESS_FAILED
+def test_liveness_failed(tower):
+    assert reason(attempt(tower, tower.member(), live=False)) is Reason.LIVENESS_FAILED
 
 
 def test_checks_run_in_the_documented_order(tower):
     start = tower.now() - 100 * HOUR_S
-    worst = tower.member(credit=500, template=OTHER, drives=[(start, None)])
-    dead = {"live": False, "challenges": [], "reason": None}
-    assert reason(attempt(tower, worst, liveness=dead)) is Reason.LIVENESS_FAILED
-    assert reason(attempt(tower, worst)) is Reason.FACE_MISMATCH
-    assert reason(attempt(tower, worst, embedding=OTHER)) is Reason.NOT_SUPER_MEMBER
+    worst = tower.member(credit=500, drives=[(start, None)])
+    assert reason(attempt(tower, worst, live=False)) is Reason.LIVENESS_FAILED
+    assert reason(attempt(tower, worst, face_match=False)) is Reason.FACE_MISMATCH
+    assert reason(attempt(tower, worst)) is Reason.NOT_SUPER_MEMBER
+    # A locked-out member is refused before the selfie is even looked at.
+    with tower.server.db.write() as s:
+        s.add(IdentityLock(member_id=worst, until=tower.now() + 60, since=tower.now()))
+    locked = attempt(tower, worst, live=False)
+    assert reason(locked) is Reason.IDENTITY_LOCKED
+    assert locked.context["retry_at"] == iso(tower.now() + 60)
 
 
 def test_refusal_releases_the_reservation(tower):
@@ -107,7 +111,7 @@ def test_reservation_expires_after_five_minutes(tower):
     assert {o.colour: o.available_count for o in tower.client.inventory()}["black"] == 0
     tower.clock.advance(300)
     with pytest.raises(RefusedError) as info:
-        tower.client.verify(ps.session_id, res.reservation_id, ASTRONAUT, LIVE)
+        tower.verify(ps.session_id, res.reservation_id)
     assert info.value.reason is Reason.RESERVATION_EXPIRED
     assert {o.colour: o.available_count for o in tower.client.inventory()}["black"] == 1
 
@@ -126,7 +130,7 @@ def test_car_taken_out_of_service_while_held(tower):
     res = tower.client.reserve(ps.session_id, "Aurora", "black")
     tower.client.set_bay_maintenance(res.bay, True, "sensor")
     with pytest.raises(RefusedError) as info:
-        tower.client.verify(ps.session_id, res.reservation_id, ASTRONAUT, LIVE)
+        tower.verify(ps.session_id, res.reservation_id)
     assert info.value.reason is Reason.CAR_UNAVAILABLE
 
 
@@ -146,11 +150,10 @@ def test_a_session_cannot_verify_another_sessions_reservation(tower):
     a, b = tower.session(tower.member()), tower.session(tower.member())
     res = tower.client.reserve(a.session_id, "Aurora", "black")
     body = {"session_id": b.session_id, "reservation_id": res.reservation_id,
-            "embedding": ASTRONAUT, "liveness": LIVE}
+            "selfie_id": tower.judged_selfie(b.session_id)}
     answer = tower.post("/v1/verify", body)
     assert answer.status_code == 404
     assert answer.json()["error"]["reason"] == "RESERVATION_UNKNOWN"
     body["reservation_id"] = "R-doesnotexist"
     assert tower.post("/v1/verify", body).json()["error"]["reason"] == "RESERVATION_UNKNOWN"
-    assert tower.client.verify(a.session_id, res.reservation_id, ASTRONAUT, LIVE).car_id \
-        == res.car_id
+    assert tower.verify(a.session_id, res.reservation_id).car_id == res.car_id
