@@ -7,7 +7,6 @@ the car is authorised.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,26 +44,6 @@ class DriveFact:
 def iso(t: float) -> str:
     """Unix seconds as ISO 8601 UTC with a Z, the wire form of every time."""
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def check_liveness(live: bool) -> None:
-    if not live:
-        raise Refusal("LIVENESS_FAILED", "The liveness check did not pass.")
-
-
-def face_distance(a: Sequence[float], b: Sequence[float]) -> float:
-    if len(a) != len(b):
-        raise ValueError("embeddings differ in length")
-    return math.sqrt(math.fsum((x - y) * (x - y) for x, y in zip(a, b, strict=True)))
-
-
-def check_face(policy: Policy, embedding: Sequence[float] | None,
-               template: Sequence[float] | None) -> None:
-    # The distance itself is not sent back: a score helps an attacker tune.
-    if embedding is None or template is None or len(template) != len(embedding):
-        raise Refusal("FACE_MISMATCH", "The face does not match the member's photo.")
-    if face_distance(embedding, template) > policy.face_max_distance:
-        raise Refusal("FACE_MISMATCH", "The face does not match the member's photo.")
 
 
 def check_member(policy: Policy, credit_score: int, drives: Sequence[DriveFact],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from backend import rules
+from backend import judge, rules
 from backend.errors import Refusal
 from backend.rules import DAY_S, HOUR_S, DriveFact, Policy
 
@@ -93,20 +95,54 @@ def test_policy_is_configurable():
     assert refusal(rules.check_member, strict, 760, [closed(1), closed(7)], 0, NOW) is None
 
 
+# The face threshold moved to the judge (its workers compare the embedding of
+# the best frame with the member's template): the same boundaries, on
+# ``judge.w_finish`` with a decided liveness session and a fixed embedding.
+
+
+class _DecidedSession:
+    def __init__(self) -> None:
+        self.result = SimpleNamespace(live=True, reason=None)
+        self.cleared = False
+
+    def best_frame(self) -> SimpleNamespace:
+        return SimpleNamespace(image=None, box=None)
+
+    def clear(self) -> None:
+        self.cleared = True
+
+
+class _Embedder:
+    def __init__(self, embedding: list[float] | None) -> None:
+        self.embedding = embedding
+
+    def embed(self, image: object, box: object) -> list[float]:
+        if self.embedding is None:
+            raise ValueError("no face")
+        return self.embedding
+
+
+def judged_face(monkeypatch, probe: list[float] | None,
+                template: list[float] | None) -> bool | None:
+    session = _DecidedSession()
+    selfie_id = f"S-rules-{id(session)}"
+    judge._SESSIONS[selfie_id] = (session, 0.0)
+    monkeypatch.setattr(judge, "_EMBEDDER", _Embedder(probe))
+    live, reason, match = judge.w_finish(selfie_id, template, P.face_max_distance)
+    assert (live, reason) == (True, None) and session.cleared
+    assert selfie_id not in judge._SESSIONS
+    return match
+
+
 @pytest.mark.parametrize("shift, expected", [
-    (0.0, None), (0.49, None), (0.5, None), (0.5001, "FACE_MISMATCH"), (0.9, "FACE_MISMATCH")])
-def test_face_distance_threshold(shift, expected):
+    (0.0, True), (0.49, True), (0.5, True), (0.5001, False), (0.9, False)])
+def test_face_distance_threshold(monkeypatch, shift, expected):
     template = [0.0] * 128
     probe = [shift] + [0.0] * 127
-    assert refusal(rules.check_face, P, probe, template) == expected
+    assert judged_face(monkeypatch, probe, template) is expected
 
 
 @pytest.mark.parametrize("probe, template", [
     (None, [0.0] * 128), ([0.0] * 128, None), ([0.0] * 127, [0.0] * 128)])
-def test_face_missing_or_misshapen_is_a_mismatch(probe, template):
-    assert refusal(rules.check_face, P, probe, template) == "FACE_MISMATCH"
-
-
-def test_liveness():
-    assert refusal(rules.check_liveness, False) == "LIVENESS_FAILED"
-    assert refusal(rules.check_liveness, True) is None
+def test_face_missing_or_misshapen_is_a_mismatch(monkeypatch, probe, template):
+    assert judged_face(monkeypatch, probe, template) is False
