@@ -5,10 +5,13 @@ file, as in demo mode. The kiosks are threads of ``--procs`` load processes
 (one per core), each with its own keep-alive connection through the kiosk's
 own client (``kiosk.backend_client``, requests), alive for the whole run.
 Each round, every kiosk reserves the same model x colour at once (``--cars``
-of them in stock), and each winner goes on to verify (face, rules,
-reservation) like a kiosk would. After the round the winners' jobs are
-reported ``failed_in_bay`` (untimed), which puts the cars back. Round 0 is an
-untimed warm-up.
+of them in stock), and each winner goes on to verify (its selfie, rules,
+reservation) like a kiosk would. The selfies are written to the database
+already judged before the timing starts, one per session and round (verify
+uses each selfie once): this measures the reserve-and-verify path, not the
+judge (``kiosk bench liveness`` measures that). After the round the
+winners' jobs are reported ``failed_in_bay`` (untimed), which puts the cars
+back. Round 0 is an untimed warm-up.
 
 Reported:
 - ``p50_ms``/``p99_ms``: per HTTP call as the kiosk sees it, from the moment
@@ -96,6 +99,31 @@ def _prepare(db_url: str, clients: int, cars: int) -> list[str]:
         db.dispose()
 
 
+def _seed_selfies(db_url: str, sessions: list[str], per_session: int) -> list[list[str]]:
+    """``per_session`` judged, unused selfies of each session (kiosk K1),
+    written straight to the database as if the judge had passed them."""
+    from backend.db import Database
+    from backend.models import KioskSession, Selfie
+    from backend.util import new_id
+
+    now = time.time()  # the spawned service runs on the system clock
+    db = Database(db_url)
+    try:
+        out = []
+        with db.write() as s:
+            for session_id in sessions:
+                member_id = s.get(KioskSession, session_id).member_id
+                ids = [new_id("S", 12) for _ in range(per_session)]
+                s.add_all(Selfie(id=i, session_id=session_id, kiosk_id="K1",
+                                 member_id=member_id, challenges="blink,turn_left",
+                                 opened_at=now, expires_at=now + 60, state="judged",
+                                 live=True, face_match=True, judged_at=now) for i in ids)
+                out.append(ids)
+        return out
+    finally:
+        db.dispose()
+
+
 def _cpu_s(pid: int) -> float | None:
     """User + system CPU seconds of a process (Linux /proc; None elsewhere)."""
     try:
@@ -139,23 +167,24 @@ class _RawKiosk:
         self.sock.close()
 
 
-def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[float],
+def _kiosk_process(url: str, key: str, sessions: list[tuple[str, list[str]]],
                    mode: str, start: Any, done: Any, stop: Any, results: Any) -> None:
     """A load process: one thread per kiosk, for the whole bench, as real kiosks
     stay connected (a thread per round would measure TCP connects instead).
 
     Every round each thread waits on ``start`` (shared by all processes),
-    reserves, verifies if it won, puts ``(latencies, car_id, job_id, error)``
-    on ``results`` and waits on ``done``. ``mode``: ``kiosk`` (the kiosk's
-    client) or ``raw`` (``_RawKiosk``).
+    reserves, verifies with its session's next judged selfie if it won, puts
+    ``(latencies, car_id, job_id, error)`` on ``results`` and waits on
+    ``done``. ``sessions``: (session id, its selfie ids). ``mode``: ``kiosk``
+    (the kiosk's client) or ``raw`` (``_RawKiosk``).
     """
     from common.errors import RefusedError
     from kiosk.backend_client import BackendClient
 
     client = BackendClient(url, "K1", key, timeout_s=30, retries=0)
-    live = {"live": True, "challenges": ["blink", "turn_left"], "reason": None}
 
-    def with_client(session_id: str, lat: list[float]) -> tuple[str, str] | None:
+    def with_client(session_id: str, selfie_id: str,
+                    lat: list[float]) -> tuple[str, str] | None:
         t0 = time.perf_counter()
         try:
             res = client.reserve(session_id, MODEL, COLOUR)
@@ -165,11 +194,12 @@ def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[floa
         lat.append(t1 - t0)
         if res is None:
             return None
-        auth = client.verify(session_id, res.reservation_id, embedding, live)
+        auth = client.verify(session_id, res.reservation_id, selfie_id)
         lat.append(time.perf_counter() - t1)
         return res.car_id, auth.job_id
 
-    def with_raw(kiosk: _RawKiosk, session_id: str, lat: list[float]) -> tuple[str, str] | None:
+    def with_raw(kiosk: _RawKiosk, session_id: str, selfie_id: str,
+                 lat: list[float]) -> tuple[str, str] | None:
         req = kiosk.request("/v1/reservations",
                             {"session_id": session_id, "model": MODEL, "colour": COLOUR})
         t0 = time.perf_counter()
@@ -181,7 +211,7 @@ def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[floa
             raise RuntimeError(f"reserve answered {status}: {res}")
         req = kiosk.request("/v1/verify", {
             "session_id": session_id, "reservation_id": res["reservation_id"],
-            "embedding": embedding, "liveness": live})
+            "selfie_id": selfie_id})
         t1 = time.perf_counter()
         status, auth = kiosk.send(req)
         lat.append(time.perf_counter() - t1)
@@ -189,8 +219,9 @@ def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[floa
             raise RuntimeError(f"verify answered {status}: {auth}")
         return res["car_id"], auth["job_id"]
 
-    def kiosk(session_id: str) -> None:
+    def kiosk(session_id: str, selfie_ids: list[str]) -> None:
         raw = _RawKiosk(url, key) if mode == "raw" else None
+        selfies = iter(selfie_ids)
         try:
             while True:
                 start.wait(timeout=_ROUND_TIMEOUT_S)
@@ -199,8 +230,9 @@ def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[floa
                 lat: list[float] = []
                 won = error = None
                 try:
-                    won = (with_raw(raw, session_id, lat) if raw is not None
-                           else with_client(session_id, lat))
+                    selfie_id = next(selfies)  # one per round: a win uses it up
+                    won = (with_raw(raw, session_id, selfie_id, lat) if raw is not None
+                           else with_client(session_id, selfie_id, lat))
                 except Exception as exc:  # noqa: BLE001 - reported by the main process
                     error = f"{type(exc).__name__}: {exc}"
                 car_id, job_id = won or (None, None)
@@ -210,7 +242,7 @@ def _kiosk_process(url: str, key: str, sessions: list[str], embedding: list[floa
             if raw is not None:
                 raw.close()
 
-    threads = [threading.Thread(target=kiosk, args=(s,), name=f"bench-kiosk-{i}")
+    threads = [threading.Thread(target=kiosk, args=s, name=f"bench-kiosk-{i}")
                for i, s in enumerate(sessions)]
     for t in threads:
         t.start()
@@ -228,7 +260,7 @@ class _Load:
     machine can give them.
     """
 
-    def __init__(self, url: str, key: str, sessions: list[str], embedding: list[float],
+    def __init__(self, url: str, key: str, sessions: list[tuple[str, list[str]]],
                  procs: int, mode: str = "kiosk") -> None:
         import multiprocessing
 
@@ -240,7 +272,7 @@ class _Load:
         self.results = ctx.Queue()
         groups = [sessions[i::procs] for i in range(procs)]
         self.procs = [ctx.Process(target=_kiosk_process, name=f"bench-load-{i}",
-                                  args=(url, key, g, embedding, mode, self.start,
+                                  args=(url, key, g, mode, self.start,
                                         self.done, self.stop, self.results))
                       for i, g in enumerate(groups) if g]
         for p in self.procs:
@@ -287,7 +319,7 @@ class _Load:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import requests
 
-    from backend.seed import DEMO_KIOSK_KEY, load_templates
+    from backend.seed import DEMO_KIOSK_KEY
     from backend.server import BackendServer, spawn
     from kiosk.backend_client import BackendClient
 
@@ -297,7 +329,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     in_process = getattr(args, "in_process", False)
     procs = max(1, getattr(args, "procs", 2))
     mode = getattr(args, "client", "kiosk")
-    embedding = load_templates()["astronaut"]
     with tempfile.TemporaryDirectory(prefix="bench-backend-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         members = _prepare(db_url, clients, cars)
@@ -313,7 +344,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for m in members:
                 text = requests.get(f"{url}/member/{m}/pass.txt", timeout=30).text
                 sessions.append(client.redeem_pass(text).session_id)
-            load = _Load(url, DEMO_KIOSK_KEY, sessions, embedding, procs, mode)
+            # Untimed: one selfie per session and round (warm-up included).
+            selfies = _seed_selfies(db_url, sessions, rounds + 1)
+            load = _Load(url, DEMO_KIOSK_KEY, list(zip(sessions, selfies, strict=True)),
+                         procs, mode)
             latencies: list[float] = []
             rates: list[float] = []
             round_p99: list[float] = []
