@@ -22,16 +22,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from common.errors import KioskError, Reason, RefusedError, short_id
 from kiosk.journey import Event, Flow, Journey, State
+from kiosk.reports import HealthSnapshot, ScanFeedback, ScanStatus
 from kiosk.services import Services
 from kiosk.tasks import HTTP_LANE, TaskRunner, call_quietly
 
 log = logging.getLogger(__name__)
+
+__all__ = ["HealthSnapshot", "Kiosk", "ScanFeedback", "ScanStatus"]
 
 # Refusals at redeem time that leave the member on the scan screen: the pass
 # was not good, but trying again with a fresh pass is the right next step.
@@ -40,35 +41,6 @@ _RESCAN_REASONS = frozenset({Reason.PASS_INVALID, Reason.PASS_EXPIRED, Reason.PA
                              Reason.QR_TOO_LARGE})
 # The same rejected QR is reported once per this many seconds, not per frame.
 _REPEAT_HOLDOFF_S = 3.0
-
-
-class ScanStatus(str, Enum):
-    LOOKING = "looking"  # nothing seen
-    SEEN = "seen"  # a code is there but unreadable (hint says why)
-    REJECTED = "rejected"  # read, but not an acceptable pass (reason says why)
-    CHECKING = "checking"  # read and valid offline; asking the backend
-    ACCEPTED = "accepted"
-
-
-@dataclass(frozen=True)
-class ScanFeedback:
-    status: ScanStatus
-    reason: Reason | None = None
-    hint: Any = None
-    quad: Any = None
-
-
-@dataclass
-class HealthSnapshot:
-    backend_ok: bool = True
-    backend_latency_ms: float | None = None
-    lift_ok: bool = True
-    camera_ok: bool = True
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def service_ok(self) -> bool:
-        return self.backend_ok and self.lift_ok and self.camera_ok
 
 
 class Kiosk:

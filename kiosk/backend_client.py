@@ -28,14 +28,49 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import requests
 
 from common.errors import BackendError, Reason, RefusedError
+from kiosk.api_answers import (
+    JOB_OUTCOMES,
+    Authorization,
+    BayRecord,
+    CarMove,
+    CarOption,
+    Health,
+    JobReport,
+    KioskStatus,
+    Order,
+    PassSession,
+    Reservation,
+    ReturnJob,
+    TowerBays,
+    bay_record,
+)
+from kiosk.api_read import (
+    ID_RE,
+    BadAnswer,
+    error_context,
+    read_bool,
+    read_field,
+    read_id,
+    read_int,
+    read_list,
+    read_names,
+    read_obj,
+    read_str,
+    read_time,
+)
+
+# The answers are defined in kiosk.api_answers / kiosk.selfie_api; callers
+# import them from here, next to the client that returns them.
+__all__ = ["JOB_OUTCOMES", "REFUSAL_REASONS", "Authorization", "BackendClient", "BayRecord",
+           "CarMove", "CarOption", "Health", "JobReport", "KioskStatus", "Order", "PassSession",
+           "Reservation", "ReturnJob", "TowerBays"]
 
 log = logging.getLogger(__name__)
 
@@ -51,241 +86,6 @@ REFUSAL_REASONS = frozenset({
     Reason.PASS_REPLAYED, Reason.PASS_WRONG_TOWER, Reason.CAR_UNAVAILABLE,
     Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN,
     Reason.RETURN_BAY_INVALID})
-JOB_OUTCOMES = ("delivered", "failed_in_bay", "failed_moved")
-_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_CONTEXT_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
-
-
-# -- answers ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Health:
-    status: str
-    version: str
-    db: str
-    time: datetime
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok" and self.db == "ok"
-
-
-@dataclass(frozen=True)
-class PassSession:
-    session_id: str
-    member_ref: str  # opaque, safe to show and log
-    preselected_model: str | None
-    has_open_drive: bool
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class CarOption:
-    model: str
-    colour: str
-    model_names: Mapping[str, str]  # language ("en", "zh_CN") -> display name
-    colour_names: Mapping[str, str]
-    available_count: int
-
-    @property
-    def available(self) -> bool:
-        return self.available_count > 0
-
-    def model_name(self, language: str = "en") -> str:
-        return self.model_names.get(language) or self.model_names.get("en") or self.model
-
-    def colour_name(self, language: str = "en") -> str:
-        return self.colour_names.get(language) or self.colour_names.get("en") or self.colour
-
-
-@dataclass(frozen=True)
-class Reservation:
-    reservation_id: str
-    car_id: str
-    bay: int
-    model: str
-    colour: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Authorization:
-    job_id: str
-    source_bay: int
-    delivery_bay: int
-    return_by: datetime
-    car_id: str
-    model: str | None
-    colour: str | None
-
-
-@dataclass(frozen=True)
-class JobReport:
-    job_id: str
-    kind: str  # "delivery" | "return"
-    state: str  # one of JOB_OUTCOMES
-    drive_id: str | None
-    return_by: datetime | None
-
-
-@dataclass(frozen=True)
-class ReturnJob:
-    job_id: str
-    from_bay: int  # the delivery bay the member left the car in
-    to_bay: int  # the free storage bay it goes to
-    drive_id: str
-    car_id: str
-    model: str | None
-    colour: str | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class Order:
-    order_id: str
-    model: str
-    url: str
-
-
-@dataclass(frozen=True)
-class BayRecord:
-    bay: int
-    level: int
-    car_id: str | None
-    model: str | None
-    colour: str | None
-    state: str  # free | stored | reserved | maintenance | out
-    maintenance: bool
-    note: str | None
-
-    @property
-    def occupied(self) -> bool:
-        return self.car_id is not None
-
-
-@dataclass(frozen=True)
-class TowerBays:
-    tower_id: str
-    levels: int
-    bays_per_level: int
-    delivery_bays: tuple[int, ...]
-    bays: tuple[BayRecord, ...]
-
-
-@dataclass(frozen=True)
-class CarMove:
-    """The backend recorded a staff move of a car between storage bays."""
-
-    car_id: str
-    from_bay: int
-    to_bay: int
-    state: str  # stored | maintenance
-
-
-@dataclass(frozen=True)
-class KioskStatus:
-    kiosk_id: str
-    tower_id: str
-    last_seen_at: datetime | None
-    status: str | None
-    health: Mapping[str, Any]
-
-
-# -- strict reading of JSON -------------------------------------------------------
-
-
-class _Bad(Exception):
-    """Internal: the answer does not have the documented shape."""
-
-
-def _field(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
-           optional: bool = False) -> Any:
-    if key not in d:
-        if optional:
-            return None
-        raise _Bad(f"missing field {key!r}")
-    v = d[key]
-    if v is None and optional:
-        return None
-    # bool is an int in Python; a JSON true is never a count or a bay.
-    if (kind is int or kind == (int,)) and isinstance(v, bool):
-        raise _Bad(f"field {key!r} is a boolean")
-    if not isinstance(v, kind):
-        raise _Bad(f"field {key!r} has type {type(v).__name__}")
-    return v
-
-
-def _str(d: Mapping[str, Any], key: str, optional: bool = False, max_len: int = 256) -> Any:
-    v = _field(d, key, str, optional)
-    if v is not None and (len(v) > max_len or (not optional and not v)):
-        raise _Bad(f"field {key!r} is empty or too long")
-    return v
-
-
-def _ident(d: Mapping[str, Any], key: str, optional: bool = False) -> Any:
-    v = _field(d, key, str, optional)
-    if v is not None and not _ID_RE.fullmatch(v):
-        raise _Bad(f"field {key!r} is not an id")
-    return v
-
-
-def _int(d: Mapping[str, Any], key: str, lo: int = 0, hi: int = 1_000_000) -> int:
-    v = _field(d, key, int)
-    if not lo <= v <= hi:
-        raise _Bad(f"field {key!r} out of range")
-    return v
-
-
-def _bool(d: Mapping[str, Any], key: str) -> bool:
-    return _field(d, key, bool)
-
-
-def _time(d: Mapping[str, Any], key: str, optional: bool = False) -> Any:
-    v = _str(d, key, optional, max_len=40)
-    if v is None:
-        return None
-    try:
-        t = datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        raise _Bad(f"field {key!r} is not an ISO time") from None
-    if t.tzinfo is None:
-        raise _Bad(f"field {key!r} has no time zone")
-    return t.astimezone(UTC)
-
-
-def _names(d: Mapping[str, Any], key: str) -> Mapping[str, str]:
-    v = _field(d, key, dict)
-    if not v or not all(isinstance(k, str) and isinstance(n, str) and len(n) <= 64
-                        for k, n in v.items()):
-        raise _Bad(f"field {key!r} is not a name table")
-    return MappingProxyType(dict(v))
-
-
-def _list(d: Mapping[str, Any], key: str, max_len: int = 10_000) -> list[Any]:
-    v = _field(d, key, list)
-    if len(v) > max_len:
-        raise _Bad(f"field {key!r} is too long")
-    return v
-
-
-def _obj(v: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(v, dict):
-        raise _Bad(f"{what} is not an object")
-    return v
-
-
-def _context(err: Mapping[str, Any]) -> dict[str, Any]:
-    """Extra fields of an error, kept only if small, scalar and well named."""
-    out: dict[str, Any] = {}
-    for k, v in list(err.items())[:20]:
-        if k in ("reason", "message") or not isinstance(k, str):
-            continue
-        if not _CONTEXT_KEY_RE.fullmatch(k):
-            continue
-        if isinstance(v, str) and len(v) <= 200 or isinstance(v, bool | int | float) or v is None:
-            out[k] = v
-    return out
 
 
 # -- the client -------------------------------------------------------------------------
@@ -404,22 +204,22 @@ class BackendClient:
 
     @staticmethod
     def _read(resp: requests.Response) -> Any:
-        """The body as JSON, or ``_Bad`` wrapped by the caller; never huge."""
+        """The body as JSON, or ``BadAnswer`` wrapped by the caller; never huge."""
         chunks: list[bytes] = []
         size = 0
         for chunk in resp.iter_content(65536):
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
-                return _Bad("answer too large")
+                return BadAnswer("answer too large")
             chunks.append(chunk)
         raw = b"".join(chunks)
         ctype = resp.headers.get("Content-Type", "")
         if "json" not in ctype.lower():
-            return _Bad(f"answer is {ctype or 'untyped'}, not JSON")
+            return BadAnswer(f"answer is {ctype or 'untyped'}, not JSON")
         try:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            return _Bad("answer is not valid JSON")
+            return BadAnswer("answer is not valid JSON")
 
     @staticmethod
     def _error(status: int, data: Any, path: str) -> BackendError:
@@ -437,7 +237,7 @@ class BackendClient:
         if status == 409 and isinstance(code, str) and code in Reason.__members__:
             reason = Reason(code)
             if reason in REFUSAL_REASONS:
-                return RefusedError(message, reason=reason, **_context(err))
+                return RefusedError(message, reason=reason, **error_context(err))
         if status == 410 and code == Reason.SESSION_EXPIRED.value:
             # The member took too long between steps: a refusal they can act on.
             return RefusedError(message, reason=Reason.SESSION_EXPIRED, path=path)
@@ -449,10 +249,10 @@ class BackendClient:
 
     def _parse(self, data: Any, path: str, parse: Callable[[Mapping[str, Any]], T]) -> T:
         try:
-            if isinstance(data, _Bad):
+            if isinstance(data, BadAnswer):
                 raise data
-            return parse(_obj(data, "answer"))
-        except _Bad as exc:
+            return parse(read_obj(data, "answer"))
+        except BadAnswer as exc:
             raise BackendError(f"unexpected backend answer: {exc}",
                                reason=Reason.BACKEND_BAD_RESPONSE, path=path) from None
 
@@ -465,20 +265,20 @@ class BackendClient:
     def health(self) -> Health:
         """``GET /v1/health`` (no auth). A 503 (database down) raises UNREACHABLE."""
         return self._call("GET", "/v1/health", lambda d: Health(
-            status=_str(d, "status", max_len=20), version=_str(d, "version", max_len=40),
-            db=_str(d, "db", max_len=20), time=_time(d, "time")), auth=False)
+            status=read_str(d, "status", max_len=20), version=read_str(d, "version", max_len=40),
+            db=read_str(d, "db", max_len=20), time=read_time(d, "time")), auth=False)
 
     def pass_public_key(self) -> bytes:
         """The raw 32-byte Ed25519 key that signs member passes."""
         def parse(d: Mapping[str, Any]) -> bytes:
-            if _str(d, "alg") != "Ed25519":
-                raise _Bad("unexpected key algorithm")
+            if read_str(d, "alg") != "Ed25519":
+                raise BadAnswer("unexpected key algorithm")
             try:
-                raw = base64.b64decode(_str(d, "public_key", max_len=64), validate=True)
+                raw = base64.b64decode(read_str(d, "public_key", max_len=64), validate=True)
             except (binascii.Error, ValueError):
-                raise _Bad("public_key is not base64") from None
+                raise BadAnswer("public_key is not base64") from None
             if len(raw) != 32:
-                raise _Bad("public_key is not 32 bytes")
+                raise BadAnswer("public_key is not 32 bytes")
             return raw
 
         return self._call("GET", "/v1/pass-key", parse, auth=False)
@@ -486,19 +286,19 @@ class BackendClient:
     def redeem_pass(self, text: str, idempotency_key: str | None = None) -> PassSession:
         """Redeem a scanned pass (single use) and open a kiosk session."""
         return self._call("POST", "/v1/sessions", lambda d: PassSession(
-            session_id=_ident(d, "session_id"), member_ref=_str(d, "member_ref", max_len=32),
-            preselected_model=_str(d, "preselected_model", optional=True, max_len=32) or None,
-            has_open_drive=_bool(d, "has_open_drive"), expires_at=_time(d, "expires_at")),
+            session_id=read_id(d, "session_id"), member_ref=read_str(d, "member_ref", max_len=32),
+            preselected_model=read_str(d, "preselected_model", optional=True, max_len=32) or None,
+            has_open_drive=read_bool(d, "has_open_drive"), expires_at=read_time(d, "expires_at")),
             {"pass_text": text}, idempotency_key)
 
     def inventory(self) -> list[CarOption]:
         """Every model x colour this kiosk's tower carries (0 available = greyed)."""
         def parse(d: Mapping[str, Any]) -> list[CarOption]:
-            return [CarOption(model=_ident(o, "model"), colour=_ident(o, "colour"),
-                              model_names=_names(o, "model_name"),
-                              colour_names=_names(o, "colour_name"),
-                              available_count=_int(o, "available_count"))
-                    for o in (_obj(x, "option") for x in _list(d, "options", 1000))]
+            return [CarOption(model=read_id(o, "model"), colour=read_id(o, "colour"),
+                              model_names=read_names(o, "model_name"),
+                              colour_names=read_names(o, "colour_name"),
+                              available_count=read_int(o, "available_count"))
+                    for o in (read_obj(x, "option") for x in read_list(d, "options", 1000))]
 
         return self._call("GET", "/v1/inventory", parse)
 
@@ -506,15 +306,15 @@ class BackendClient:
                 idempotency_key: str | None = None) -> Reservation:
         """Hold one car (a bay) for a few minutes; colour "" = any colour."""
         return self._call("POST", "/v1/reservations", lambda d: Reservation(
-            reservation_id=_ident(d, "reservation_id"), car_id=_ident(d, "car_id"),
-            bay=_int(d, "bay", 1), model=_ident(d, "model"), colour=_ident(d, "colour"),
-            expires_at=_time(d, "expires_at")),
+            reservation_id=read_id(d, "reservation_id"), car_id=read_id(d, "car_id"),
+            bay=read_int(d, "bay", 1), model=read_id(d, "model"), colour=read_id(d, "colour"),
+            expires_at=read_time(d, "expires_at")),
             {"session_id": session_id, "model": model, "colour": colour}, idempotency_key)
 
     def release(self, reservation_id: str, idempotency_key: str | None = None) -> bool:
         """Give the bay back. True if it was still held (False: already gone)."""
         return self._call("POST", f"/v1/reservations/{self._path_id(reservation_id)}/release",
-                          lambda d: _bool(d, "released"), None, idempotency_key)
+                          lambda d: read_bool(d, "released"), None, idempotency_key)
 
     def verify(self, session_id: str, reservation_id: str,
                embedding: Sequence[float] | None, liveness: Mapping[str, Any],
@@ -524,10 +324,10 @@ class BackendClient:
                 "embedding": None if embedding is None else [float(x) for x in embedding],
                 "liveness": _liveness_body(liveness)}
         return self._call("POST", "/v1/verify", lambda d: Authorization(
-            job_id=_ident(d, "job_id"), source_bay=_int(d, "source_bay", 1),
-            delivery_bay=_int(d, "delivery_bay", 1), return_by=_time(d, "return_by"),
-            car_id=_ident(d, "car_id"), model=_ident(d, "model", optional=True),
-            colour=_ident(d, "colour", optional=True)), body, idempotency_key)
+            job_id=read_id(d, "job_id"), source_bay=read_int(d, "source_bay", 1),
+            delivery_bay=read_int(d, "delivery_bay", 1), return_by=read_time(d, "return_by"),
+            car_id=read_id(d, "car_id"), model=read_id(d, "model", optional=True),
+            colour=read_id(d, "colour", optional=True)), body, idempotency_key)
 
     def report_job(self, job_id: str, outcome: str,
                    idempotency_key: str | None = None) -> JobReport:
@@ -537,13 +337,13 @@ class BackendClient:
             raise BackendError(f"unknown job outcome {outcome!r}", reason=Reason.INTERNAL)
 
         def parse(d: Mapping[str, Any]) -> JobReport:
-            state = _str(d, "state", max_len=20)
-            kind = _str(d, "kind", max_len=20)
+            state = read_str(d, "state", max_len=20)
+            kind = read_str(d, "kind", max_len=20)
             if state not in JOB_OUTCOMES or kind not in ("delivery", "return"):
-                raise _Bad("unexpected job state")
-            return JobReport(job_id=_ident(d, "job_id"), kind=kind, state=state,
-                             drive_id=_ident(d, "drive_id", optional=True),
-                             return_by=_time(d, "return_by", optional=True))
+                raise BadAnswer("unexpected job state")
+            return JobReport(job_id=read_id(d, "job_id"), kind=kind, state=state,
+                             drive_id=read_id(d, "drive_id", optional=True),
+                             return_by=read_time(d, "return_by", optional=True))
 
         return self._call("POST", f"/v1/jobs/{self._path_id(job_id)}/report", parse,
                           {"outcome": outcome}, idempotency_key)
@@ -553,19 +353,19 @@ class BackendClient:
         """The member brings the car back: a job from the delivery bay the car
         stands in (``from_bay``, from the lift's sensors) to a free bay."""
         return self._call("POST", "/v1/returns", lambda d: ReturnJob(
-            job_id=_ident(d, "job_id"), from_bay=_int(d, "from_bay", 1),
-            to_bay=_int(d, "to_bay", 1), drive_id=_ident(d, "drive_id"),
-            car_id=_ident(d, "car_id"), model=_ident(d, "model", optional=True),
-            colour=_ident(d, "colour", optional=True), overdue=_bool(d, "overdue")),
+            job_id=read_id(d, "job_id"), from_bay=read_int(d, "from_bay", 1),
+            to_bay=read_int(d, "to_bay", 1), drive_id=read_id(d, "drive_id"),
+            car_id=read_id(d, "car_id"), model=read_id(d, "model", optional=True),
+            colour=read_id(d, "colour", optional=True), overdue=read_bool(d, "overdue")),
             {"session_id": session_id, "from_bay": from_bay}, idempotency_key)
 
     def buy(self, session_id: str, model: str = "", idempotency_key: str | None = None) -> Order:
         """Open an order; model "" = the model of the member's latest drive."""
         def parse(d: Mapping[str, Any]) -> Order:
-            url = _str(d, "url", max_len=500)
+            url = read_str(d, "url", max_len=500)
             if not url.startswith(("http://", "https://")):
-                raise _Bad("order url is not http(s)")
-            return Order(order_id=_ident(d, "order_id"), model=_ident(d, "model"), url=url)
+                raise BadAnswer("order url is not http(s)")
+            return Order(order_id=read_id(d, "order_id"), model=read_id(d, "model"), url=url)
 
         return self._call("POST", "/v1/orders", parse,
                           {"session_id": session_id, "model": model}, idempotency_key)
@@ -573,14 +373,14 @@ class BackendClient:
     def bays(self) -> TowerBays:
         """The tower's storage bays with the car in each (staff audit, simulator)."""
         return self._call("GET", "/v1/bays", lambda d: TowerBays(
-            tower_id=_ident(d, "tower_id"), levels=_int(d, "levels", 1),
-            bays_per_level=_int(d, "bays_per_level", 1),
-            delivery_bays=tuple(self._ints(_list(d, "delivery_bays", 100))),
-            bays=tuple(_bay(_obj(b, "bay")) for b in _list(d, "bays"))))
+            tower_id=read_id(d, "tower_id"), levels=read_int(d, "levels", 1),
+            bays_per_level=read_int(d, "bays_per_level", 1),
+            delivery_bays=tuple(self._ints(read_list(d, "delivery_bays", 100))),
+            bays=tuple(bay_record(read_obj(b, "bay")) for b in read_list(d, "bays"))))
 
     def set_bay_maintenance(self, bay: int, in_maintenance: bool, note: str | None = None,
                             idempotency_key: str | None = None) -> BayRecord:
-        return self._call("POST", f"/v1/bays/{int(bay)}/maintenance", _bay,
+        return self._call("POST", f"/v1/bays/{int(bay)}/maintenance", bay_record,
                           {"in_maintenance": bool(in_maintenance), "note": note},
                           idempotency_key)
 
@@ -588,11 +388,11 @@ class BackendClient:
                  idempotency_key: str | None = None) -> CarMove:
         """Record that staff move the car in storage bay ``from_bay`` to ``to_bay``."""
         def parse(d: Mapping[str, Any]) -> CarMove:
-            state = _str(d, "state", max_len=20)
+            state = read_str(d, "state", max_len=20)
             if state not in ("stored", "maintenance"):
-                raise _Bad("unexpected car state")
-            return CarMove(car_id=_ident(d, "car_id"), from_bay=_int(d, "from_bay", 0),
-                           to_bay=_int(d, "to_bay", 0), state=state)
+                raise BadAnswer("unexpected car state")
+            return CarMove(car_id=read_id(d, "car_id"), from_bay=read_int(d, "from_bay", 0),
+                           to_bay=read_int(d, "to_bay", 0), state=state)
 
         return self._call("POST", f"/v1/bays/{int(from_bay)}/move", parse,
                           {"to_bay": int(to_bay)}, idempotency_key)
@@ -601,31 +401,31 @@ class BackendClient:
                   version: str | None = None, idempotency_key: str | None = None) -> datetime:
         """Report this kiosk's status (e.g. "ok", "out_of_service"); returns server time."""
         body = {"status": status, "health": dict(health or {}), "version": version}
-        return self._call("POST", "/v1/heartbeat", lambda d: _time(d, "server_time"),
+        return self._call("POST", "/v1/heartbeat", lambda d: read_time(d, "server_time"),
                           body, idempotency_key)
 
     def kiosks(self) -> list[KioskStatus]:
         """Every kiosk of this tower with when it was last seen."""
         def parse(d: Mapping[str, Any]) -> list[KioskStatus]:
-            return [KioskStatus(kiosk_id=_ident(k, "kiosk_id"), tower_id=_ident(k, "tower_id"),
-                                last_seen_at=_time(k, "last_seen_at", optional=True),
-                                status=_str(k, "status", optional=True, max_len=32),
-                                health=MappingProxyType(dict(_field(k, "health", dict))))
-                    for k in (_obj(x, "kiosk") for x in _list(d, "kiosks", 1000))]
+            return [KioskStatus(kiosk_id=read_id(k, "kiosk_id"), tower_id=read_id(k, "tower_id"),
+                                last_seen_at=read_time(k, "last_seen_at", optional=True),
+                                status=read_str(k, "status", optional=True, max_len=32),
+                                health=MappingProxyType(dict(read_field(k, "health", dict))))
+                    for k in (read_obj(x, "kiosk") for x in read_list(d, "kiosks", 1000))]
 
         return self._call("GET", "/v1/kiosks", parse)
 
     # -- small helpers -------------------------------------------------------------------
     @staticmethod
     def _path_id(value: str) -> str:
-        if not isinstance(value, str) or not _ID_RE.fullmatch(value):
+        if not isinstance(value, str) or not ID_RE.fullmatch(value):
             raise BackendError(f"invalid id {value!r}", reason=Reason.INTERNAL)
         return value
 
     @staticmethod
     def _ints(values: list[Any]) -> list[int]:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            raise _Bad("expected a list of integers")
+            raise BadAnswer("expected a list of integers")
         return values
 
 
@@ -648,15 +448,3 @@ def _liveness_body(liveness: Mapping[str, Any]) -> dict[str, Any]:
     if detail:
         body["detail"] = {k: _wire(v) for k, v in list(detail.items())[:32]}
     return body
-
-
-def _bay(b: Mapping[str, Any]) -> BayRecord:
-    state = _str(b, "state", max_len=20)
-    if state not in ("free", "stored", "reserved", "maintenance", "out"):
-        raise _Bad("unexpected bay state")
-    return BayRecord(bay=_int(b, "bay", 1), level=_int(b, "level", 1),
-                     car_id=_ident(b, "car_id", optional=True),
-                     model=_ident(b, "model", optional=True),
-                     colour=_ident(b, "colour", optional=True), state=state,
-                     maintenance=_bool(b, "maintenance"),
-                     note=_str(b, "note", optional=True, max_len=200))

@@ -1,0 +1,163 @@
+"""The backend's answers as frozen dataclasses (what ``BackendClient`` returns).
+
+Kept apart from the client so the client stays about talking HTTP; the
+selfie's answers live in ``kiosk.selfie_api``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kiosk.api_read import BadAnswer, read_bool, read_id, read_int, read_str
+
+JOB_OUTCOMES = ("delivered", "failed_in_bay", "failed_moved")
+BAY_STATES = ("free", "stored", "reserved", "maintenance", "out")
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str
+    version: str
+    db: str
+    time: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.db == "ok"
+
+
+@dataclass(frozen=True)
+class PassSession:
+    session_id: str
+    member_ref: str  # opaque, safe to show and log
+    preselected_model: str | None
+    has_open_drive: bool
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CarOption:
+    model: str
+    colour: str
+    model_names: Mapping[str, str]  # language ("en", "zh_CN") -> display name
+    colour_names: Mapping[str, str]
+    available_count: int
+
+    @property
+    def available(self) -> bool:
+        return self.available_count > 0
+
+    def model_name(self, language: str = "en") -> str:
+        return self.model_names.get(language) or self.model_names.get("en") or self.model
+
+    def colour_name(self, language: str = "en") -> str:
+        return self.colour_names.get(language) or self.colour_names.get("en") or self.colour
+
+
+@dataclass(frozen=True)
+class Reservation:
+    reservation_id: str
+    car_id: str
+    bay: int
+    model: str
+    colour: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Authorization:
+    job_id: str
+    source_bay: int
+    delivery_bay: int
+    return_by: datetime
+    car_id: str
+    model: str | None
+    colour: str | None
+
+
+@dataclass(frozen=True)
+class JobReport:
+    job_id: str
+    kind: str  # "delivery" | "return"
+    state: str  # one of JOB_OUTCOMES
+    drive_id: str | None
+    return_by: datetime | None
+
+
+@dataclass(frozen=True)
+class ReturnJob:
+    job_id: str
+    from_bay: int  # the delivery bay the member left the car in
+    to_bay: int  # the free storage bay it goes to
+    drive_id: str
+    car_id: str
+    model: str | None
+    colour: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    model: str
+    url: str
+
+
+@dataclass(frozen=True)
+class BayRecord:
+    bay: int
+    level: int
+    car_id: str | None
+    model: str | None
+    colour: str | None
+    state: str  # free | stored | reserved | maintenance | out
+    maintenance: bool
+    note: str | None
+
+    @property
+    def occupied(self) -> bool:
+        return self.car_id is not None
+
+
+@dataclass(frozen=True)
+class TowerBays:
+    tower_id: str
+    levels: int
+    bays_per_level: int
+    delivery_bays: tuple[int, ...]
+    bays: tuple[BayRecord, ...]
+
+
+@dataclass(frozen=True)
+class CarMove:
+    """The backend recorded a staff move of a car between storage bays."""
+
+    car_id: str
+    from_bay: int
+    to_bay: int
+    state: str  # stored | maintenance
+
+
+@dataclass(frozen=True)
+class KioskStatus:
+    kiosk_id: str
+    tower_id: str
+    last_seen_at: datetime | None
+    status: str | None
+    health: Mapping[str, Any]
+
+
+def bay_record(b: Mapping[str, Any]) -> BayRecord:
+    """One bay of ``GET /v1/bays`` (also the answer of a maintenance change)."""
+    state = read_str(b, "state", max_len=20)
+    if state not in BAY_STATES:
+        raise BadAnswer("unexpected bay state")
+    return BayRecord(bay=read_int(b, "bay", 1), level=read_int(b, "level", 1),
+                     car_id=read_id(b, "car_id", optional=True),
+                     model=read_id(b, "model", optional=True),
+                     colour=read_id(b, "colour", optional=True), state=state,
+                     maintenance=read_bool(b, "maintenance"),
+                     note=read_str(b, "note", optional=True, max_len=200))
