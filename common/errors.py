@@ -33,6 +33,9 @@ class Reason(str, Enum):
     RETURN_BAY_EMPTY = "RETURN_BAY_EMPTY"  # kiosk-side: no car in any delivery bay
     SESSION_EXPIRED = "SESSION_EXPIRED"
     MEMBER_UNKNOWN = "MEMBER_UNKNOWN"
+    # Too many failed identity attempts (selfie or face) in a short time: the
+    # backend refuses selfies and verify until ``retry_at``.
+    IDENTITY_LOCKED = "IDENTITY_LOCKED"
     # Kiosk-side input problems (the scan screen keeps scanning).
     QR_NOT_A_PASS = "QR_NOT_A_PASS"
     QR_TOO_LARGE = "QR_TOO_LARGE"

@@ -65,12 +65,20 @@ from kiosk.api_read import (
     read_str,
     read_time,
 )
+from kiosk.selfie_api import (
+    SelfieTicket,
+    SelfieVerdict,
+    frames_body,
+    parse_accepted,
+    parse_ticket,
+    parse_verdict,
+)
 
 # The answers are defined in kiosk.api_answers / kiosk.selfie_api; callers
 # import them from here, next to the client that returns them.
 __all__ = ["JOB_OUTCOMES", "REFUSAL_REASONS", "Authorization", "BackendClient", "BayRecord",
            "CarMove", "CarOption", "Health", "JobReport", "KioskStatus", "Order", "PassSession",
-           "Reservation", "ReturnJob", "TowerBays"]
+           "Reservation", "ReturnJob", "SelfieTicket", "SelfieVerdict", "TowerBays"]
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +93,7 @@ REFUSAL_REASONS = frozenset({
     Reason.FACE_MISMATCH, Reason.LIVENESS_FAILED, Reason.PASS_INVALID, Reason.PASS_EXPIRED,
     Reason.PASS_REPLAYED, Reason.PASS_WRONG_TOWER, Reason.CAR_UNAVAILABLE,
     Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN,
-    Reason.RETURN_BAY_INVALID})
+    Reason.RETURN_BAY_INVALID, Reason.IDENTITY_LOCKED})
 
 
 # -- the client -------------------------------------------------------------------------
@@ -316,13 +324,35 @@ class BackendClient:
         return self._call("POST", f"/v1/reservations/{self._path_id(reservation_id)}/release",
                           lambda d: read_bool(d, "released"), None, idempotency_key)
 
-    def verify(self, session_id: str, reservation_id: str,
-               embedding: Sequence[float] | None, liveness: Mapping[str, Any],
+    def open_selfie(self, session_id: str, idempotency_key: str | None = None) -> SelfieTicket:
+        """Ask the backend to open a selfie for this session; it draws the
+        challenges. A locked-out member: ``RefusedError(IDENTITY_LOCKED, retry_at=...)``."""
+        return self._call("POST", "/v1/selfies", parse_ticket, {"session_id": session_id},
+                          idempotency_key)
+
+    def upload_frames(self, selfie_id: str, frames: Sequence[tuple[int, bytes]],
+                      idempotency_key: str | None = None) -> int:
+        """Send 1..20 ``(t_ms, jpeg)`` frames of an open selfie; returns how many
+        the backend accepted. Any error means: stop uploading, go on to finish."""
+        try:
+            body = frames_body(frames)
+        except ValueError as exc:
+            raise BackendError(f"frames not sent: {exc}", reason=Reason.INTERNAL) from None
+        path = f"/v1/selfies/{self._path_id(selfie_id)}/frames"
+        return self._call("POST", path, lambda d: parse_accepted(d, selfie_id, len(frames)),
+                          body, idempotency_key)
+
+    def finish_selfie(self, selfie_id: str, idempotency_key: str | None = None) -> SelfieVerdict:
+        """No more frames: the backend judges the selfie (live or not, and why)."""
+        return self._call("POST", f"/v1/selfies/{self._path_id(selfie_id)}/finish",
+                          lambda d: parse_verdict(d, selfie_id), {}, idempotency_key)
+
+    def verify(self, session_id: str, reservation_id: str, selfie_id: str,
                idempotency_key: str | None = None) -> Authorization:
-        """Liveness, face, member rules, reservation -> a lift job, or RefusedError."""
+        """The backend's judged selfie, face, member rules, reservation -> a
+        lift job, or RefusedError (LIVENESS_FAILED, FACE_MISMATCH, IDENTITY_LOCKED...)."""
         body = {"session_id": session_id, "reservation_id": reservation_id,
-                "embedding": None if embedding is None else [float(x) for x in embedding],
-                "liveness": _liveness_body(liveness)}
+                "selfie_id": selfie_id}
         return self._call("POST", "/v1/verify", lambda d: Authorization(
             job_id=read_id(d, "job_id"), source_bay=read_int(d, "source_bay", 1),
             delivery_bay=read_int(d, "delivery_bay", 1), return_by=read_time(d, "return_by"),
@@ -427,24 +457,3 @@ class BackendClient:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             raise BadAnswer("expected a list of integers")
         return values
-
-
-def _wire(v: Any) -> Any:
-    v = getattr(v, "value", v)  # enums travel as their value
-    return v if v is None or isinstance(v, bool | int | float | str) else str(v)
-
-
-def _liveness_body(liveness: Mapping[str, Any]) -> dict[str, Any]:
-    """The liveness summary in the backend's strict shape: live, challenges,
-    reason, and any other scalar facts under ``detail``."""
-    known = {"live", "challenges", "reason", "detail"}
-    reason = _wire(liveness.get("reason"))
-    detail = {str(k)[:40]: _wire(v) for k, v in liveness.items() if k not in known}
-    detail.update(liveness.get("detail") or {})
-    body: dict[str, Any] = {
-        "live": bool(liveness.get("live", False)),
-        "challenges": [str(_wire(c))[:32] for c in list(liveness.get("challenges") or ())[:8]],
-        "reason": None if reason is None else str(reason)[:64]}
-    if detail:
-        body["detail"] = {k: _wire(v) for k, v in list(detail.items())[:32]}
-    return body

@@ -98,7 +98,7 @@ def test_good_answers_parse(fake, client):
     res = client.reserve("S-1", "Aurora", "white")
     assert (res.reservation_id, res.bay, res.expires_at.year) == ("R-1", 7, 2030)
     fake.answer("/v1/verify", AUTH)
-    auth = client.verify("S-1", "R-1", [0.0] * 128, {"live": True, "challenges": []})
+    auth = client.verify("S-1", "R-1", "F-1")
     assert (auth.job_id, auth.delivery_bay) == ("J-1", 101)
     req = fake.requests[-1]
     assert req["headers"]["Authorization"] == "Bearer secret-key"
@@ -161,7 +161,7 @@ def test_refusal_becomes_refused_error_with_safe_context(fake, client):
         "reason": "QUOTA_EXCEEDED", "message": "At most 5", "next_possible_at": "2030-01-10T00:00:00Z",
         "quota_drives": 5, "nested": {"x": 1}, "BadKey": 1, "reason_extra": "y" * 500}}))
     with pytest.raises(RefusedError) as info:
-        client.verify("S-1", "R-1", None, {"live": False})
+        client.verify("S-1", "R-1", "F-1")
     assert info.value.reason is Reason.QUOTA_EXCEEDED
     assert info.value.context == {"next_possible_at": "2030-01-10T00:00:00Z", "quota_drives": 5}
 
@@ -218,20 +218,11 @@ def test_caller_key_is_used(fake, client):
         client.report_job("../J-1", "delivered")
 
 
-def test_liveness_summary_is_made_wire_safe(fake, client):
-    from enum import Enum
-
-    class Challenge(Enum):
-        BLINK = "blink"
-
+def test_verify_names_the_judged_selfie_only(fake, client):
     fake.answer("/v1/verify", AUTH)
-    client.verify("S-1", "R-1", (0.5 for _ in range(128)),
-                  {"live": True, "challenges": [Challenge.BLINK], "reason": None,
-                   "score": 0.9, "frames": 40})
+    client.verify("S-1", "R-1", "F-1")
     sent = json.loads(fake.requests[-1]["body"])
-    assert sent["liveness"] == {"live": True, "challenges": ["blink"], "reason": None,
-                                "detail": {"score": 0.9, "frames": 40}}
-    assert sent["embedding"] == [0.5] * 128
+    assert sent == {"session_id": "S-1", "reservation_id": "R-1", "selfie_id": "F-1"}
 
 
 def test_unreachable_port():
