@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from common.errors import Reason, RefusedError
 from kiosk.config import Config, parse_config
 from kiosk.journey import Timeouts
+from kiosk.tasks import CallbackQueue
 
 
 class FakeBackend:
@@ -55,6 +57,14 @@ class FakeBackend:
     def buy(self, session_id, model):
         self._call("buy", session_id, model)
         return SimpleNamespace(order_id="O1", url="http://x/orders/O1")
+
+
+def settle(q: CallbackQueue, cond: Callable[[], Any], timeout_s: float = 10.0) -> None:
+    """Run the callbacks the core posts until ``cond()`` holds (or fail)."""
+    deadline = time.monotonic() + timeout_s
+    while not cond():
+        assert time.monotonic() < deadline, "condition never became true"
+        q.drain(timeout_s=0.05)
 
 
 class FakeLoop:

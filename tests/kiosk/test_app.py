@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +10,7 @@ from common.errors import PassError, Reason
 from kiosk.app import HealthSnapshot, Kiosk, ScanStatus
 from kiosk.journey import Flow, State
 from kiosk.tasks import CallbackQueue, TaskRunner
-from tests.kiosk.fakes import FakeServices
+from tests.kiosk.fakes import FakeServices, settle
 
 
 @pytest.fixture
@@ -22,13 +21,6 @@ def rig():
     kiosk = Kiosk(services, runner)
     yield kiosk, services, q
     kiosk.shutdown()
-
-
-def settle(q: CallbackQueue, cond, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < deadline, "condition never became true"
-        q.drain(timeout_s=0.05)
 
 
 def good_pass(services):
