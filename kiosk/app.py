@@ -12,6 +12,7 @@ Callbacks (all on the GUI thread):
 - ``on_scan(ScanFeedback)``               scan screen feedback
 - ``on_options(list[CarOption])``         what can be chosen
 - ``on_selfie(update)``                   liveness progress (LivenessUpdate)
+- ``on_selfie_stage(SelfieStage)``        opening, live, checking (kiosk.selfie_step)
 - ``on_progress(progress)``               lift progress during dispatch
 - ``on_health(HealthSnapshot)``           parts up/down
 - ``on_alert(KioskError)``                a staff alert (also logged)
@@ -27,12 +28,13 @@ from typing import Any
 from common.errors import KioskError, Reason, RefusedError, short_id
 from kiosk.journey import Event, Flow, Journey, State
 from kiosk.reports import HealthSnapshot, ScanFeedback, ScanStatus
+from kiosk.selfie_step import SelfieStage, SelfieStep
 from kiosk.services import Services
 from kiosk.tasks import HTTP_LANE, TaskRunner, call_quietly
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HealthSnapshot", "Kiosk", "ScanFeedback", "ScanStatus"]
+__all__ = ["HealthSnapshot", "Kiosk", "ScanFeedback", "ScanStatus", "SelfieStage"]
 
 # Refusals at redeem time that leave the member on the scan screen: the pass
 # was not good, but trying again with a fresh pass is the right next step.
@@ -55,6 +57,7 @@ class Kiosk:
         self.options: list[Any] = []
         self.last_scan: ScanFeedback | None = None
         self.last_selfie: Any = None
+        self.selfie_stage = SelfieStage.READY
         self.last_progress: Any = None
         self.alerts: list[KioskError] = []
         self.manual_out_of_service = False
@@ -62,8 +65,8 @@ class Kiosk:
         self._retry_reconcile = False
         self._bad_probes = 0
         self._listeners: dict[str, list[Callable[..., None]]] = {}
-        self._loop: Any = None  # the running LatestFrameLoop, if any
-        self._liveness: Any = None
+        self._loop: Any = None  # the scan's running LatestFrameLoop, if any
+        self._selfie: SelfieStep | None = None
         self._rejected: dict[str, float] = {}
         self._next_health = 0.0
         self._health_inflight = False
@@ -274,6 +277,7 @@ class Kiosk:
 
     def _on_journey(self, old: State, new: State, event: Event, session: Any) -> None:
         self._stop_loop()
+        self._end_selfie()  # on to verify, or the member left: no more uploads
         if new in (State.ATTRACT, State.OUT_OF_SERVICE):
             # Cancel or timeout before the car was authorised: give the bay back.
             if session.reservation is not None and session.authorisation is None:
@@ -284,7 +288,7 @@ class Kiosk:
         elif new is State.CHOOSE:
             self._load_options()
         elif new is State.SELFIE:
-            # The get-ready screen comes first: challenges start on begin_selfie().
+            # The get-ready screen comes first: the selfie opens on begin_selfie().
             self.last_selfie = None
         elif new is State.VERIFY:
             self._verify(session)
@@ -399,55 +403,51 @@ class Kiosk:
         self._refuse_or_fail(err)
 
     # -- selfie -------------------------------------------------------------
+    @property
+    def liveness(self) -> Any:
+        """The local liveness session guiding the member (the backend's challenges)."""
+        return self._selfie.liveness if self._selfie is not None else None
+
     def begin_selfie(self) -> None:
-        """The member pressed Start on the get-ready screen: run the checks."""
-        if self.journey.state is not State.SELFIE or self._loop is not None:
+        """The member pressed Start on the get-ready screen: the backend opens
+        the selfie and draws the challenges, then the checks run."""
+        if self.journey.state is not State.SELFIE or self._selfie is not None:
             return
         self.touch()
-        self._liveness = self.services.new_liveness()
         self.last_selfie = None
-        liveness = self._liveness
-        self._loop = self.services.frame_loop(
-            self._fresh(lambda frame: liveness.feed(frame.image, frame.t_mono)),
-            self.runner.posted(self._selfie_update), self.runner.posted(self._present_error))
-        self._loop.start()
+        self._selfie = SelfieStep(self.services, self.runner, self.journey.session.session_id,
+                                  clock=self.clock, on_stage=self._selfie_stage,
+                                  on_update=self._selfie_update, on_done=self._selfie_done,
+                                  on_failed=self._refuse_or_fail)
+        self._selfie.start()
+
+    def _selfie_stage(self, stage: SelfieStage) -> None:
+        self.selfie_stage = stage
+        self._emit("selfie_stage", stage)
 
     def _selfie_update(self, update: Any) -> None:
-        if self.journey.state is not State.SELFIE or self._loop is None or update is None:
-            return
         self.last_selfie = update
         self._emit("selfie", update)
-        if not update.done:
-            return
-        self._stop_loop()
-        liveness = self._liveness
-        summary = {"live": bool(update.live), "reason": update.reason,
-                   "challenges": [c.value for c in liveness.challenges]}
-        log.info("liveness %s (%s)", "passed" if update.live else "failed", update.reason)
-        if not update.live:
-            # The kiosk still reports the attempt so the backend can count
-            # failures (lockout) and give the authoritative refusal.
-            self._fire(Event.SELFIE_DONE, liveness=summary)
-            return
-        self.runner.run("vision", lambda: self.services.embed_best(liveness),
-                        lambda emb: self._fire(Event.SELFIE_DONE, liveness=summary,
-                                               embedding=emb),
-                        self._refuse_or_fail)
+
+    def _selfie_done(self, selfie_id: str, summary: dict[str, Any]) -> None:
+        self._fire(Event.SELFIE_DONE, selfie_id=selfie_id, liveness=summary)
+
+    def _end_selfie(self) -> None:
+        step, self._selfie = self._selfie, None
+        if step is not None:
+            step.cancel()
+        if self.selfie_stage is not SelfieStage.READY:
+            self._selfie_stage(SelfieStage.READY)
 
     def _drop_vision(self) -> None:
-        if self._liveness is not None:
-            self._liveness.clear()
-        self._liveness = None
         self.last_selfie = None
         self._rejected.clear()
 
     # -- verify and dispatch --------------------------------------------
     def _verify(self, session: Any) -> None:
-        embedding = session.embedding
-        session.embedding = None  # keep the embedding only as long as the call
         self.runner.run(HTTP_LANE, lambda: self.services.backend.verify(
-            session.session_id, session.reservation.reservation_id, embedding,
-            session.liveness), lambda auth: self._fire(Event.AUTHORISED, authorisation=auth),
+            session.session_id, session.reservation.reservation_id, session.selfie_id),
+            lambda auth: self._fire(Event.AUTHORISED, authorisation=auth),
             self._refuse_or_fail)
 
     def _dispatch(self, session: Any) -> None:
@@ -514,6 +514,7 @@ class Kiosk:
         if unsubscribe is not None:
             unsubscribe()
         self._stop_loop()
+        self._end_selfie()
         self._drop_vision()
         self.runner.shutdown(wait=True)
         self.services.close()

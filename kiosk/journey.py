@@ -140,11 +140,11 @@ class Session:
     outcome: Any = None
     refusal: Reason | None = None
     refusal_context: dict[str, Any] = field(default_factory=dict)
-    # Vision results (best frame, embedding) are held by the vision objects
-    # and dropped with them; the session only keeps the pass/fail summary.
+    # The frames stay with the selfie step and are dropped with it; the
+    # session keeps the pass/fail summary (logs, autopilot) and the id of the
+    # selfie the backend judged, which verify names.
     liveness: dict[str, Any] | None = None
-    # The 128-d embedding lives here only between Selfie and the verify call.
-    embedding: Any = None
+    selfie_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 ``Kiosk`` (kiosk/app.py) talks only to a ``Services`` object; the real one is
 built from the config by ``kiosk.wiring.build_services`` (backend client,
-lift dispatcher, camera source, QR decoder, liveness, face embedder); unit
-tests of the core and of single screens may pass a fake with the same
-methods. All methods except ``frame_loop``, ``timeouts`` and ``close`` block
-and are called through the TaskRunner, never on the GUI thread.
+lift dispatcher, camera source, QR decoder, liveness guidance); unit tests of
+the core and of single screens may pass a fake with the same methods. All
+methods except ``frame_loop``, ``new_liveness``, ``timeouts`` and ``close``
+block and are called through the TaskRunner or on the vision worker, never
+on the GUI thread. The kiosk embeds no faces: the backend judges the selfie.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from kiosk.config import Config
@@ -39,11 +40,13 @@ class Services(Protocol):
         """Decode one frame: ("nothing", None) | ("seen", hint) |
         ("rejected", (text, PassError)) | ("pass", (text, MemberPass))."""
 
-    def new_liveness(self) -> Any:
-        """A fresh LivenessSession with challenges drawn at random."""
+    def new_liveness(self, challenges: Sequence[str]) -> Any:
+        """A fresh LivenessSession guiding the member through ``challenges``
+        (the backend's, in its order)."""
 
-    def embed_best(self, liveness: Any) -> list[float]:
-        """128-d embedding of the liveness session's best frame."""
+    def encode_frame(self, image: Any) -> bytes:
+        """One camera frame as the JPEG the backend judges (scaled down per
+        the ``[selfie]`` config); runs on the vision worker."""
 
     def run_job(self, job_id: str, from_bay: int, to_bay: int, kind: str,
                 on_progress: Callable[[Any], None]) -> Any:

@@ -5,21 +5,21 @@ camera, the lift link, the dispatch journal and the backend client, and
 closes them all on exit. With ``demo=True`` it first starts a ``DemoStack``
 (local backend, tower simulator, demo camera) and uses its config.
 
-Heavy models (FaceMesh, dlib) are not loaded here: ``warm_up`` loads them in
-the background after the first screen is up.
+The heavy models (FaceMesh, the QR decoder) are not loaded here: ``warm_up``
+loads them in the background after the first screen is up. The kiosk loads
+no face embedder: the backend embeds and matches the selfie it judged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from common.errors import KioskError, PassError, Reason
+from common.errors import KioskError, PassError
 from drivers.camera import open_camera
 from drivers.lift_client import LiftClient
 from kiosk.app import HealthSnapshot
@@ -27,6 +27,7 @@ from kiosk.backend_client import BackendClient
 from kiosk.config import Config
 from kiosk.journey import State, Timeouts
 from kiosk.passes import public_key_from_base64, verify_pass
+from kiosk.selfie import encode_jpeg
 from vision.loop import LatestFrameLoop
 
 log = logging.getLogger(__name__)
@@ -36,16 +37,14 @@ class RealServices:
     """The product's Services (see kiosk/services.py for the contract)."""
 
     def __init__(self, config: Config, *, backend: BackendClient, camera: Any, lift: LiftClient,
-                 dispatcher: Any, pass_key: bytes, rng: random.Random | None = None) -> None:
+                 dispatcher: Any, pass_key: bytes) -> None:
         self.config = config
         self.backend = backend
         self.camera = camera
         self.lift = lift
         self.dispatcher = dispatcher
         self.pass_key = pass_key
-        self.rng = rng or random.SystemRandom()
         self._decoder: Any = None
-        self._embedder: Any = None
 
     # -- journey ---------------------------------------------------------------
     def timeouts(self) -> Timeouts:
@@ -83,40 +82,16 @@ class RealServices:
         return "nothing", None
 
     # -- selfie --------------------------------------------------------------------
-    def new_liveness(self) -> Any:
+    def new_liveness(self, challenges: Sequence[str]) -> Any:
         from vision.liveness import LivenessConfig, LivenessSession
-        from vision.liveness_actions import draw_challenges
+        from vision.liveness_actions import parse_challenges
 
+        return LivenessSession(parse_challenges(challenges), config=LivenessConfig(
+            challenge_timeout_s=self.config.selfie.challenge_timeout_s))
+
+    def encode_frame(self, image: Any) -> bytes:
         cfg = self.config.selfie
-        challenges = draw_challenges(self.rng, n=cfg.challenges)
-        return LivenessSession(challenges, config=LivenessConfig(
-            challenge_timeout_s=cfg.challenge_timeout_s))
-
-    @property
-    def embedder(self) -> Any:
-        if self._embedder is None:
-            from vision.face_embed import FaceEmbedder
-
-            self._embedder = FaceEmbedder()
-        return self._embedder
-
-    def embed_best(self, liveness: Any) -> list[float]:
-        """The embedding of the session's best frame.
-
-        dlib's own detector places the face for its encoder: encoding from the
-        FaceMesh box alone was seen, rarely and under load, to give another
-        person's distance (0.81) for the demo member. The FaceMesh box is the
-        fallback when dlib finds no face at all."""
-        best = liveness.best_frame()
-        if best is None:
-            raise KioskError("the selfie kept no usable frame", reason=Reason.NO_FACE)
-        try:
-            emb = self.embedder.embed(best.image)
-        except KioskError as err:
-            if err.reason is not Reason.NO_FACE:
-                raise
-            emb = self.embedder.embed(best.image, best.box)
-        return [float(x) for x in emb]
+        return encode_jpeg(image, cfg.upload_width_px, cfg.upload_jpeg_quality)
 
     def warm_up(self) -> None:
         """Load the heavy models; called in the background after the first screen."""
@@ -124,7 +99,6 @@ class RealServices:
 
         facemesh.warm_up()
         self.decoder  # noqa: B018 - builds the decoder now rather than on first scan
-        self.embedder.warm_up()
 
     # -- lift --------------------------------------------------------------------
     def run_job(self, job_id: str, from_bay: int, to_bay: int, kind: str,

@@ -231,8 +231,7 @@ class Autopilot(QObject):
         # The attacker does not know the challenges in advance: a replay
         # plays whatever was recorded; a photo cannot perform anything.
         member = self.actor.member()
-        liveness = getattr(self.kiosk, "_liveness", None)
-        asked = list(getattr(liveness, "challenges", ()))
+        asked = list(getattr(self.kiosk.liveness, "challenges", ()))
         self._attacker = make_attacker(AttackKind(self.s.face), member, asked=asked)
         self.actor.show_frames(self._attacker.next_frame)
 

@@ -59,6 +59,7 @@ class KioskBridge(QObject):
     scan = Signal(object)  # ScanFeedback
     options = Signal(object)  # list of car options
     selfie = Signal(object)  # LivenessUpdate
+    selfie_stage = Signal(object)  # kiosk.selfie_step.SelfieStage
     progress = Signal(object)  # lift Progress
     health = Signal(object)  # HealthSnapshot
     alert = Signal(object)  # KioskError for staff
@@ -70,7 +71,8 @@ class KioskBridge(QObject):
         self._alive = True
         kiosk.subscribe("state", self._relay(self.state_changed))
         kiosk.subscribe("prompt", self._relay(self.prompt))
-        for name in ("scan", "options", "selfie", "progress", "health", "alert", "notice"):
+        for name in ("scan", "options", "selfie", "selfie_stage", "progress", "health", "alert",
+                     "notice"):
             kiosk.subscribe(name, self._relay(getattr(self, name)))
 
     def _relay(self, signal: Any) -> Callable[..., None]:

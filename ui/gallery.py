@@ -20,9 +20,11 @@ from typing import Any
 
 from common.errors import Reason
 from kiosk.journey import Event, Flow, State
+from kiosk.selfie_step import SelfieStage
 
 SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose_models",
-         "choose_colours", "selfie_ready", "selfie_live", "selfie_help", "verify", "dispatch",
+         "choose_colours", "selfie_ready", "selfie_opening", "selfie_live", "selfie_help",
+         "selfie_checking", "verify", "dispatch",
          "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused",
          "refused_quota", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
          "staff_health", "staff_lift", "staff_audit", "staff_service")
@@ -110,7 +112,12 @@ class Tour:
         self.settle(self.at(State.SELFIE))
         self.shot("selfie_ready")
         selfie = w.screen(State.SELFIE)
+        s.backend.gate("open_selfie").hold()
         selfie.btn_selfie_start.click()
+        self.settle(lambda: k.selfie_stage is SelfieStage.OPENING)
+        self.shot("selfie_opening")
+        s.backend.gate("open_selfie").release()
+        self.settle(lambda: k.selfie_stage is SelfieStage.LIVE)
         self.push(live_update(challenge="turn_left", challenge_index=1, guidance="ok"))
         self.settle(lambda: selfie.update_ is not None)
         self.shot("selfie_live")
@@ -118,8 +125,12 @@ class Tour:
         self.shot("selfie_help")
         selfie.btn_help_back.click()
 
+        s.backend.gate("finish_selfie").hold()
         s.backend.gate("verify").hold()
         self.push(live_update(done=True, live=True, challenge=None, challenge_index=2))
+        self.settle(lambda: k.selfie_stage is SelfieStage.CHECKING)
+        self.shot("selfie_checking")
+        s.backend.gate("finish_selfie").release()
         self.settle(self.at(State.VERIFY))
         self.shot("verify")
         s.lift_gate.hold()

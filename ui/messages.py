@@ -84,6 +84,13 @@ _REASONS: dict[Reason, tuple[str, str, str]] = {
         QT_TRANSLATE_NOOP("Reason", "You can start again with a fresh pass, or ask a member of "
                                     "staff for help."),
     ),
+    Reason.IDENTITY_LOCKED: (
+        QT_TRANSLATE_NOOP("Reason", "Selfie checks are paused for now"),
+        QT_TRANSLATE_NOOP("Reason", "After several selfie checks that didn't work, we pause "
+                                    "them for a while to protect your account."),
+        QT_TRANSLATE_NOOP("Reason", "Please try again later, or ask a member of staff for "
+                                    "help."),
+    ),
     Reason.PASS_INVALID: (
         QT_TRANSLATE_NOOP("Reason", "That pass can't be used"),
         QT_TRANSLATE_NOOP("Reason", "That code isn't a valid member pass."),
@@ -227,7 +234,13 @@ _GENERIC = (
     QT_TRANSLATE_NOOP("Reason", "Sorry, the kiosk couldn't finish that. It's not your fault."),
     _STAFF,
 )
-_QUOTA_WHEN = QT_TRANSLATE_NOOP("Reason", "You can take your next test drive from {when}.")
+# Refusals whose next step can say when: reason -> (context field, next step).
+_DATED: dict[Reason, tuple[str, str]] = {
+    Reason.QUOTA_EXCEEDED: ("next_possible_at", QT_TRANSLATE_NOOP(
+        "Reason", "You can take your next test drive from {when}.")),
+    Reason.IDENTITY_LOCKED: ("retry_at", QT_TRANSLATE_NOOP(
+        "Reason", "You can try again from {when}, or ask a member of staff for help.")),
+}
 DEFAULT_MIN_SCORE = 700
 
 
@@ -243,10 +256,10 @@ def reason_message(reason: Reason | str | None, context: dict[str, Any] | None =
     if key is Reason.NOT_SUPER_MEMBER:
         score = context.get("min_score") or context.get("threshold") or DEFAULT_MIN_SCORE
         body = body.format(score=score)
-    elif key is Reason.QUOTA_EXCEEDED:
-        when = format_when(context.get("next_possible_at"))
+    elif key in _DATED:
+        when = format_when(context.get(_DATED[key][0]))
         if when:
-            next_step = _tr(_QUOTA_WHEN).format(when=when)
+            next_step = _tr(_DATED[key][1]).format(when=when)
     return Message(title, body, next_step)
 
 

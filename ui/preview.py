@@ -87,6 +87,7 @@ class CannedBackend:
         self.calls: list[str] = []
         self.gates: dict[str, Gate] = {}
         self.refuse: dict[str, Reason] = {}
+        self.refuse_context: dict[str, dict[str, Any]] = {}  # e.g. a lockout's retry_at
         self.preselected_model: str | None = None
 
     def gate(self, name: str) -> Gate:
@@ -100,7 +101,8 @@ class CannedBackend:
         self.calls.append(name)
         self.gate(name).wait()
         if name in self.refuse:
-            raise RefusedError(name, reason=self.refuse[name])
+            raise RefusedError(name, reason=self.refuse[name],
+                               **self.refuse_context.get(name, {}))
 
     def redeem_pass(self, text: str) -> Any:
         self._call("redeem_pass")
@@ -118,7 +120,21 @@ class CannedBackend:
     def release(self, reservation_id: str) -> None:
         self._call("release")
 
-    def verify(self, session_id: str, reservation_id: str, embedding: Any, liveness: Any) -> Any:
+    def open_selfie(self, session_id: str) -> Any:
+        self._call("open_selfie")
+        return SimpleNamespace(selfie_id="F-1", challenges=("turn_left", "blink"),
+                               expires_at=dt.datetime(2025, 6, 10, 17, 31, tzinfo=dt.UTC),
+                               max_frames_per_chunk=20)
+
+    def upload_frames(self, selfie_id: str, frames: Any) -> int:
+        self._call("upload_frames")
+        return len(frames)
+
+    def finish_selfie(self, selfie_id: str) -> Any:
+        self._call("finish_selfie")
+        return SimpleNamespace(selfie_id=selfie_id, live=True, reason=None)
+
+    def verify(self, session_id: str, reservation_id: str, selfie_id: str) -> Any:
         self._call("verify")
         return sample_authorisation()
 
@@ -212,8 +228,8 @@ class CannedLoop:
 
 
 class CannedLiveness:
-    def __init__(self) -> None:
-        self.challenges = [SimpleNamespace(value="turn_left"), SimpleNamespace(value="blink")]
+    def __init__(self, challenges: Any = ("turn_left", "blink")) -> None:
+        self.challenges = tuple(challenges)
 
     def feed(self, image: Any, t: float) -> Any:
         return live_update()
@@ -244,11 +260,11 @@ class CannedServices:
     def scan_frame(self, frame: Any) -> tuple[str, Any]:
         return ("nothing", None)
 
-    def new_liveness(self) -> CannedLiveness:
-        return CannedLiveness()
+    def new_liveness(self, challenges: Any) -> CannedLiveness:
+        return CannedLiveness(challenges)
 
-    def embed_best(self, liveness: Any) -> list[float]:
-        return [0.0] * 128
+    def encode_frame(self, image: Any) -> bytes:
+        return b"\xff\xd8canned"
 
     def run_job(self, job_id: str, from_bay: int, to_bay: int, kind: str,
                 on_progress: Callable[[Any], None]) -> Any:

@@ -189,32 +189,32 @@
 <context>
     <name>Challenge</name>
     <message>
-        <location filename="../../ui/messages.py" line="331"/>
+        <location filename="../../ui/messages.py" line="344"/>
         <source>Turn your head to your left</source>
         <translation>请向左转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="332"/>
+        <location filename="../../ui/messages.py" line="345"/>
         <source>Turn your head to your right</source>
         <translation>请向右转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="333"/>
+        <location filename="../../ui/messages.py" line="346"/>
         <source>Blink your eyes</source>
         <translation>请眨眨眼</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="334"/>
+        <location filename="../../ui/messages.py" line="347"/>
         <source>Nod your head</source>
         <translation>请点点头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="335"/>
+        <location filename="../../ui/messages.py" line="348"/>
         <source>Smile</source>
         <translation>请微笑</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="340"/>
+        <location filename="../../ui/messages.py" line="353"/>
         <source>Follow the instruction</source>
         <translation>请按提示操作</translation>
     </message>
@@ -307,78 +307,78 @@
 <context>
     <name>Colour</name>
     <message>
-        <location filename="../../ui/messages.py" line="367"/>
+        <location filename="../../ui/messages.py" line="380"/>
         <source>White</source>
         <translation>白色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="368"/>
+        <location filename="../../ui/messages.py" line="381"/>
         <source>Pearl</source>
         <translation>珍珠白</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="369"/>
+        <location filename="../../ui/messages.py" line="382"/>
         <source>Black</source>
         <translation>黑色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="370"/>
+        <location filename="../../ui/messages.py" line="383"/>
         <source>Silver</source>
         <translation>银色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="371"/>
-        <location filename="../../ui/messages.py" line="372"/>
+        <location filename="../../ui/messages.py" line="384"/>
+        <location filename="../../ui/messages.py" line="385"/>
         <source>Grey</source>
         <translation>灰色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="373"/>
+        <location filename="../../ui/messages.py" line="386"/>
         <source>Red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="374"/>
+        <location filename="../../ui/messages.py" line="387"/>
         <source>Blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="375"/>
+        <location filename="../../ui/messages.py" line="388"/>
         <source>Navy</source>
         <translation>藏青色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="376"/>
+        <location filename="../../ui/messages.py" line="389"/>
         <source>Green</source>
         <translation>绿色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="377"/>
+        <location filename="../../ui/messages.py" line="390"/>
         <source>Yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="378"/>
+        <location filename="../../ui/messages.py" line="391"/>
         <source>Orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="379"/>
+        <location filename="../../ui/messages.py" line="392"/>
         <source>Brown</source>
         <translation>棕色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="380"/>
+        <location filename="../../ui/messages.py" line="393"/>
         <source>Beige</source>
         <translation>米色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="381"/>
+        <location filename="../../ui/messages.py" line="394"/>
         <source>Gold</source>
         <translation>金色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="382"/>
+        <location filename="../../ui/messages.py" line="395"/>
         <source>Purple</source>
         <translation>紫色</translation>
     </message>
@@ -394,97 +394,97 @@
 <context>
     <name>DispatchScreen</name>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="105"/>
+        <location filename="../../ui/screens/dispatch.py" line="106"/>
         <source>Working out the time…</source>
         <translation>正在计算所需时间…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="109"/>
+        <location filename="../../ui/screens/dispatch.py" line="110"/>
         <source>Almost there</source>
         <translation>马上就到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="111"/>
+        <location filename="../../ui/screens/dispatch.py" line="112"/>
         <source>About {m} min {s} s left</source>
         <translation>约 {m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="114"/>
+        <location filename="../../ui/screens/dispatch.py" line="115"/>
         <source>About {s} seconds left</source>
         <translation>约 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="120"/>
+        <location filename="../../ui/screens/dispatch.py" line="121"/>
         <source>Returning your car</source>
         <translation>正在还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="121"/>
+        <location filename="../../ui/screens/dispatch.py" line="122"/>
         <source>We&apos;re storing your car</source>
         <translation>正在为您将车辆入库</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="123"/>
+        <location filename="../../ui/screens/dispatch.py" line="124"/>
         <source>Thanks for bringing it back. Please stay clear of the bay while the lift works.</source>
         <translation>感谢您还车。升降机运行期间，请远离车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="125"/>
+        <location filename="../../ui/screens/dispatch.py" line="126"/>
         <source>You&apos;re all set</source>
         <translation>一切就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="126"/>
+        <location filename="../../ui/screens/dispatch.py" line="127"/>
         <source>Your car is on its way</source>
         <translation>您的车正在送达途中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="128"/>
+        <location filename="../../ui/screens/dispatch.py" line="129"/>
         <source>The lift is on its way to fetch your car.</source>
         <translation>升降机正在去取您的车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="130"/>
+        <location filename="../../ui/screens/dispatch.py" line="131"/>
         <source>The lift is bringing it down to the delivery bay.</source>
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="139"/>
+        <location filename="../../ui/screens/dispatch.py" line="140"/>
         <source>At street level</source>
         <translation>位于地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="141"/>
+        <location filename="../../ui/screens/dispatch.py" line="142"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="143"/>
+        <location filename="../../ui/screens/dispatch.py" line="144"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="145"/>
+        <location filename="../../ui/screens/dispatch.py" line="146"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="147"/>
+        <location filename="../../ui/screens/dispatch.py" line="148"/>
         <source>Coming down to the street</source>
         <translation>正下降至地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="148"/>
+        <location filename="../../ui/screens/dispatch.py" line="149"/>
         <source>Heading to level {y}</source>
         <translation>正前往第 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="155"/>
+        <location filename="../../ui/screens/dispatch.py" line="156"/>
         <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
         <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="156"/>
+        <location filename="../../ui/screens/dispatch.py" line="157"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -505,64 +505,64 @@
 <context>
     <name>Guidance</name>
     <message>
-        <location filename="../../ui/messages.py" line="310"/>
+        <location filename="../../ui/messages.py" line="323"/>
         <source>Look at the camera</source>
         <translation>请看向摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="311"/>
-        <location filename="../../ui/messages.py" line="312"/>
+        <location filename="../../ui/messages.py" line="324"/>
+        <location filename="../../ui/messages.py" line="325"/>
         <source>Only one person, please</source>
         <translation>请只保留一人在画面中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="313"/>
-        <location filename="../../ui/messages.py" line="314"/>
+        <location filename="../../ui/messages.py" line="326"/>
+        <location filename="../../ui/messages.py" line="327"/>
         <source>Come a little closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="315"/>
+        <location filename="../../ui/messages.py" line="328"/>
         <source>Move back a little</source>
         <translation>请稍微后退</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="316"/>
-        <location filename="../../ui/messages.py" line="317"/>
-        <location filename="../../ui/messages.py" line="318"/>
+        <location filename="../../ui/messages.py" line="329"/>
+        <location filename="../../ui/messages.py" line="330"/>
+        <location filename="../../ui/messages.py" line="331"/>
         <source>Centre your face in the oval</source>
         <translation>请将脸部置于椭圆框中央</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="319"/>
+        <location filename="../../ui/messages.py" line="332"/>
         <source>Look straight at the camera</source>
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="320"/>
-        <location filename="../../ui/messages.py" line="321"/>
+        <location filename="../../ui/messages.py" line="333"/>
+        <location filename="../../ui/messages.py" line="334"/>
         <source>We need a little more light on your face</source>
         <translation>脸部光线有点暗</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="322"/>
-        <location filename="../../ui/messages.py" line="323"/>
+        <location filename="../../ui/messages.py" line="335"/>
+        <location filename="../../ui/messages.py" line="336"/>
         <source>Too much light behind or on you</source>
         <translation>光线太强了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="324"/>
-        <location filename="../../ui/messages.py" line="325"/>
+        <location filename="../../ui/messages.py" line="337"/>
+        <location filename="../../ui/messages.py" line="338"/>
         <source>Hold still for a moment</source>
         <translation>请保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="326"/>
+        <location filename="../../ui/messages.py" line="339"/>
         <source>Great, hold it there</source>
         <translation>很好，请保持</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="330"/>
+        <location filename="../../ui/messages.py" line="343"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
@@ -877,47 +877,47 @@
 <context>
     <name>Hint</name>
     <message>
-        <location filename="../../ui/messages.py" line="287"/>
-        <location filename="../../ui/messages.py" line="288"/>
+        <location filename="../../ui/messages.py" line="300"/>
+        <location filename="../../ui/messages.py" line="301"/>
         <source>Bring your phone a little closer</source>
         <translation>请把手机再靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="289"/>
+        <location filename="../../ui/messages.py" line="302"/>
         <source>Move your phone a little further away</source>
         <translation>请把手机稍微拿远一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="290"/>
+        <location filename="../../ui/messages.py" line="303"/>
         <source>Tilt your phone slightly to avoid reflections</source>
         <translation>请稍微倾斜手机，避免反光</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="291"/>
-        <location filename="../../ui/messages.py" line="292"/>
+        <location filename="../../ui/messages.py" line="304"/>
+        <location filename="../../ui/messages.py" line="305"/>
         <source>Hold your phone flat, facing the camera</source>
         <translation>请将手机摆正，正对摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="293"/>
-        <location filename="../../ui/messages.py" line="294"/>
+        <location filename="../../ui/messages.py" line="306"/>
+        <location filename="../../ui/messages.py" line="307"/>
         <source>Hold your phone still for a moment</source>
         <translation>请保持手机稳定片刻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="295"/>
-        <location filename="../../ui/messages.py" line="296"/>
+        <location filename="../../ui/messages.py" line="308"/>
+        <location filename="../../ui/messages.py" line="309"/>
         <source>Turn up your phone&apos;s screen brightness</source>
         <translation>请调高手机屏幕亮度</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="297"/>
-        <location filename="../../ui/messages.py" line="298"/>
+        <location filename="../../ui/messages.py" line="310"/>
+        <location filename="../../ui/messages.py" line="311"/>
         <source>Show the whole code inside the frame</source>
         <translation>请让二维码完整出现在框内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="303"/>
+        <location filename="../../ui/messages.py" line="316"/>
         <source>Hold your phone steady, about 20 cm from the camera</source>
         <translation>请将手机保持稳定，距摄像头约 20 厘米</translation>
     </message>
@@ -965,27 +965,27 @@
 <context>
     <name>Lift</name>
     <message>
-        <location filename="../../ui/messages.py" line="352"/>
+        <location filename="../../ui/messages.py" line="365"/>
         <source>Door open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="353"/>
+        <location filename="../../ui/messages.py" line="366"/>
         <source>Door opening</source>
         <translation>门正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="354"/>
+        <location filename="../../ui/messages.py" line="367"/>
         <source>Door closed</source>
         <translation>门已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="355"/>
+        <location filename="../../ui/messages.py" line="368"/>
         <source>Door closing</source>
         <translation>门正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="356"/>
+        <location filename="../../ui/messages.py" line="369"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
     </message>
@@ -1268,305 +1268,325 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="88"/>
+        <source>Selfie checks are paused for now</source>
+        <translation>自拍验证暂时停用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="90"/>
+        <source>After several selfie checks that didn&apos;t work, we pause them for a while to protect your account.</source>
+        <translation>自拍验证多次未通过，为保护您的账户，我们暂时停用验证。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="92"/>
+        <source>Please try again later, or ask a member of staff for help.</source>
+        <translation>请稍后再试，或请工作人员帮助。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="95"/>
         <source>That pass can&apos;t be used</source>
         <translation>该通行码无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="89"/>
+        <location filename="../../ui/messages.py" line="96"/>
         <source>That code isn&apos;t a valid member pass.</source>
         <translation>这不是有效的会员通行码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="93"/>
+        <location filename="../../ui/messages.py" line="100"/>
         <source>That pass has expired</source>
         <translation>通行码已过期</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="95"/>
+        <location filename="../../ui/messages.py" line="102"/>
         <source>That pass has expired. Refresh it in the app and scan again.</source>
         <translation>该通行码已过期。请在 App 中刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="99"/>
+        <location filename="../../ui/messages.py" line="106"/>
         <source>That pass was already used</source>
         <translation>该通行码已被使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="101"/>
+        <location filename="../../ui/messages.py" line="108"/>
         <source>Each pass works once. Refresh it in the app and scan again.</source>
         <translation>每个通行码只能使用一次。请在 App 中刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="105"/>
+        <location filename="../../ui/messages.py" line="112"/>
         <source>That pass is for another tower</source>
         <translation>该通行码属于其他汽车塔</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="107"/>
+        <location filename="../../ui/messages.py" line="114"/>
         <source>That pass is for a different tower. Choose this tower in the app and scan again.</source>
         <translation>该通行码适用于其他汽车塔。请在 App 中选择本塔后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="111"/>
-        <location filename="../../ui/messages.py" line="117"/>
+        <location filename="../../ui/messages.py" line="118"/>
+        <location filename="../../ui/messages.py" line="124"/>
         <source>That&apos;s not a member pass</source>
         <translation>这不是会员通行码</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="113"/>
-        <location filename="../../ui/messages.py" line="119"/>
+        <location filename="../../ui/messages.py" line="120"/>
+        <location filename="../../ui/messages.py" line="126"/>
         <source>That code isn&apos;t a member pass. Open your pass in the app and show it to the camera.</source>
         <translation>这个二维码不是会员通行码。请在 App 中打开您的通行码，对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="123"/>
+        <location filename="../../ui/messages.py" line="130"/>
         <source>That car was just taken</source>
         <translation>这辆车刚刚被选走了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="124"/>
+        <location filename="../../ui/messages.py" line="131"/>
         <source>Sorry, someone else has just taken that car.</source>
         <translation>抱歉，这辆车刚被其他人选走。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="125"/>
+        <location filename="../../ui/messages.py" line="132"/>
         <source>Please choose another model or colour.</source>
         <translation>请选择其他车型或颜色。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="128"/>
+        <location filename="../../ui/messages.py" line="135"/>
         <source>Your reservation timed out</source>
         <translation>预留已超时</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="129"/>
+        <location filename="../../ui/messages.py" line="136"/>
         <source>We hold a car for a few minutes, and that time ran out.</source>
         <translation>我们会为您保留车辆几分钟，现在已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="130"/>
-        <location filename="../../ui/messages.py" line="152"/>
+        <location filename="../../ui/messages.py" line="137"/>
+        <location filename="../../ui/messages.py" line="159"/>
         <source>Please start again. It only takes a minute.</source>
         <translation>请重新开始，只需一分钟。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="133"/>
+        <location filename="../../ui/messages.py" line="140"/>
         <source>No car to return</source>
         <translation>没有需要归还的车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="134"/>
+        <location filename="../../ui/messages.py" line="141"/>
         <source>We couldn&apos;t find a test drive car out on this pass.</source>
         <translation>未找到与此通行码关联的试驾车辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="135"/>
+        <location filename="../../ui/messages.py" line="142"/>
         <source>If you have a car with you, please ask a member of staff.</source>
         <translation>如果您开来了车辆，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="138"/>
+        <location filename="../../ui/messages.py" line="145"/>
         <source>We can&apos;t see your car yet</source>
         <translation>我们还没有检测到您的车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="140"/>
+        <location filename="../../ui/messages.py" line="147"/>
         <source>Please drive the car into a delivery bay and switch off the engine.</source>
         <translation>请将车辆驶入交车位并熄火。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="141"/>
+        <location filename="../../ui/messages.py" line="148"/>
         <source>Then scan your pass again and choose Return a car.</source>
         <translation>然后再次扫描会员码，并选择“还车”。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="144"/>
+        <location filename="../../ui/messages.py" line="151"/>
         <source>Please use a delivery bay</source>
         <translation>请使用交车位</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="145"/>
+        <location filename="../../ui/messages.py" line="152"/>
         <source>The car must stand in one of the delivery bays.</source>
         <translation>车辆必须停放在交车位内。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="146"/>
+        <location filename="../../ui/messages.py" line="153"/>
         <source>Move the car into a delivery bay, then scan again.</source>
         <translation>请将车辆移入交车位，然后再次扫描。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="149"/>
+        <location filename="../../ui/messages.py" line="156"/>
         <source>That took a little too long</source>
         <translation>操作时间有点长</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="151"/>
+        <location filename="../../ui/messages.py" line="158"/>
         <source>For your security, each visit is only valid for a few minutes.</source>
         <translation>为了您的安全，每次办理仅在几分钟内有效。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="155"/>
+        <location filename="../../ui/messages.py" line="162"/>
         <source>We couldn&apos;t find your membership</source>
         <translation>未找到您的会员信息</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="156"/>
+        <location filename="../../ui/messages.py" line="163"/>
         <source>This pass doesn&apos;t belong to an active membership.</source>
         <translation>该通行码不属于有效会员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158"/>
+        <location filename="../../ui/messages.py" line="165"/>
         <source>Check you&apos;re signed in to the app, or ask a member of staff.</source>
         <translation>请确认已登录 App，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="161"/>
+        <location filename="../../ui/messages.py" line="168"/>
         <source>We couldn&apos;t see your face</source>
         <translation>未能看清您的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="162"/>
+        <location filename="../../ui/messages.py" line="169"/>
         <source>The selfie didn&apos;t show a clear face.</source>
         <translation>自拍中没有清晰的人脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="163"/>
+        <location filename="../../ui/messages.py" line="170"/>
         <source>You can start again, or ask a member of staff for help.</source>
         <translation>您可以重新开始，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="166"/>
+        <location filename="../../ui/messages.py" line="173"/>
         <source>One person at a time, please</source>
         <translation>请一次只有一人</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="167"/>
+        <location filename="../../ui/messages.py" line="174"/>
         <source>We saw more than one face in the selfie.</source>
         <translation>自拍中出现了不止一张脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="168"/>
+        <location filename="../../ui/messages.py" line="175"/>
         <source>Please start again on your own in front of the camera.</source>
         <translation>请独自站在摄像头前重新开始。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="171"/>
+        <location filename="../../ui/messages.py" line="178"/>
         <source>The car lift has paused</source>
         <translation>升降机已暂停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="172"/>
+        <location filename="../../ui/messages.py" line="179"/>
         <source>The lift stopped as a safety precaution.</source>
         <translation>为安全起见，升降机已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="175"/>
         <location filename="../../ui/messages.py" line="182"/>
-        <location filename="../../ui/messages.py" line="190"/>
+        <location filename="../../ui/messages.py" line="189"/>
+        <location filename="../../ui/messages.py" line="197"/>
         <source>Staff have been alerted and will come to help. If your car had not left its bay, it is released and nothing is charged.</source>
         <translation>已通知工作人员，他们会尽快前来协助。如果车辆尚未离开车位，预留将被取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="178"/>
+        <location filename="../../ui/messages.py" line="185"/>
         <source>The car lift isn&apos;t answering</source>
         <translation>升降机没有响应</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="179"/>
+        <location filename="../../ui/messages.py" line="186"/>
         <source>We lost contact with the car lift, so it has stopped.</source>
         <translation>与升降机的连接中断，升降机已停止。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="185"/>
+        <location filename="../../ui/messages.py" line="192"/>
         <source>The car lift is taking too long</source>
         <translation>升降机用时过长</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="187"/>
+        <location filename="../../ui/messages.py" line="194"/>
         <source>The lift didn&apos;t finish in the expected time, so it has stopped.</source>
         <translation>升降机未能在预期时间内完成，已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="193"/>
+        <location filename="../../ui/messages.py" line="200"/>
         <source>The car lift couldn&apos;t start</source>
         <translation>升降机无法启动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="194"/>
+        <location filename="../../ui/messages.py" line="201"/>
         <source>The lift declined the move, so nothing moved.</source>
         <translation>升降机拒绝了本次移动，车辆没有移动。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="196"/>
+        <location filename="../../ui/messages.py" line="203"/>
         <source>Staff have been alerted. Your reservation is released and nothing is charged.</source>
         <translation>已通知工作人员。您的预留已取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="199"/>
-        <location filename="../../ui/messages.py" line="204"/>
+        <location filename="../../ui/messages.py" line="206"/>
+        <location filename="../../ui/messages.py" line="211"/>
         <source>The camera isn&apos;t working</source>
         <translation>摄像头暂时无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="200"/>
-        <location filename="../../ui/messages.py" line="205"/>
+        <location filename="../../ui/messages.py" line="207"/>
+        <location filename="../../ui/messages.py" line="212"/>
         <source>We can&apos;t see through the camera right now.</source>
         <translation>摄像头目前无法工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="209"/>
+        <location filename="../../ui/messages.py" line="216"/>
         <source>We can&apos;t reach our service</source>
         <translation>暂时无法连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="210"/>
+        <location filename="../../ui/messages.py" line="217"/>
         <source>The kiosk can&apos;t connect to our service right now.</source>
         <translation>本机目前无法连接到我们的服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="214"/>
+        <location filename="../../ui/messages.py" line="221"/>
         <source>Staff entry is locked</source>
         <translation>员工入口已锁定</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="215"/>
+        <location filename="../../ui/messages.py" line="222"/>
         <source>Too many wrong attempts.</source>
         <translation>错误次数过多。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="216"/>
+        <location filename="../../ui/messages.py" line="223"/>
         <source>Try again in a few minutes.</source>
         <translation>请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="219"/>
+        <location filename="../../ui/messages.py" line="226"/>
         <source>Staff entry refused</source>
         <translation>员工验证失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="220"/>
+        <location filename="../../ui/messages.py" line="227"/>
         <source>That PIN or badge wasn&apos;t accepted.</source>
         <translation>PIN 码或工牌未通过验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="221"/>
+        <location filename="../../ui/messages.py" line="228"/>
         <source>Try again.</source>
         <translation>请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="226"/>
+        <location filename="../../ui/messages.py" line="233"/>
         <source>Something went wrong</source>
         <translation>出了点问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="227"/>
+        <location filename="../../ui/messages.py" line="234"/>
         <source>Sorry, the kiosk couldn&apos;t finish that. It&apos;s not your fault.</source>
         <translation>抱歉，本机未能完成操作。这不是您的问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="231"/>
+        <location filename="../../ui/messages.py" line="240"/>
         <source>You can take your next test drive from {when}.</source>
         <translation>您可以从 {when} 起再次试驾。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="242"/>
+        <source>You can try again from {when}, or ask a member of staff for help.</source>
+        <translation>您可以从 {when} 起再试，或请工作人员帮助。</translation>
     </message>
 </context>
 <context>
@@ -1681,117 +1701,124 @@
 <context>
     <name>SelfieScreen</name>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="202"/>
+        <location filename="../../ui/screens/selfie.py" line="228"/>
         <source>Selfie check</source>
         <translation>自拍验证</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="203"/>
+        <location filename="../../ui/screens/selfie.py" line="229"/>
         <source>Thank you</source>
         <translation>谢谢</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="204"/>
+        <location filename="../../ui/screens/selfie.py" line="230"/>
         <source>We&apos;ll stop the check here</source>
         <translation>验证到此结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="205"/>
+        <location filename="../../ui/screens/selfie.py" line="219"/>
         <source>One moment…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="212"/>
+        <location filename="../../ui/screens/selfie.py" line="238"/>
         <source>Step {n} of {total}</source>
         <translation>第 {n} 步，共 {total} 步</translation>
     </message>
     <message>
         <location filename="../../ui/screens/selfie.py" line="217"/>
+        <location filename="../../ui/screens/selfie.py" line="243"/>
         <source>Getting ready</source>
         <translation>准备中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="219"/>
+        <location filename="../../ui/screens/selfie.py" line="245"/>
         <source>Fit your face in the oval</source>
         <translation>请将脸部放入椭圆框内</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="226"/>
+        <location filename="../../ui/screens/selfie.py" line="252"/>
         <source>Then look back at the camera.</source>
         <translation>完成后请重新看向摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="228"/>
+        <location filename="../../ui/screens/selfie.py" line="220"/>
+        <location filename="../../ui/screens/selfie.py" line="254"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="232"/>
+        <location filename="../../ui/screens/selfie.py" line="231"/>
+        <source>Checking your selfie…</source>
+        <translation>正在核验您的自拍…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/selfie.py" line="258"/>
         <source>Time for a quick selfie</source>
         <translation>拍一张快速自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="234"/>
+        <location filename="../../ui/screens/selfie.py" line="260"/>
         <source>It confirms it&apos;s really you. It takes about ten seconds.</source>
         <translation>用于确认是您本人，大约需要十秒。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="235"/>
+        <location filename="../../ui/screens/selfie.py" line="261"/>
         <source>Take off sunglasses, a hat or a mask.</source>
         <translation>请摘下墨镜、帽子或口罩。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="236"/>
+        <location filename="../../ui/screens/selfie.py" line="262"/>
         <source>Stand about an arm&apos;s length from the screen.</source>
         <translation>请站在距屏幕约一臂远的位置。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="237"/>
+        <location filename="../../ui/screens/selfie.py" line="263"/>
         <source>We&apos;ll ask you to do two or three simple moves, one at a time.</source>
         <translation>我们会请您依次完成两到三个简单动作。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="238"/>
+        <location filename="../../ui/screens/selfie.py" line="264"/>
         <source>Only you in the picture, please.</source>
         <translation>画面中请只有您一人。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="242"/>
+        <location filename="../../ui/screens/selfie.py" line="268"/>
         <source>Your photo is only used to confirm it&apos;s you. It is never stored.</source>
         <translation>您的照片仅用于确认身份，不会被保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="243"/>
+        <location filename="../../ui/screens/selfie.py" line="269"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="244"/>
+        <location filename="../../ui/screens/selfie.py" line="270"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="245"/>
+        <location filename="../../ui/screens/selfie.py" line="271"/>
         <source>I can&apos;t do this</source>
         <translation>我无法完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="246"/>
+        <location filename="../../ui/screens/selfie.py" line="272"/>
         <source>No problem, we can help</source>
         <translation>没关系，我们来帮您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="248"/>
+        <location filename="../../ui/screens/selfie.py" line="274"/>
         <source>Please ask a member of staff. They can help you confirm who you are another way.</source>
         <translation>请联系工作人员，他们可以帮您用其他方式确认身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="249"/>
+        <location filename="../../ui/screens/selfie.py" line="275"/>
         <source>Back to the selfie</source>
         <translation>返回自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="250"/>
+        <location filename="../../ui/screens/selfie.py" line="276"/>
         <source>Finish here</source>
         <translation>结束</translation>
     </message>
@@ -1922,27 +1949,27 @@
 <context>
     <name>Staff</name>
     <message>
-        <location filename="../../ui/messages.py" line="431"/>
+        <location filename="../../ui/messages.py" line="444"/>
         <source>Finish or cancel the customer&apos;s journey first.</source>
         <translation>请先完成或取消客户当前的操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="433"/>
+        <location filename="../../ui/messages.py" line="446"/>
         <source>A customer&apos;s car is on the lift. Wait until it has arrived.</source>
         <translation>升降机上有客户的车，请等其到达后再操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="434"/>
+        <location filename="../../ui/messages.py" line="447"/>
         <source>Log in with the staff PIN first.</source>
         <translation>请先用员工 PIN 登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="435"/>
+        <location filename="../../ui/messages.py" line="448"/>
         <source>Staff entry is not set up on this kiosk.</source>
         <translation>本机未设置员工入口。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="436"/>
+        <location filename="../../ui/messages.py" line="449"/>
         <source>This kiosk does not have that part.</source>
         <translation>本机没有该部件。</translation>
     </message>
@@ -1950,127 +1977,127 @@
 <context>
     <name>StaffCode</name>
     <message>
-        <location filename="../../ui/messages.py" line="451"/>
+        <location filename="../../ui/messages.py" line="464"/>
         <source>live</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="452"/>
+        <location filename="../../ui/messages.py" line="465"/>
         <source>starting</source>
         <translation>启动中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="453"/>
+        <location filename="../../ui/messages.py" line="466"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="454"/>
+        <location filename="../../ui/messages.py" line="467"/>
         <source>stalled</source>
         <translation>卡住</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="455"/>
+        <location filename="../../ui/messages.py" line="468"/>
         <source>reopening</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="456"/>
+        <location filename="../../ui/messages.py" line="469"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="457"/>
+        <location filename="../../ui/messages.py" line="470"/>
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="458"/>
+        <location filename="../../ui/messages.py" line="471"/>
         <source>no frame</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="459"/>
+        <location filename="../../ui/messages.py" line="472"/>
         <source>absent</source>
         <translation>未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="460"/>
+        <location filename="../../ui/messages.py" line="473"/>
         <source>up</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="461"/>
+        <location filename="../../ui/messages.py" line="474"/>
         <source>down</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="462"/>
+        <location filename="../../ui/messages.py" line="475"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="463"/>
+        <location filename="../../ui/messages.py" line="476"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="464"/>
+        <location filename="../../ui/messages.py" line="477"/>
         <source>busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="465"/>
+        <location filename="../../ui/messages.py" line="478"/>
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="466"/>
+        <location filename="../../ui/messages.py" line="479"/>
         <source>emergency stop</source>
         <translation>急停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="467"/>
+        <location filename="../../ui/messages.py" line="480"/>
         <source>door obstructed</source>
         <translation>车门受阻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="468"/>
+        <location filename="../../ui/messages.py" line="481"/>
         <source>bay sensor mismatch</source>
         <translation>车位传感器不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="469"/>
+        <location filename="../../ui/messages.py" line="482"/>
         <source>overload</source>
         <translation>超载</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="470"/>
+        <location filename="../../ui/messages.py" line="483"/>
         <source>communication lost</source>
         <translation>通信中断</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="471"/>
+        <location filename="../../ui/messages.py" line="484"/>
         <source>open</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="472"/>
+        <location filename="../../ui/messages.py" line="485"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="473"/>
+        <location filename="../../ui/messages.py" line="486"/>
         <source>closed</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="474"/>
+        <location filename="../../ui/messages.py" line="487"/>
         <source>closing</source>
         <translation>正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="475"/>
+        <location filename="../../ui/messages.py" line="488"/>
         <source>obstructed</source>
         <translation>受阻</translation>
     </message>
@@ -2078,42 +2105,42 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../ui/staff/screen.py" line="136"/>
+        <location filename="../../ui/staff/screen.py" line="137"/>
         <source>Auto-logout in %1</source>
         <translation>%1 后自动退出</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="139"/>
+        <location filename="../../ui/staff/screen.py" line="140"/>
         <source>STAFF</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="140"/>
+        <location filename="../../ui/staff/screen.py" line="141"/>
         <source>Maintenance · kiosk %1</source>
         <translation>维护 · 自助机 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="142"/>
+        <location filename="../../ui/staff/screen.py" line="146"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="143"/>
+        <location filename="../../ui/staff/screen.py" line="147"/>
         <source>Health</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="143"/>
+        <location filename="../../ui/staff/screen.py" line="147"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="144"/>
+        <location filename="../../ui/staff/screen.py" line="148"/>
         <source>Audit</source>
         <translation>盘点</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="145"/>
+        <location filename="../../ui/staff/screen.py" line="149"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from common.errors import Reason, RefusedError
+from common.errors import BackendError, Reason, RefusedError
 from kiosk.config import Config, parse_config
 from kiosk.journey import Timeouts
 from kiosk.tasks import CallbackQueue
@@ -19,14 +19,22 @@ class FakeBackend:
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.refuse: dict[str, Reason] = {}
+        self.fail: dict[str, BackendError] = {}  # name -> a non-refusal error to raise
         self.gate = threading.Event()
         self.gate.set()
+        self.challenges = ("turn_left", "blink")
+        self.live = True  # the backend's verdict at finish
 
     def _call(self, name: str, *args: Any) -> None:
         self.gate.wait(5)
         self.calls.append((name, args))
         if name in self.refuse:
-            raise RefusedError(name, reason=self.refuse[name])
+            raise RefusedError(name, reason=self.refuse[name], retry_at="2030-01-01T10:30:00Z")
+        if name in self.fail:
+            raise self.fail[name]
+
+    def named(self, name: str) -> list[tuple[Any, ...]]:
+        return [args for n, args in self.calls if n == name]
 
     def redeem_pass(self, text):
         self._call("redeem_pass", text)
@@ -43,8 +51,23 @@ class FakeBackend:
     def release(self, reservation_id):
         self._call("release", reservation_id)
 
-    def verify(self, session_id, reservation_id, embedding, liveness):
-        self._call("verify", session_id, reservation_id, embedding, liveness)
+    def open_selfie(self, session_id):
+        self._call("open_selfie", session_id)
+        return SimpleNamespace(selfie_id="F1", challenges=self.challenges, expires_at=0,
+                               max_frames_per_chunk=20)
+
+    def upload_frames(self, selfie_id, frames):
+        # Record the times only: the frames are dropped by the uploader after this.
+        self._call("upload_frames", selfie_id, [t for t, _ in frames])
+        return len(frames)
+
+    def finish_selfie(self, selfie_id):
+        self._call("finish_selfie", selfie_id)
+        return SimpleNamespace(selfie_id=selfie_id, live=self.live,
+                               reason=None if self.live else "no_motion")
+
+    def verify(self, session_id, reservation_id, selfie_id):
+        self._call("verify", session_id, reservation_id, selfie_id)
         return SimpleNamespace(job_id="J1", source_bay=7, delivery_bay=101, return_by=0)
 
     def start_return(self, session_id, from_bay=None):
@@ -59,12 +82,30 @@ class FakeBackend:
         return SimpleNamespace(order_id="O1", url="http://x/orders/O1")
 
 
+FRAME_PERIOD_S = 0.05
+
+
 def settle(q: CallbackQueue, cond: Callable[[], Any], timeout_s: float = 10.0) -> None:
     """Run the callbacks the core posts until ``cond()`` holds (or fail)."""
     deadline = time.monotonic() + timeout_s
     while not cond():
         assert time.monotonic() < deadline, "condition never became true"
         q.drain(timeout_s=0.05)
+
+
+class FakeClock:
+    """Monotonic time the test moves by hand: idle timeouts without waiting,
+    and here frame times (``FakeLoop.push`` advances it one camera period)
+    exact, so what the selfie uploader keeps is too."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
 
 
 class FakeLoop:
@@ -83,14 +124,16 @@ class FakeLoop:
         """Deliver one frame as the real loop would (result via poster).
 
         The fakes' processors hand the frame's payload straight back, so a
-        test pushes the scan result or liveness update it wants to see."""
-        self.on_result(self.process(SimpleNamespace(image=frame, t_mono=time.monotonic(),
+        test pushes the scan result or liveness update it wants to see. Each
+        frame is captured one camera period after the last one."""
+        self.services.clock.advance(FRAME_PERIOD_S)
+        self.on_result(self.process(SimpleNamespace(image=frame, t_mono=self.services.clock(),
                                                     index=0)))
 
 
 @dataclass
 class FakeLiveness:
-    challenges: list = field(default_factory=lambda: [SimpleNamespace(value="blink")])
+    challenges: tuple = ("blink",)
     cleared: bool = False
 
     def feed(self, image, t):
@@ -104,6 +147,7 @@ class FakeServices:
     def __init__(self) -> None:
         self.config: Config = parse_config({})
         self.backend = FakeBackend()
+        self.clock = FakeClock()  # give it to the Kiosk: frames are stamped with it
         self.camera = SimpleNamespace(latest=lambda: None)
         self.loops: list[FakeLoop] = []
         self.jobs: list[tuple] = []
@@ -120,13 +164,13 @@ class FakeServices:
     def scan_frame(self, frame):
         return frame.image  # tests push ready-made scan results
 
-    def new_liveness(self):
-        lv = FakeLiveness()
+    def new_liveness(self, challenges):
+        lv = FakeLiveness(tuple(challenges))
         self.livenesses.append(lv)
         return lv
 
-    def embed_best(self, liveness):
-        return [0.0] * 128
+    def encode_frame(self, image):
+        return b"\xff\xd8jpeg"
 
     def run_job(self, job_id, from_bay, to_bay, kind, on_progress):
         self.jobs.append((job_id, from_bay, to_bay, kind))

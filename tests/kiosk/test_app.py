@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from common.errors import PassError, Reason
-from kiosk.app import HealthSnapshot, Kiosk, ScanStatus
+from kiosk.app import HealthSnapshot, Kiosk, ScanStatus, SelfieStage
 from kiosk.journey import Flow, State
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import FakeServices, settle
@@ -18,7 +18,7 @@ def rig():
     q = CallbackQueue()
     services = FakeServices()
     runner = TaskRunner(q)
-    kiosk = Kiosk(services, runner)
+    kiosk = Kiosk(services, runner, clock=services.clock)
     yield kiosk, services, q
     kiosk.shutdown()
 
@@ -27,28 +27,60 @@ def good_pass(services):
     services.loops[-1].push(("pass", ("towerpass:v1;...", SimpleNamespace(member_id="m", model=None))))
 
 
-def live(done=True, ok=True):
-    return SimpleNamespace(done=done, live=ok if done else None, reason=None if ok else "planar_motion")
+def live(done=True, ok=True, index=0):
+    return SimpleNamespace(done=done, live=ok if done else None, challenge_index=index,
+                           reason=None if ok else "planar_motion")
+
+
+def to_selfie(kiosk, services, q):
+    kiosk.start()
+    good_pass(services)
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+
+
+def begin_selfie(kiosk, q):
+    """Start pressed: wait until the backend opened the selfie and frames flow."""
+    kiosk.begin_selfie()
+    settle(q, lambda: kiosk.selfie_stage is SelfieStage.LIVE)
 
 
 def test_happy_test_drive(rig):
     kiosk, services, q = rig
+    stages = []
+    kiosk.subscribe("selfie_stage", stages.append)
     kiosk.start(Flow.TEST_DRIVE)
     assert kiosk.journey.state is State.SCAN and services.loops[-1].running
     good_pass(services)
     settle(q, lambda: kiosk.journey.state is State.CHOOSE and kiosk.options)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
-    kiosk.begin_selfie()
+    begin_selfie(kiosk, q)
+    # The local check guides with the backend's challenges, in its order.
+    assert services.livenesses[0].challenges == ("turn_left", "blink")
+    assert kiosk.liveness is services.livenesses[0]
     services.loops[-1].push(live(done=False))
+    services.loops[-1].push(live(done=False, index=1))
     services.loops[-1].push(live())
     settle(q, lambda: kiosk.journey.state is State.HANDOVER)
-    verify = [c for c in services.backend.calls if c[0] == "verify"][0]
-    assert verify[1][3]["live"] is True and len(verify[1][2]) == 128
+    backend = services.backend
+    names = [n for n, _ in backend.calls if n in ("open_selfie", "upload_frames",
+                                                   "finish_selfie", "verify")]
+    assert names == ["open_selfie", "upload_frames", "finish_selfie", "verify"]
+    assert backend.named("open_selfie") == [("S1",)]
+    selfie_id, times = backend.named("upload_frames")[0]
+    assert selfie_id == "F1" and len(times) == 3  # the first frame and both key frames
+    assert backend.named("verify") == [("S1", "R1", "F1")]
+    assert stages == [SelfieStage.OPENING, SelfieStage.LIVE, SelfieStage.CHECKING,
+                      SelfieStage.READY]
+    summary = kiosk.journey.session.liveness
+    assert summary["live"] is True and summary["challenges"] == ["turn_left", "blink"]
+    assert summary["frames_sent"] == 3
     assert services.jobs == [("J1", 7, 101, "delivery")]
-    assert kiosk.journey.session.embedding is None  # dropped after the call
+    assert services.livenesses[0].cleared and kiosk.liveness is None  # dropped at verify
     kiosk.done()
-    assert kiosk.journey.state is State.ATTRACT and services.livenesses[0].cleared
+    assert kiosk.journey.state is State.ATTRACT
 
 
 def test_rejected_qr_keeps_scanning_and_is_not_repeated(rig):
@@ -78,39 +110,111 @@ def test_replayed_pass_goes_back_to_scanning(rig):
 def test_refusal_at_verify(rig):
     kiosk, services, q = rig
     services.backend.refuse["verify"] = Reason.NOT_SUPER_MEMBER
-    kiosk.start()
-    good_pass(services)
-    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
-    kiosk.choose("Aurora", "white")
-    settle(q, lambda: kiosk.journey.state is State.SELFIE)
-    kiosk.begin_selfie()
+    to_selfie(kiosk, services, q)
+    begin_selfie(kiosk, q)
     services.loops[-1].push(live())
     settle(q, lambda: kiosk.journey.state is State.REFUSED)
     assert kiosk.journey.session.refusal is Reason.NOT_SUPER_MEMBER
 
 
-def test_failed_liveness_is_reported_without_embedding(rig):
+def test_a_failed_local_check_still_asks_the_backend_which_decides(rig):
+    """The local check only guides: the kiosk finishes the selfie and verifies
+    it anyway, so the backend gives the refusal and counts the failure."""
     kiosk, services, q = rig
+    services.backend.live = False
     services.backend.refuse["verify"] = Reason.LIVENESS_FAILED
-    kiosk.start()
-    good_pass(services)
-    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
-    kiosk.choose("Aurora", "white")
-    settle(q, lambda: kiosk.journey.state is State.SELFIE)
-    kiosk.begin_selfie()
+    to_selfie(kiosk, services, q)
+    begin_selfie(kiosk, q)
     services.loops[-1].push(live(ok=False))
     settle(q, lambda: kiosk.journey.state is State.REFUSED)
-    verify = [c for c in services.backend.calls if c[0] == "verify"][0]
-    assert verify[1][2] is None and verify[1][3]["live"] is False
+    assert kiosk.journey.session.refusal is Reason.LIVENESS_FAILED
+    assert services.backend.named("verify") == [("S1", "R1", "F1")]
+    summary = kiosk.journey.session.liveness
+    assert summary["local_live"] is False and summary["live"] is False
+
+
+def test_identity_lockout_at_open_is_a_refusal_with_the_time_to_come_back(rig):
+    kiosk, services, q = rig
+    services.backend.refuse["open_selfie"] = Reason.IDENTITY_LOCKED
+    to_selfie(kiosk, services, q)
+    kiosk.begin_selfie()
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    session = kiosk.journey.session
+    assert session.refusal is Reason.IDENTITY_LOCKED
+    assert session.refusal_context["retry_at"] == "2030-01-01T10:30:00Z"
+    assert not services.livenesses and len(services.loops) == 1  # no check ever ran
+    assert kiosk.selfie_stage is SelfieStage.READY
+
+
+def test_open_failure_goes_to_the_error_presenter(rig):
+    from common.errors import BackendError
+
+    kiosk, services, q = rig
+    alerts = []
+    kiosk.subscribe("alert", alerts.append)
+    services.backend.fail["open_selfie"] = BackendError("gone", reason=Reason.BACKEND_ERROR,
+                                                        code="SESSION_UNKNOWN", status=404)
+    to_selfie(kiosk, services, q)
+    kiosk.begin_selfie()
+    settle(q, lambda: kiosk.journey.state is State.ERROR)
+    assert alerts and alerts[-1].context["code"] == "SESSION_UNKNOWN"
+
+
+def test_an_upload_error_stops_uploading_and_the_backend_still_decides(rig):
+    from common.errors import BackendError
+
+    kiosk, services, q = rig
+    services.backend.fail["upload_frames"] = BackendError(
+        "rejected", reason=Reason.BACKEND_ERROR, code="SELFIE_REJECTED", status=409)
+    services.backend.refuse["verify"] = Reason.LIVENESS_FAILED
+    to_selfie(kiosk, services, q)
+    begin_selfie(kiosk, q)
+    loop = services.loops[-1]
+    for i in range(8):  # key frames, each its own step, then the end
+        loop.push(live(done=False, index=i))
+    settle(q, lambda: services.backend.named("upload_frames"))
+    loop.push(live(ok=False))
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    assert len(services.backend.named("upload_frames")) == 1  # no chunk after the error
+    assert kiosk.journey.session.liveness["stopped"] == "SELFIE_REJECTED"
+    assert kiosk.journey.session.refusal is Reason.LIVENESS_FAILED
+
+
+def test_cancel_during_the_selfie_sends_nothing_more(rig):
+    kiosk, services, q = rig
+    to_selfie(kiosk, services, q)
+    begin_selfie(kiosk, q)
+    loop = services.loops[-1]
+    loop.push(live(done=False))
+    services.backend.gate.clear()  # the backend is slow from here on
+    loop.push(live())  # the local check ends: the last chunk and finish are queued
+    q.drain()
+    kiosk.cancel()
+    services.backend.gate.set()
+    settle(q, lambda: ("release", ("R1",)) in services.backend.calls)
+    q.drain(timeout_s=0.2)
+    assert kiosk.journey.state is State.ATTRACT and not loop.running
+    assert not services.backend.named("finish_selfie") and not services.backend.named("verify")
+    assert services.livenesses[0].cleared and kiosk.liveness is None
+
+
+def test_a_selfie_opened_after_cancel_is_dropped(rig):
+    kiosk, services, q = rig
+    to_selfie(kiosk, services, q)
+    services.backend.gate.clear()
+    kiosk.begin_selfie()
+    assert kiosk.selfie_stage is SelfieStage.OPENING
+    kiosk.cancel()
+    services.backend.gate.set()
+    settle(q, lambda: ("release", ("R1",)) in services.backend.calls)
+    q.drain(timeout_s=0.2)
+    assert services.backend.named("open_selfie") and not services.livenesses
+    assert len(services.loops) == 1 and kiosk.selfie_stage is SelfieStage.READY
 
 
 def test_cancel_after_reservation_releases_it(rig):
     kiosk, services, q = rig
-    kiosk.start()
-    good_pass(services)
-    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
-    kiosk.choose("Aurora", "white")
-    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    to_selfie(kiosk, services, q)
     kiosk.begin_selfie()
     kiosk.cancel()
     settle(q, lambda: ("release", ("R1",)) in services.backend.calls)
@@ -139,7 +243,7 @@ def test_lift_fault_goes_to_error_and_alerts_staff(rig):
     settle(q, lambda: kiosk.journey.state is State.CHOOSE)
     kiosk.choose("Aurora", "white")
     settle(q, lambda: kiosk.journey.state is State.SELFIE)
-    kiosk.begin_selfie()
+    begin_selfie(kiosk, q)
     services.loops[-1].push(live())
     settle(q, lambda: kiosk.journey.state is State.ERROR)
     assert kiosk.journey.session.refusal is Reason.LIFT_FAULT

@@ -24,7 +24,10 @@ def test_defaults_are_valid():
     ({"kiosk": {"kiosk_mode": "yes"}}, "kiosk.kiosk_mode"),
     ({"backend": {"url": "ftp://x"}}, "backend.url"),
     ({"backend": {"retries": 99}}, "backend.retries"),
-    ({"selfie": {"challenges": 5}}, "selfie.challenges"),
+    ({"selfie": {"upload_fps": 0}}, "selfie.upload_fps"),
+    ({"selfie": {"upload_width_px": 64}}, "selfie.upload_width_px"),
+    ({"selfie": {"upload_jpeg_quality": 100}}, "selfie.upload_jpeg_quality"),
+    ({"selfie": {"upload_budget_bytes": 1.5}}, "selfie.upload_budget_bytes"),
     ({"lift": {"colour": "red"}}, "lift.colour"),
     ({"printer": {}}, "printer"),
     ({"lift": "fast"}, "lift"),
@@ -41,7 +44,7 @@ def test_bad_values_name_the_key(data, key):
     ({"KIOSK_LIFT__URL": "loop://"}, ("lift", "url"), "loop://"),
     ({"KIOSK_LIFT__ACK_TIMEOUT_S": "0.5"}, ("lift", "ack_timeout_s"), 0.5),
     ({"KIOSK_KIOSK__KIOSK_MODE": "off"}, ("kiosk", "kiosk_mode"), False),
-    ({"KIOSK_SELFIE__CHALLENGES": "3"}, ("selfie", "challenges"), 3),
+    ({"KIOSK_SELFIE__UPLOAD_FPS": "8"}, ("selfie", "upload_fps"), 8.0),
     ({"UNRELATED": "1"}, ("lift", "max_resends"), 3),
 ])
 def test_environment_overrides_file(env, path, value):
@@ -54,6 +57,25 @@ def test_environment_overrides_file(env, path, value):
 def test_bad_environment_values_are_refused(env):
     with pytest.raises(ConfigError):
         parse_config({}, env)
+
+
+@pytest.mark.parametrize(("data", "env"), [
+    ({"selfie": {"challenges": 2}}, {}),
+    ({}, {"KIOSK_SELFIE__CHALLENGES": "3"}),
+])
+def test_a_retired_setting_is_refused_with_the_reason(data, env):
+    """The backend draws the challenges now: a file or an environment still
+    setting their count must not believe it has an effect."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, env)
+    assert info.value.context["key"] == "selfie.challenges"
+    assert "backend draws" in str(info.value)
+
+
+def test_upload_defaults_match_what_was_measured():
+    s = parse_config({}).selfie
+    assert (s.upload_fps, s.upload_width_px, s.upload_jpeg_quality, s.upload_budget_bytes) == \
+        (10.0, 640, 70, 1_800_000)
 
 
 def test_int_accepted_for_float():

@@ -12,26 +12,15 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from kiosk.app import Kiosk
 from kiosk.config import parse_config
 from kiosk.journey import Event, Flow, State
+from kiosk.selfie_step import SelfieStage
 from kiosk.tasks import TaskRunner
+from tests.kiosk.fakes import FakeClock
 from ui.app import create_app, make_poster
 from ui.i18n import language_manager
 from ui.preview import CannedServices, live_update, sample_authorisation, sample_order
 
 WAIT_MS = 5000
 GOOD_PASS = ("pass", ("towerpass:v1;...", SimpleNamespace(member_id="member-1", model=None)))
-
-
-class FakeClock:
-    """Monotonic time the test moves by hand (idle timeouts without waiting)."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
 
 
 @dataclass
@@ -96,10 +85,16 @@ class Rig:
         self.button("btn_colour_white").click()
         self.wait_state(State.SELFIE)
 
+    def start_selfie(self) -> None:
+        """Press Start and wait until the backend opened the selfie (the
+        local check's loop runs from then on)."""
+        self.button("btn_selfie_start").click()
+        self.wait(lambda: self.kiosk.selfie_stage is SelfieStage.LIVE)
+
     def to_verify(self) -> None:
         self.services.backend.gate("verify").hold()
         self.to_selfie()
-        self.button("btn_selfie_start").click()
+        self.start_selfie()
         self.push(live_update(done=True, live=True, challenge=None))
         self.wait_state(State.VERIFY)
 
@@ -165,4 +160,4 @@ def make_rig(qtbot: Any, *, language: str = "en", windowed: bool = True,
 
 
 __all__ = ["Rig", "make_rig", "FakeClock", "GOOD_PASS", "sample_authorisation", "sample_order",
-           "Flow", "Event", "State"]
+           "Flow", "Event", "State", "SelfieStage"]

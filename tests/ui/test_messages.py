@@ -50,6 +50,14 @@ def test_spec_wordings(qapp):
     assert "staff" in reason_message(Reason.LIFT_FAULT).next_step.lower()
 
 
+def test_identity_lockout_says_when_to_come_back(qapp):
+    plain = reason_message(Reason.IDENTITY_LOCKED, {})
+    dated = reason_message(Reason.IDENTITY_LOCKED, {"retry_at": "2030-07-01T09:30:00Z"})
+    assert "later" in plain.next_step and "staff" in plain.next_step
+    assert format_when("2030-07-01T09:30:00Z") in dated.next_step and "Jul" in dated.next_step
+    assert reason_message(Reason.IDENTITY_LOCKED, {"retry_at": "whenever"}) == plain
+
+
 def test_quota_uses_next_possible_at_when_given(qapp):
     plain = reason_message(Reason.QUOTA_EXCEEDED, {})
     dated = reason_message(Reason.QUOTA_EXCEEDED, {"next_possible_at": "2030-07-01T09:00:00Z"})

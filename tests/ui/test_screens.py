@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractButton
 
 from common.errors import Reason
 from kiosk.journey import Event, Flow, State
+from kiosk.selfie_step import SelfieStage
 from tests.ui.fakes import GOOD_PASS
 from ui.preview import live_update
 from ui.widgets import MIN_TARGET_PX
@@ -116,7 +117,7 @@ def test_selfie_get_ready_then_live_challenge_then_help(rig):
     rig.to_selfie()
     screen = rig.screen()
     assert screen.pages.currentWidget() is screen.ready and not screen.camera.running
-    rig.button("btn_selfie_start").click()
+    rig.start_selfie()
     assert screen.pages.currentWidget() is screen.live and screen.camera.running
     rig.push(live_update(challenge="blink", challenge_index=1, challenges_total=3,
                          guidance="too_dark", time_left_s=3.0))
@@ -210,8 +211,52 @@ def test_challenges_wait_for_the_start_button(rig):
     loops = len(rig.services.loops)
     assert screen.pages.currentWidget() is screen.ready  # reading the tips
     assert len(rig.services.loops) == loops  # no check runs yet
-    rig.button("btn_selfie_start").click()
-    rig.wait(lambda: screen.pages.currentWidget() is screen.live)
+    rig.start_selfie()
+    assert screen.pages.currentWidget() is screen.live
     assert len(rig.services.loops) == loops + 1
     rig.push(live_update(challenge="nod", challenge_index=0))
     rig.wait(lambda: screen.instruction.text() == "Nod your head")
+
+
+def test_selfie_says_one_moment_while_the_backend_opens_it(rig):
+    rig.to_selfie()
+    screen = rig.screen()
+    loops = len(rig.services.loops)
+    rig.services.backend.gate("open_selfie").hold()
+    rig.button("btn_selfie_start").click()
+    rig.wait(lambda: rig.kiosk.selfie_stage is SelfieStage.OPENING)
+    assert screen.pages.currentWidget() is screen.live
+    assert screen.instruction.text() == "One moment…"
+    assert screen.phase_caption.text() == "Getting ready" and not screen.dots.isVisible()
+    assert len(rig.services.loops) == loops  # no check before the challenges are known
+    rig.services.backend.gate("open_selfie").release()
+    rig.wait(lambda: len(rig.services.loops) == loops + 1)
+    rig.wait(lambda: screen.instruction.text() == "Fit your face in the oval")
+
+
+def test_selfie_says_checking_until_the_backends_verdict(rig):
+    rig.to_selfie()
+    screen = rig.screen()
+    rig.start_selfie()
+    rig.services.backend.gate("finish_selfie").hold()
+    rig.push(live_update(done=True, live=True, challenge=None, challenge_index=2,
+                         challenges_total=2))
+    rig.wait(lambda: rig.kiosk.selfie_stage is SelfieStage.CHECKING)
+    rig.wait(lambda: screen.guidance.text() == "Checking your selfie…")
+    assert screen.instruction.text() == "Thank you" and rig.state is State.SELFIE
+    rig.services.backend.gate("finish_selfie").release()
+    rig.wait(lambda: rig.state is not State.SELFIE)
+    assert "verify" in rig.services.backend.calls
+
+
+def test_identity_lockout_says_when_to_come_back(rig):
+    from ui.messages import format_when
+
+    rig.to_selfie()
+    rig.services.backend.refuse["open_selfie"] = Reason.IDENTITY_LOCKED
+    rig.services.backend.refuse_context["open_selfie"] = {"retry_at": "2030-07-01T09:30:00Z"}
+    rig.button("btn_selfie_start").click()
+    rig.wait_state(State.REFUSED)
+    text = rig.texts(rig.screen())
+    assert "Selfie checks are paused for now" in text
+    assert f"You can try again from {format_when('2030-07-01T09:30:00Z')}" in text

@@ -1,6 +1,10 @@
 """Selfie: a get-ready page, then the live check with one instruction at a time.
 
-The member only ever sees pass/fail, never a score. "I can't do this" offers
+After Start the backend opens the selfie and draws the challenges ("One
+moment…" while it does); the local check then guides the member through
+them while the frames stream to the backend; when it ends, "Checking your
+selfie…" until the backend's verdict moves the journey on. The member only
+ever sees pass/fail, never a score. "I can't do this" offers
 the alternative every liveness service must offer: a person who cannot turn
 their head or blink on request is sent to staff, not refused by a machine.
 """
@@ -14,6 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
 from kiosk.journey import State
+from kiosk.selfie_step import SelfieStage
 from ui.camera_view import CameraView
 from ui.messages import challenge_text, code_of, guidance_text
 from ui.screens.base import Screen
@@ -56,6 +61,7 @@ class SelfieScreen(Screen):
         self.bar.setLayout(bar)
         outer.addWidget(self.bar)
         self.update_: Any = None
+        self.stage = SelfieStage.READY
         self._was_live = False
         self._window_key: Any = None
         self._window_s: float | None = None
@@ -64,6 +70,7 @@ class SelfieScreen(Screen):
         self._bar_timer.setInterval(BAR_REFRESH_MS)
         self._bar_timer.timeout.connect(self._refresh_bar)
         bridge.selfie.connect(self.on_update)
+        bridge.selfie_stage.connect(self.on_stage)
         self.retranslate()
 
     # -- pages -----------------------------------------------------------------
@@ -135,6 +142,7 @@ class SelfieScreen(Screen):
     # -- journey ---------------------------------------------------------------
     def enter(self) -> None:
         self.update_ = None
+        self.stage = SelfieStage.READY
         self._window_s = None
         self._show(self.ready)
         super().enter()
@@ -146,8 +154,10 @@ class SelfieScreen(Screen):
 
     def begin(self) -> None:
         """The member pressed Start: show the live check."""
-        # The core holds the challenges until the member is ready.
+        # The core asks the backend for the challenges only now, when the
+        # member is ready; the page says "One moment…" until they arrive.
         self.kiosk.begin_selfie()
+        self.stage = self.kiosk.selfie_stage
         self._show(self.live)
         self.camera.start()
         self._bar_timer.start()
@@ -165,6 +175,11 @@ class SelfieScreen(Screen):
         self.bar.setVisible(page is not self.help)
         self.btn_selfie_start.setVisible(page is self.ready)
         self.retranslate()
+
+    def on_stage(self, stage: Any) -> None:
+        self.stage = stage
+        if self.pages.currentWidget() is self.live:
+            self._render_live()
 
     def on_update(self, update: Any) -> None:
         self.update_ = update
@@ -191,18 +206,29 @@ class SelfieScreen(Screen):
         challenge = code_of(getattr(u, "challenge", None))
         total = int(getattr(u, "challenges_total", 0) or 0)
         index = int(getattr(u, "challenge_index", 0) or 0)
-        done = bool(getattr(u, "done", False))
+        done = bool(getattr(u, "done", False)) or self.stage is SelfieStage.CHECKING
+        opening = self.stage is SelfieStage.OPENING
         self.dots.set_progress(index if not done else total, total)
-        self.dots.setVisible(total > 0)
+        self.dots.setVisible(total > 0 and not opening)
         self.result_mark.setVisible(done)
         self.challenge_icon.setVisible(not done)
+        if opening:
+            # The backend is drawing the challenges: nothing to do yet.
+            self.phase_caption.setText(self.tr("Getting ready"))
+            self.challenge_icon.set_kind("")
+            self.instruction.setText(self.tr("One moment…"))
+            self.guidance.setText(self.tr("Look at the camera and hold still"))
+            self.time_bar.hide()
+            self.camera.set_tone("neutral")
+            return
         if done:
+            # The local check only guides: the backend's verdict is awaited.
             live = bool(getattr(u, "live", False))
             self.result_mark.set_kind("ok" if live else "info")
             self.phase_caption.setText(self.tr("Selfie check"))
             self.instruction.setText(self.tr("Thank you") if live
                                      else self.tr("We'll stop the check here"))
-            self.guidance.setText(self.tr("One moment…"))
+            self.guidance.setText(self.tr("Checking your selfie…"))
             self.time_bar.hide()
             self._bar_timer.stop()
             self.camera.pause()
