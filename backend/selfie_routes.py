@@ -42,7 +42,7 @@ from backend.rawsql import Raw
 
 log = logging.getLogger(__name__)
 
-MAX_FRAMES = 600  # 60 s at 10 fps
+MAX_FRAMES = 1800  # 60 s at 30 fps: the kiosk sends every frame once the challenges run
 # How far ahead of the service's own clock a frame's timestamp may be: the
 # kiosk's clock starts after the open answer left here, so an honest kiosk
 # is always behind; this only absorbs clock-rate and scheduling noise.

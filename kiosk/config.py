@@ -101,9 +101,9 @@ class SelfieSection:
     # quality 70 keeps a cooperative selfie near 600 KB and the backend's
     # liveness as good as on full frames. Past the budget only the frames
     # where the check moved on are still sent.
-    upload_fps: float = 10.0
+    upload_ready_fps: float = 10.0
     upload_width_px: int = 640
-    upload_jpeg_quality: int = 70
+    upload_jpeg_quality: int = 50
     upload_budget_bytes: int = 1_800_000
     audit_keep_images: bool = False  # staff-enabled only; off keeps faces off disk
 
@@ -161,7 +161,7 @@ _RULES: dict[tuple[str, str], tuple[Any, str]] = {
     ("lift", "baudrate"): (lambda v: v in (9600, 19200, 38400, 57600, 115200, 230400),
                            "a standard baud rate"),
     ("lift", "max_resends"): (lambda v: 0 <= v <= 10, "between 0 and 10"),
-    ("selfie", "upload_fps"): (lambda v: 1 <= v <= 30, "between 1 and 30"),
+    ("selfie", "upload_ready_fps"): (lambda v: 1 <= v <= 30, "between 1 and 30"),
     ("selfie", "upload_width_px"): (lambda v: 160 <= v <= 1920, "between 160 and 1920"),
     ("selfie", "upload_jpeg_quality"): (lambda v: 30 <= v <= 95, "between 30 and 95"),
     ("selfie", "upload_budget_bytes"): (lambda v: 100_000 <= v <= 10_000_000,

@@ -130,6 +130,7 @@ class Tour:
         self.push(live_update(done=True, live=True, challenge=None, challenge_index=2))
         self.settle(lambda: k.selfie_stage is SelfieStage.CHECKING)
         self.shot("selfie_checking")
+        s.loops[-1].push_tail()
         s.backend.gate("finish_selfie").release()
         self.settle(self.at(State.VERIFY))
         self.shot("verify")

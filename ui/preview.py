@@ -226,6 +226,13 @@ class CannedLoop:
     def push(self, result: Any) -> None:
         self.on_result(result)
 
+    def push_tail(self) -> None:
+        """The camera's tail after the local check ended has been sent
+        (``kiosk.selfie_step``): the selfie is finished."""
+        from kiosk.selfie_step import TAIL_DONE
+
+        self.on_result(TAIL_DONE)
+
 
 class CannedLiveness:
     def __init__(self, challenges: Any = ("turn_left", "blink")) -> None:

@@ -5,6 +5,10 @@ members and four attack kinds, several photos and variants), prints the
 table, and returns the figures as a dict (the dispatcher prints it as JSON,
 the last line). ``--quick`` uses 10 sequences per kind instead of 50.
 
+``--path backend`` (the default) sends every sequence through the real
+service as a kiosk's selfie (``kiosk.bench.liveness_backend``): the backend
+decides. ``--path local`` runs the method alone in simulated time.
+
 The fps figure is wall-clock ``LivenessSession.feed`` on 1280x720 frames,
 median of 3 runs; ``seconds_to_pass`` is the median simulated liveness time
 of the passing live members plus the measured embedding time.
@@ -45,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "bordered_print,replay (default all)")
     parser.add_argument("--speed-frames", type=int, default=60,
                         help="1280x720 frames per fps run (3 runs, median)")
+    parser.add_argument("--path", choices=("backend", "local"), default="backend",
+                        help="backend (default): each selfie opened, streamed at capture "
+                             "pace and judged by the real service, as in production; "
+                             "local: LivenessSession in simulated time (the method alone)")
+    parser.add_argument("--streams", type=int, default=3,
+                        help="backend path: selfies in flight at once (default 3)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -60,6 +70,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         unknown = set(kinds) - {ev.LIVE, *(k.value for k in ev.AttackKind)}
         if unknown:
             raise SystemExit(f"unknown kinds: {', '.join(sorted(unknown))}")
+    if args.path == "backend":
+        return _run_backend(args, n_live, n_attack, kinds)
     results = ev.evaluate(n_live, n_attack, size=args.size, fps=args.fps,
                           include_shared=not args.no_shared, seed=args.seed, kinds=kinds,
                           workers=max(1, args.workers))
@@ -94,3 +106,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "size": f"{args.size[0]}x{args.size[1]}",
         "eval_wall_s": round(eval_s, 1),
     }
+
+
+def _run_backend(args: argparse.Namespace, n_live: int, n_attack: int,
+                 kinds: tuple[str, ...] | None) -> dict[str, Any]:
+    from kiosk.bench.liveness_backend import run_backend_path
+
+    out = run_backend_path(n_live, n_attack, size=args.size, include_shared=not args.no_shared,
+                           seed=args.seed, kinds=kinds, streams=max(1, args.streams))
+    for kind, n in out["n"].items():
+        err = (f"BPCER {100 * out['bpcer']:.1f}%" if kind == "live"
+               else f"APCER {100 * out['apcer'][kind]:.1f}%")
+        reasons = ", ".join(f"{k}:{v}" for k, v in sorted(out["reasons"][kind].items()))
+        print(f"{kind:<16}{n:>5}  {err:>12}  {reasons}")
+    print(f"judged by the backend: decision {out['decision_s_median']} s after the last frame "
+          f"(median), upload {out['upload_bytes_median_live']} bytes per live selfie "
+          f"(median), live refused at verify {out['live_refused_at_verify']}; "
+          f"{out['eval_wall_s']:.0f} s wall")
+    sys.stdout.flush()
+    return out

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
-import cv2
-import numpy as np
-
+from kiosk.selfie import SelfieUploader, UploadSettings, encode_jpeg
+from kiosk.selfie_step import TAIL_S
+from kiosk.tasks import CallbackQueue, TaskRunner
 from vision.liveness import LivenessSession
 from vision.liveness_actions import Challenge
 from vision.synth import SyntheticMember
@@ -30,45 +31,63 @@ LIVE = "live"
 Frames = list[tuple[int, bytes]]
 
 
-def encode(frame: np.ndarray, width: int = 640, quality: int = 70) -> bytes:
-    h, w = frame.shape[:2]
-    if w > width:
-        frame = cv2.resize(frame, (width, int(round(h * width / w))),
-                           interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("JPEG encoding failed")
-    return buf.tobytes()
+class _Collector:
+    """Stands in for the backend while rendering: the chunks the kiosk's
+    uploader would send are kept, to be played at capture pace later."""
+
+    def __init__(self) -> None:
+        self.frames: Frames = []
+
+    def upload_frames(self, _selfie_id: str, frames: Frames) -> int:
+        self.frames.extend(list(frames))  # the uploader clears its chunk afterwards
+        return len(frames)
+
+    def finish_selfie(self, _selfie_id: str) -> None:
+        return None
 
 
 def render_selfie(challenges: Sequence[str], kind: str, member: SyntheticMember, *,
-                  seed: int = 0, fps: float = 10.0, width: int = 640, quality: int = 70,
-                  max_s: float = 45.0, tail_s: float = 0.3) -> Frames:
-    """The frames of one selfie, until the local guide is done (+ ``tail_s``)."""
+                  seed: int = 0, camera_fps: float = 25.0, settings: UploadSettings | None = None,
+                  max_s: float = 45.0, tail_s: float = TAIL_S) -> Frames:
+    """The frames one selfie uploads, until the local guide is done (+ ``tail_s``).
+
+    The camera runs at ``camera_fps`` and the guide sees every frame, as on
+    the kiosk; the kiosk's own ``SelfieUploader`` picks and encodes the frames
+    it would send (``kiosk.selfie``: ~10 fps while getting ready, every frame
+    once the challenges run)."""
     asked = [Challenge(c) for c in challenges]
     guide = LivenessSession(asked)
     actor: Any = (Performer(member, seed=seed, spontaneous_blink_hz=0.25) if kind == LIVE
                   else make_attacker(AttackKind(kind), member, asked, seed=seed))
-    out: Frames = []
+    settings = settings or UploadSettings()
+    collector = _Collector()
+    runner = TaskRunner(CallbackQueue())
+    uploader = SelfieUploader(collector, runner, "render", 0.0,
+                              encode=lambda img: encode_jpeg(img, settings.width_px,
+                                                             settings.jpeg_quality),
+                              settings=settings, clock=lambda: float("inf"))
     done_at: float | None = None
+    update: Any = None
     n = 0
     try:
         while True:
-            t = n / fps
+            t = n / camera_fps
             n += 1
             if t > max_s or (done_at is not None and t > done_at + tail_s):
                 break
             frame = actor.next_frame(t)
-            out.append((int(round(t * 1000)), encode(frame, width, quality)))
             if done_at is None:
                 update = guide.feed(frame, t)
                 if update.done:
                     done_at = t
                 else:
                     actor.set_action(update.challenge, t)
+            uploader.feed(SimpleNamespace(image=frame, t_mono=t), update)
+        uploader.close(lambda _v: None, lambda _e: None)
     finally:
+        runner.shutdown(wait=True)  # every chunk, then finish, has run on the lane
         guide.clear()
-    return out
+    return collector.frames
 
 
 def play_selfie(post: Callable[[str, dict[str, Any]], Any], selfie_id: str, frames: Frames,

@@ -17,7 +17,8 @@ import requests
 
 from backend.clock import SettableClock
 from backend.server import BackendServer
-from kiosk.bench.selfie_stream import encode, play_selfie, render_selfie
+from kiosk.bench.selfie_stream import play_selfie, render_selfie
+from kiosk.selfie import encode_jpeg
 from tests.backend.backend_rig import OTHER, T0
 from vision.synth import SyntheticMember, astronaut_bgr
 
@@ -122,7 +123,7 @@ def test_frames_faster_than_real_time_spoil_the_selfie(tower, member):
 
 
 def test_frames_out_of_order_or_not_jpeg_spoil_the_selfie(tower, member):
-    jpeg = base64.b64encode(encode(member.neutral())).decode()
+    jpeg = base64.b64encode(encode_jpeg(member.neutral(), 640, 70)).decode()
     for frames in ([{"t_ms": 0, "jpeg": jpeg}, {"t_ms": 0, "jpeg": jpeg}],
                    [{"t_ms": 0, "jpeg": base64.b64encode(b"GIF89a-not-a-jpeg").decode()}]):
         _mid, _ps, _res, r, _ = _open(tower)
@@ -138,7 +139,7 @@ def test_ten_vga_frames_fit_one_chunk_but_other_routes_keep_their_limit(tower, m
     _mid, _ps, _res, r, opened = _open(tower)
     sid = r.json()["selfie_id"]
     vga = cv2.resize(member.neutral(), (640, 480))
-    jpeg = base64.b64encode(encode(vga, quality=95)).decode()
+    jpeg = base64.b64encode(encode_jpeg(vga, 640, 95)).decode()
     body = {"frames": [{"t_ms": i, "jpeg": jpeg} for i in range(10)]}
     assert len(str(body)) > 64 * 1024
     up = tower.post(f"/v1/selfies/{sid}/frames", body)

@@ -120,6 +120,14 @@ class FakeLoop:
     def stop(self) -> None:
         self.running = False
 
+    def push_tail(self) -> None:
+        """The frames the camera still streams after the local check ended
+        (``kiosk.selfie_step.TAIL_S``), after which the selfie is finished."""
+        from kiosk.selfie_step import TAIL_S
+
+        for _ in range(int(TAIL_S / FRAME_PERIOD_S) + 1):
+            self.push(None)
+
     def push(self, frame: Any) -> None:
         """Deliver one frame as the real loop would (result via poster).
 

@@ -24,7 +24,7 @@ def test_defaults_are_valid():
     ({"kiosk": {"kiosk_mode": "yes"}}, "kiosk.kiosk_mode"),
     ({"backend": {"url": "ftp://x"}}, "backend.url"),
     ({"backend": {"retries": 99}}, "backend.retries"),
-    ({"selfie": {"upload_fps": 0}}, "selfie.upload_fps"),
+    ({"selfie": {"upload_ready_fps": 0}}, "selfie.upload_ready_fps"),
     ({"selfie": {"upload_width_px": 64}}, "selfie.upload_width_px"),
     ({"selfie": {"upload_jpeg_quality": 100}}, "selfie.upload_jpeg_quality"),
     ({"selfie": {"upload_budget_bytes": 1.5}}, "selfie.upload_budget_bytes"),
@@ -44,7 +44,7 @@ def test_bad_values_name_the_key(data, key):
     ({"KIOSK_LIFT__URL": "loop://"}, ("lift", "url"), "loop://"),
     ({"KIOSK_LIFT__ACK_TIMEOUT_S": "0.5"}, ("lift", "ack_timeout_s"), 0.5),
     ({"KIOSK_KIOSK__KIOSK_MODE": "off"}, ("kiosk", "kiosk_mode"), False),
-    ({"KIOSK_SELFIE__UPLOAD_FPS": "8"}, ("selfie", "upload_fps"), 8.0),
+    ({"KIOSK_SELFIE__UPLOAD_READY_FPS": "8"}, ("selfie", "upload_ready_fps"), 8.0),
     ({"UNRELATED": "1"}, ("lift", "max_resends"), 3),
 ])
 def test_environment_overrides_file(env, path, value):
@@ -74,8 +74,8 @@ def test_a_retired_setting_is_refused_with_the_reason(data, env):
 
 def test_upload_defaults_match_what_was_measured():
     s = parse_config({}).selfie
-    assert (s.upload_fps, s.upload_width_px, s.upload_jpeg_quality, s.upload_budget_bytes) == \
-        (10.0, 640, 70, 1_800_000)
+    assert (s.upload_ready_fps, s.upload_width_px, s.upload_jpeg_quality, s.upload_budget_bytes) == \
+        (10.0, 640, 50, 1_800_000)
 
 
 def test_int_accepted_for_float():

@@ -67,8 +67,8 @@ def frame(t_s: float) -> SimpleNamespace:
     return SimpleNamespace(image=None, t_mono=T0 + t_s, index=0)
 
 
-def step(index: int = 0, done: bool = False) -> SimpleNamespace:
-    return SimpleNamespace(phase="challenge", challenge_index=index, done=done)
+def step(index: int = 0, done: bool = False, phase: str = "get_ready") -> SimpleNamespace:
+    return SimpleNamespace(phase=phase, challenge_index=index, done=done)
 
 
 def feed_steady(up, fps: float, seconds: float, start_s: float = 0.0) -> int:
@@ -91,6 +91,16 @@ def test_a_slower_vision_rate_sends_every_frame_and_a_gap_causes_no_burst(rig):
     # After a 1 s stall the next frames come at the plain rate, not in a burst
     # making up for the gap.
     assert feed_steady(up, 30.0, 1.0, start_s=3.0) in (10, 11)
+
+
+def test_every_frame_goes_once_the_challenges_run(rig):
+    # The judge must see the frames the guide decided on (a blink's closed
+    # eyes last 2-3 frames), and the budget does not stop them.
+    backend, runner, _ = rig
+    up = uploader(backend, runner, size=100_000, budget_bytes=350_000)
+    assert feed_steady(up, 10.0, 1.0) == 3 and up.over_budget
+    kept = sum(up.feed(frame(2.0 + i / 30), step(phase="challenge")) for i in range(30))
+    assert kept == 30
 
 
 def test_key_frames_are_always_kept(rig):
@@ -120,12 +130,12 @@ def test_t_ms_counts_from_the_open_answer_and_only_increases(rig):
 
 def test_frames_go_out_in_chunks_of_six_or_half_a_second(rig):
     backend, runner, q = rig
-    up = uploader(backend, runner, fps=30.0)
+    up = uploader(backend, runner, ready_fps=30.0)
     for i in range(7):
         up.feed(frame(i / 30), step())
     settle(q, lambda: len(backend.calls) == 1)
     assert backend.calls[0] == ("upload", [0, 33, 67, 100, 133, 167])
-    slow = uploader(backend, runner, fps=4.0)
+    slow = uploader(backend, runner, ready_fps=4.0)
     for i in range(4):
         slow.feed(frame(10 + i * 0.25), step())
     settle(q, lambda: len(backend.calls) == 2)

@@ -96,6 +96,7 @@ class Rig:
         self.to_selfie()
         self.start_selfie()
         self.push(live_update(done=True, live=True, challenge=None))
+        self.services.loops[-1].push_tail()
         self.wait_state(State.VERIFY)
 
     def to_dispatch(self) -> None:

@@ -242,6 +242,7 @@ def test_selfie_says_checking_until_the_backends_verdict(rig):
     rig.push(live_update(done=True, live=True, challenge=None, challenge_index=2,
                          challenges_total=2))
     rig.wait(lambda: rig.kiosk.selfie_stage is SelfieStage.CHECKING)
+    rig.services.loops[-1].push_tail()
     rig.wait(lambda: screen.guidance.text() == "Checking your selfie…")
     assert screen.instruction.text() == "Thank you" and rig.state is State.SELFIE
     rig.services.backend.gate("finish_selfie").release()
