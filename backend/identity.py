@@ -21,6 +21,7 @@ from typing import Any
 from backend import rules
 from backend.errors import ApiError, Refusal
 from backend.rawsql import Raw
+from backend.schemas import MAX_CHUNK_FRAMES
 from backend.util import KioskCtx, new_id
 
 CHALLENGES = ("turn_left", "turn_right", "blink", "nod", "smile")
@@ -196,5 +197,3 @@ class IdentityMixin:
                                                                          "now": now})
         return [{"member": f"{m[:6]}…", "retry_at": rules.iso(u)} for m, u in rows]
 
-
-MAX_CHUNK_FRAMES = 20

@@ -271,7 +271,10 @@ class JobsMixin:
         if kiosk is None:
             raise ApiError(404, "KIOSK_UNKNOWN", "No such kiosk.")
         kiosk.last_seen_at, kiosk.status, kiosk.health = now, status, health
-        return {"kiosk_id": kiosk.id, "server_time": rules.iso(now)}
+        # Staff at the tower see who is locked out of identity checks (short ids).
+        alerts = [{"kind": "IDENTITY_LOCKED", **a}
+                  for a in self.lock_alerts(Raw.of(s), ctx.tower_id, now)]
+        return {"kiosk_id": kiosk.id, "server_time": rules.iso(now), "alerts": alerts}
 
     def kiosks(self, ctx: KioskCtx) -> dict[str, Any]:
         with self.db.read() as s:

@@ -247,9 +247,17 @@ class BaysOut(BaseModel):
     bays: list[BayOut]
 
 
+class AlertOut(BaseModel):
+    kind: Literal["IDENTITY_LOCKED"]
+    member: str = Field(description="A shortened member id (first 6 characters + …).")
+    retry_at: str
+
+
 class HeartbeatOut(BaseModel):
     kiosk_id: str
     server_time: str
+    alerts: list[AlertOut] = Field(description="Members of this tower locked out of the "
+                                               "identity check now.")
 
 
 class KioskOut(BaseModel):

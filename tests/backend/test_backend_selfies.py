@@ -211,6 +211,12 @@ def test_lockout_at_the_sixth_attempt_survives_a_restart_and_spares_others(tmp_p
         assert err["reason"] == "IDENTITY_LOCKED" and err["retry_at"] == "2030-03-17T18:16:40Z"
         # Another member at the same kiosk is not affected.
         assert _fail_once(srv.url, headers, pass_text("demo-pick")).status_code == 200
+        # The tower's kiosks hear of it with their heartbeat (short ids only).
+        beat = requests.post(srv.url + "/v1/heartbeat", json={"status": "ok", "health": {}},
+                             headers={**headers, "Idempotency-Key": "beat-after-lock"},
+                             timeout=10).json()
+        assert beat["alerts"] == [{"kind": "IDENTITY_LOCKED", "member": "demo-o…",
+                                   "retry_at": "2030-03-17T18:16:40Z"}]
     # A restart changes nothing: the lock is in the database.
     with BackendServer(db, seed="demo", clock=SettableClock(T0 + 60)) as srv:
         text = requests.get(f"{srv.url}/member/demo-ok/pass.txt", timeout=10).text
