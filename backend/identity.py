@@ -28,9 +28,11 @@ CHALLENGES = ("turn_left", "turn_right", "blink", "nod", "smile")
 # Reasons a member can act on are said as they are; every other failure
 # (the passive checks, broken evidence) is just "not_live": naming the check
 # that caught a spoof would tell an attacker what to fix.
-MEMBER_REASONS = frozenset({"timeout", "not_ready", "wrong_challenge"})
+MEMBER_REASONS = frozenset({"timeout", "not_ready", "wrong_challenge", "interrupted"})
 # Verdicts that are nobody's fault (the judge lost the frames): no failure counted.
-NOT_COUNTED = frozenset({"unknown", "incomplete_judge"})
+NOT_COUNTED = frozenset({"unknown", "judge_lost"})
+# How long after its expiry a judged selfie may still be used by verify.
+JUDGED_KEEP_S = 120.0
 
 
 def public_reason(reason: str | None) -> str | None:
@@ -180,6 +182,9 @@ class IdentityMixin:
             raise ApiError(404, "SELFIE_UNKNOWN", "The selfie is not this session's.")
         if selfie.state == "open":
             raise ApiError(409, "SELFIE_NOT_JUDGED", "Finish the selfie before verify.")
+        if now > selfie.expires_at + JUDGED_KEEP_S:
+            # A verdict proves who stood there then, not who stands there now.
+            raise ApiError(410, "SELFIE_EXPIRED", "The selfie is too old; take a new one.")
         if raw.run(self._U_USED, {"id": selfie.id}) != 1:
             raise ApiError(409, "SELFIE_USED", "This selfie was already used.")
         if not selfie.live:

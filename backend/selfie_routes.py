@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from backend import schemas
 from backend.errors import ApiError
-from backend.identity import SelfieRow, public_reason
+from backend.identity import NOT_COUNTED, SelfieRow, public_reason
 from backend.judge import JudgePool, JudgeUnavailable, Verdict
 from backend.rawsql import Raw
 
@@ -189,7 +189,7 @@ class SelfieDesk:
                          f"{row.member_id[:6]}…")
             row = await self._read(lambda raw: self.service.selfie_of(raw, ctx, selfie_id))
         live = bool(row.live)
-        reason = None if live else public_reason("interrupted" if row.reason == "unknown"
+        reason = None if live else public_reason("interrupted" if row.reason in NOT_COUNTED
                                                  else row.reason)
         return {"selfie_id": selfie_id, "live": live, "reason": reason}
 

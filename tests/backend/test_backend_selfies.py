@@ -109,11 +109,12 @@ def test_a_live_impostor_is_refused_face_mismatch(tower, member):
 
 
 def test_frames_faster_than_real_time_spoil_the_selfie(tower, member):
+    # A recording of seconds, made beforehand and sent at once.
+    frames = render_selfie(["blink", "nod"], "live", member, seed=2)[-20:]
+    assert frames[0][0] > 1500
+    body = {"frames": [{"t_ms": t, "jpeg": base64.b64encode(j).decode()} for t, j in frames]}
     _mid, ps, res, r, _opened = _open(tower)
     selfie = r.json()
-    frames = render_selfie(selfie["challenges"], "live", member, seed=2)
-    assert frames[-1][0] > 1500  # a recording of seconds, sent at once
-    body = {"frames": [{"t_ms": t, "jpeg": base64.b64encode(j).decode()} for t, j in frames[:20]]}
     up = tower.post(f"/v1/selfies/{selfie['selfie_id']}/frames", body)
     assert up.status_code == 409 and up.json()["error"]["reason"] == "SELFIE_REJECTED"
     fin = tower.post(f"/v1/selfies/{selfie['selfie_id']}/finish", {}).json()
@@ -171,6 +172,16 @@ def test_a_selfie_belongs_to_one_session_and_one_kiosk(tower, server, member):
     v = tower.post("/v1/verify", {"session_id": ps.session_id, "reservation_id": "R-x",
                                   "selfie_id": sid}, headers=other)
     assert v.status_code == 404
+
+
+def test_a_judged_selfie_is_too_old_for_verify_after_a_while(tower):
+    mid = tower.member()
+    ps = tower.session(mid)
+    res = tower.client.reserve(ps.session_id, "Aurora")
+    selfie_id = tower.judged_selfie(ps.session_id)  # opened now, expires in 60 s
+    tower.clock.advance(60 + 121)
+    r = _verify(tower, ps, res, selfie_id)
+    assert r.status_code == 410 and r.json()["error"]["reason"] == "SELFIE_EXPIRED"
 
 
 def test_a_selfie_expires(tower):
