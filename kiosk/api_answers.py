@@ -11,10 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.api_read import BadAnswer, read_bool, read_id, read_int, read_str
+from kiosk.api_read import (
+    BadAnswer,
+    read_bool,
+    read_id,
+    read_int,
+    read_list,
+    read_obj,
+    read_str,
+    read_time,
+)
 
 JOB_OUTCOMES = ("delivered", "failed_in_bay", "failed_moved")
 BAY_STATES = ("free", "stored", "reserved", "maintenance", "out")
+LOCK_MEMBER_MAX = 16  # the backend sends short member ids ("demo-o…"), never full ones
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,36 @@ class KioskStatus:
     last_seen_at: datetime | None
     status: str | None
     health: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LockAlert:
+    """A member of this kiosk's tower locked out of the identity check."""
+
+    member: str  # the backend's short id, safe to show and log
+    retry_at: datetime
+
+
+@dataclass(frozen=True)
+class HeartbeatAnswer:
+    server_time: datetime
+    alerts: tuple[LockAlert, ...]  # the lockouts of this tower right now
+
+
+def heartbeat_answer(d: Mapping[str, Any]) -> HeartbeatAnswer:
+    """``POST /v1/heartbeat``'s answer. Alerts of a kind this kiosk does not
+    know are skipped (a newer backend may send more); a known one that is
+    malformed, or an alert that is not an object with a kind, is a bad answer."""
+    alerts = []
+    for raw in read_list(d, "alerts", 1000):
+        a = read_obj(raw, "alert")
+        if read_str(a, "kind", max_len=40) != "IDENTITY_LOCKED":
+            continue
+        member = read_str(a, "member", max_len=LOCK_MEMBER_MAX)
+        if not member.isprintable():
+            raise BadAnswer("alert member is not printable")
+        alerts.append(LockAlert(member=member, retry_at=read_time(a, "retry_at")))
+    return HeartbeatAnswer(server_time=read_time(d, "server_time"), alerts=tuple(alerts))
 
 
 def bay_record(b: Mapping[str, Any]) -> BayRecord:

@@ -28,7 +28,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -42,14 +41,17 @@ from kiosk.api_answers import (
     CarMove,
     CarOption,
     Health,
+    HeartbeatAnswer,
     JobReport,
     KioskStatus,
+    LockAlert,
     Order,
     PassSession,
     Reservation,
     ReturnJob,
     TowerBays,
     bay_record,
+    heartbeat_answer,
 )
 from kiosk.api_read import (
     ID_RE,
@@ -77,8 +79,8 @@ from kiosk.selfie_api import (
 # The answers are defined in kiosk.api_answers / kiosk.selfie_api; callers
 # import them from here, next to the client that returns them.
 __all__ = ["JOB_OUTCOMES", "REFUSAL_REASONS", "Authorization", "BackendClient", "BayRecord",
-           "CarMove", "CarOption", "Health", "JobReport", "KioskStatus", "Order", "PassSession",
-           "Reservation", "ReturnJob", "SelfieTicket", "SelfieVerdict", "TowerBays"]
+           "CarMove", "CarOption", "Health", "HeartbeatAnswer", "JobReport", "KioskStatus",
+           "LockAlert", "Order", "PassSession", "Reservation", "ReturnJob", "SelfieTicket", "SelfieVerdict", "TowerBays"]
 
 log = logging.getLogger(__name__)
 
@@ -428,11 +430,12 @@ class BackendClient:
                           {"to_bay": int(to_bay)}, idempotency_key)
 
     def heartbeat(self, status: str, health: Mapping[str, Any] | None = None,
-                  version: str | None = None, idempotency_key: str | None = None) -> datetime:
-        """Report this kiosk's status (e.g. "ok", "out_of_service"); returns server time."""
+                  version: str | None = None,
+                  idempotency_key: str | None = None) -> HeartbeatAnswer:
+        """Report this kiosk's status (e.g. "ok", "out_of_service"); the answer has
+        the server time and the tower's identity lockouts (short member ids)."""
         body = {"status": status, "health": dict(health or {}), "version": version}
-        return self._call("POST", "/v1/heartbeat", lambda d: read_time(d, "server_time"),
-                          body, idempotency_key)
+        return self._call("POST", "/v1/heartbeat", heartbeat_answer, body, idempotency_key)
 
     def kiosks(self) -> list[KioskStatus]:
         """Every kiosk of this tower with when it was last seen."""

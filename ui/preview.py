@@ -19,7 +19,7 @@ import numpy as np
 import segno
 
 from common.errors import Reason, RefusedError
-from kiosk.backend_client import CarOption
+from kiosk.backend_client import CarOption, HeartbeatAnswer, LockAlert
 from kiosk.config import Config, parse_config
 from kiosk.dispatch import DoorState, JobPhase, Progress  # the lift's enums, as the core sees them
 from kiosk.journey import DEFAULT_IDLE_S, Timeouts
@@ -89,6 +89,7 @@ class CannedBackend:
         self.refuse: dict[str, Reason] = {}
         self.refuse_context: dict[str, dict[str, Any]] = {}  # e.g. a lockout's retry_at
         self.preselected_model: str | None = None
+        self.lockouts: tuple[LockAlert, ...] = ()  # the tower's, with each heartbeat
 
     def gate(self, name: str) -> Gate:
         return self.gates.setdefault(name, Gate())
@@ -148,8 +149,9 @@ class CannedBackend:
         self._call("buy")
         return sample_order()
 
-    def heartbeat(self, status: str, health: Any, version: str = "") -> None:
+    def heartbeat(self, status: str, health: Any, version: str = "") -> HeartbeatAnswer:
         self._call("heartbeat")
+        return HeartbeatAnswer(server_time=dt.datetime.now(dt.UTC), alerts=self.lockouts)
 
 
 def sample_authorisation() -> Any:

@@ -225,6 +225,51 @@ def test_verify_names_the_judged_selfie_only(fake, client):
     assert sent == {"session_id": "S-1", "reservation_id": "R-1", "selfie_id": "F-1"}
 
 
+BEAT = {"kiosk_id": "K1", "server_time": "2030-03-17T17:46:40Z"}
+LOCK = {"kind": "IDENTITY_LOCKED", "member": "demo-o…", "retry_at": "2030-03-17T18:16:40Z"}
+
+
+@pytest.mark.parametrize("alerts, expected", [
+    ([], []),
+    ([LOCK], [("demo-o…", "2030-03-17T18:16:40+00:00")]),
+    ([LOCK, {**LOCK, "member": "x" * 16, "retry_at": "2030-03-17T20:00:00+02:00"}],
+     [("demo-o…", "2030-03-17T18:16:40+00:00"), ("x" * 16, "2030-03-17T18:00:00+00:00")]),
+    # A kind this kiosk does not know (a newer backend) is skipped, whatever it holds.
+    ([{"kind": "SOMETHING_NEW", "whatever": [1, 2]}, LOCK],
+     [("demo-o…", "2030-03-17T18:16:40+00:00")]),
+    ([{"kind": "SOMETHING_NEW"}], []),
+])
+def test_heartbeat_answer_lists_the_lockouts(fake, client, alerts, expected):
+    fake.answer("/v1/heartbeat", {**BEAT, "alerts": alerts})
+    beat = client.heartbeat("ok", {"state": "attract"})
+    assert beat.server_time.isoformat() == "2030-03-17T17:46:40+00:00"
+    assert [(a.member, a.retry_at.isoformat()) for a in beat.alerts] == expected
+
+
+@pytest.mark.parametrize("answer", [
+    BEAT,  # no alerts at all
+    {**BEAT, "alerts": None},
+    {**BEAT, "alerts": {"kind": "IDENTITY_LOCKED"}},
+    {**BEAT, "alerts": ["IDENTITY_LOCKED"]},
+    {**BEAT, "alerts": [{"member": "demo-o…", "retry_at": LOCK["retry_at"]}]},  # no kind
+    {**BEAT, "alerts": [{**LOCK, "kind": 7}]},
+    {**BEAT, "alerts": [{**LOCK, "member": "demo-ok-the-full-member-id"}]},  # > 16 chars
+    {**BEAT, "alerts": [{**LOCK, "member": ""}]},
+    {**BEAT, "alerts": [{**LOCK, "member": "demo\n…"}]},
+    {**BEAT, "alerts": [{k: v for k, v in LOCK.items() if k != "member"}]},
+    {**BEAT, "alerts": [{**LOCK, "retry_at": "in half an hour"}]},
+    {**BEAT, "alerts": [{**LOCK, "retry_at": "2030-03-17T18:16:40"}]},  # no zone
+    {**BEAT, "alerts": [{**LOCK, "retry_at": None}]},
+    {**BEAT, "alerts": [LOCK] * 1001},
+    {"kiosk_id": "K1", "alerts": [LOCK]},  # no server time
+])
+def test_a_malformed_heartbeat_answer_is_a_bad_response(fake, client, answer):
+    fake.answer("/v1/heartbeat", answer)
+    with pytest.raises(BackendError) as info:
+        client.heartbeat("ok", {})
+    assert info.value.reason is Reason.BACKEND_BAD_RESPONSE
+
+
 def test_unreachable_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -92,7 +92,8 @@ def test_heartbeat_is_recorded_and_listed_with_last_seen_and_status(server, flee
     health = {"backend_ok": True, "lift_ok": True, "camera_ok": False,
               "backend_latency_ms": 12.5, "state": "attract", "alerts": 0}
     now = server.clock.now()
-    assert fleet.a.heartbeat("ok", health, version="0.1.0") == _at(now)
+    beat = fleet.a.heartbeat("ok", health, version="0.1.0")
+    assert beat.server_time == _at(now) and beat.alerts == ()
 
     listed = _by_id(fleet.a)
     assert set(listed) == {a_id, b_id}  # this tower's kiosks only
@@ -137,6 +138,35 @@ def test_a_wrong_kiosk_key_is_refused(server, fleet):
     finally:
         bad.close()
     assert _by_id(fleet.a)[fleet.ids["a"]].last_seen_at is None
+
+
+def _lock(server, fleet, member_id: str, kiosk: str, minutes: float) -> None:
+    """A member who tried a selfie at ``kiosk`` is locked out for ``minutes``."""
+    from backend.models import IdentityLock, KioskSession, Member, Selfie
+
+    now = server.clock.now()
+    with server.db.write() as s:
+        s.add(Member(id=member_id, name="Locked", credit_score=800))
+        s.flush()
+        s.add(KioskSession(id=f"S-{member_id}", member_id=member_id, kiosk_id=fleet.ids[kiosk],
+                           tower_id=fleet.ids["tower" if kiosk != "other" else "other_tower"],
+                           created_at=now, expires_at=now + 300))
+        s.flush()
+        s.add(Selfie(id=f"F-{member_id}", session_id=f"S-{member_id}", kiosk_id=fleet.ids[kiosk],
+                     member_id=member_id, challenges="blink,turn_left", opened_at=now,
+                     expires_at=now + 60, state="judged", live=False))
+        s.add(IdentityLock(member_id=member_id, until=now + minutes * 60, since=now))
+
+
+def test_the_heartbeat_answer_lists_the_tower_s_lockouts_by_short_id(server, fleet):
+    """Staff at every kiosk of the tower hear who is locked out, never the full id."""
+    suffix = fleet.ids["a"][2:]
+    _lock(server, fleet, f"lockedmember{suffix}", "b", 30)  # at the other kiosk, same tower
+    _lock(server, fleet, f"elsewhere{suffix}", "other", 30)  # another tower: not ours
+    _lock(server, fleet, f"ended{suffix}", "a", -1)  # over already
+    beat = fleet.a.heartbeat("ok", {})
+    assert [(a.member, a.retry_at) for a in beat.alerts] == [
+        ("locked…", _at(server.clock.now() + 30 * 60))]
 
 
 def test_the_kiosk_controller_sends_its_heartbeat_on_tick(fleet):

@@ -6,10 +6,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 from common.errors import BackendError, Reason, RefusedError
+from kiosk.api_answers import HeartbeatAnswer, LockAlert
 from kiosk.config import Config, parse_config
 from kiosk.journey import Timeouts
 from kiosk.tasks import CallbackQueue
@@ -24,6 +26,7 @@ class FakeBackend:
         self.gate.set()
         self.challenges = ("turn_left", "blink")
         self.live = True  # the backend's verdict at finish
+        self.lockouts: tuple[LockAlert, ...] = ()  # what the heartbeat answers
 
     def _call(self, name: str, *args: Any) -> None:
         self.gate.wait(5)
@@ -76,6 +79,7 @@ class FakeBackend:
 
     def heartbeat(self, status, health, version=None):
         self._call("heartbeat", status, health)
+        return HeartbeatAnswer(server_time=datetime.now(UTC), alerts=self.lockouts)
 
     def buy(self, session_id, model):
         self._call("buy", session_id, model)
