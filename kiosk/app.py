@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from common.errors import KioskError, Reason, RefusedError, short_id
@@ -163,8 +164,16 @@ class Kiosk:
                                                  if isinstance(v, (str, int, float, bool))}}
         status = self.status_word()
         self.runner.run(HTTP_LANE, lambda: self.services.backend.heartbeat(
-            status, health, version=__version__), None,
+            status, health, version=__version__), self._heartbeat_done,
             lambda err: log.warning("heartbeat failed: %s", err.reason.value))
+
+    def _heartbeat_done(self, answer: Any) -> None:
+        """Keep the tower's identity lockouts for staff Health (short ids only)."""
+        lockouts = tuple(getattr(answer, "alerts", ()))
+        if lockouts != self.health.lockouts:
+            log.info("identity lockouts: %s", ", ".join(
+                f"{a.member} until {a.retry_at:%H:%M}Z" for a in lockouts) or "none")
+        self.health.lockouts = lockouts
 
     def start_up(self) -> None:
         """First health check, then settle any lift job a crash left unfinished.
@@ -216,6 +225,7 @@ class Kiosk:
 
     def _health_done(self, snap: HealthSnapshot) -> None:
         self._health_inflight = False
+        snap = replace(snap, lockouts=self.health.lockouts)  # they come with the heartbeat
         # One bad probe (a GC pause, a model loading) is not an outage: it
         # takes two in a row to put the kiosk out of service.
         self._bad_probes = 0 if snap.service_ok else self._bad_probes + 1
@@ -350,19 +360,21 @@ class Kiosk:
     def _redeemed(self, ps: Any, member_pass: Any) -> None:
         if self.journey.state is not State.SCAN:
             return
-        log.info("pass redeemed for member %s", short_id(getattr(member_pass, "member_id", None)))
+        member = short_id(getattr(member_pass, "member_id", None))
+        log.info("pass redeemed for member %s", member)
         self._scan_feedback(ScanFeedback(ScanStatus.ACCEPTED))
         session = self.journey.session
         model = getattr(ps, "preselected_model", None) or getattr(member_pass, "model", None)
         if session.flow is Flow.RETURN:
             session.session_id, session.member_ref = ps.session_id, ps.member_ref
+            session.member_short = member
             # The lift's presence sensors say which delivery bay the car is in.
             self.runner.run("lift", self.services.returned_car_bay,
                             lambda bay: self._start_return(ps.session_id, bay),
                             self._refuse_or_fail)
             return
         self._fire(Event.PASS_ACCEPTED, session_id=ps.session_id, member_ref=ps.member_ref,
-                   model=model or None)
+                   member_short=member, model=model or None)
 
     def _start_return(self, session_id: str, bay: int | None) -> None:
         if self.journey.state is not State.SCAN:
@@ -485,9 +497,20 @@ class Kiosk:
     # -- failures ---------------------------------------------------------
     def _refuse_or_fail(self, err: KioskError) -> None:
         if isinstance(err, RefusedError):
+            if err.reason is Reason.IDENTITY_LOCKED:
+                self._identity_locked(err)
             self._fire(Event.REFUSED, refusal=err.reason, refusal_context=dict(err.context))
             return
         self._present_error(err)
+
+    def _identity_locked(self, err: RefusedError) -> None:
+        """The member in front of the kiosk is locked out (too many failed
+        selfies): staff may want to help. Short member id only."""
+        member = self.journey.session.member_short or "-"
+        retry_at = err.context.get("retry_at")
+        log.warning("member %s is locked out of the identity check until %s", member, retry_at)
+        self._alert(KioskError("a member is locked out of the identity check",
+                               reason=Reason.IDENTITY_LOCKED, member=member, retry_at=retry_at))
 
     def _present_error(self, err: KioskError) -> None:
         """The one place unhandled errors end up: logged, alerted, shown."""

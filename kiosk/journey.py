@@ -130,6 +130,7 @@ class Session:
 
     flow: Flow | None = None
     member_ref: str | None = None  # opaque short id from the backend, safe to show
+    member_short: str | None = None  # short_id() of the pass's member id, for logs and alerts
     session_id: str | None = None
     model: str | None = None
     colour: str | None = None

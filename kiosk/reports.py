@@ -33,6 +33,9 @@ class HealthSnapshot:
     lift_ok: bool = True
     camera_ok: bool = True
     detail: dict[str, Any] = field(default_factory=dict)
+    # The tower's identity lockouts as the latest heartbeat answer listed them
+    # (kiosk.api_answers.LockAlert: short member id, retry_at); staff Health shows them.
+    lockouts: tuple[Any, ...] = ()
 
     @property
     def service_ok(self) -> bool:

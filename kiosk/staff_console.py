@@ -217,6 +217,7 @@ class StaffConsole:
         return {"ok": True, "version": __version__, "uptime_s": round(diag.process_uptime_s()),
                 "kiosk_id": cfg.id, "tower_id": cfg.tower_id, "data_dir": cfg.data_dir,
                 "disk": diag.disk_free(cfg.data_dir), "alerts": alerts,
+                "lockouts": diag.lockouts(self.kiosk.health.lockouts),
                 "out_of_service": self.out_of_service,
                 "service_ok": self.kiosk.health.service_ok}
 

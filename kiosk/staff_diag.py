@@ -16,6 +16,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,14 @@ def camera_health(camera: Any) -> dict[str, Any]:
     age = None if frame is None else round(time.monotonic() - frame.t_mono, 2)
     return {"ok": frame is not None, "state": "live" if frame is not None else "no frame",
             "fps": None, "last_frame_age_s": age}
+
+
+def lockouts(alerts: Iterable[Any], now: datetime | None = None) -> list[dict[str, str]]:
+    """The identity lockouts (``LockAlert``) still running, the soonest to end
+    first: short member id and ``retry_at`` in ISO form (the health page, the bundle)."""
+    now = now or datetime.now(UTC)
+    running = sorted((a for a in alerts if a.retry_at > now), key=lambda a: a.retry_at)
+    return [{"member": a.member, "retry_at": a.retry_at.isoformat()} for a in running]
 
 
 def backend_health(backend: Any) -> dict[str, Any]:

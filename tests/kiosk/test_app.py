@@ -153,6 +153,42 @@ def test_identity_lockout_at_open_is_a_refusal_with_the_time_to_come_back(rig):
     assert kiosk.selfie_stage is SelfieStage.READY
 
 
+@pytest.mark.parametrize("where", ["open_selfie", "verify"])
+def test_identity_lockout_is_a_staff_alert_with_the_short_member_id_only(rig, caplog, where):
+    kiosk, services, q = rig
+    caplog.set_level("DEBUG")
+    alerts = []
+    kiosk.subscribe("alert", alerts.append)
+    services.backend.refuse[where] = Reason.IDENTITY_LOCKED
+    kiosk.start()
+    services.loops[-1].push(("pass", ("towerpass:v1;...",
+                                      SimpleNamespace(member_id="member-0042-secret", model=None))))
+    settle(q, lambda: kiosk.journey.state is State.CHOOSE)
+    kiosk.choose("Aurora", "white")
+    settle(q, lambda: kiosk.journey.state is State.SELFIE)
+    kiosk.begin_selfie()
+    if where == "verify":
+        settle(q, lambda: kiosk.selfie_stage is SelfieStage.LIVE)
+        services.loops[-1].push(live())
+        services.loops[-1].push_tail()
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    assert kiosk.journey.session.refusal is Reason.IDENTITY_LOCKED  # the member's screen
+    assert [a.reason for a in alerts] == [Reason.IDENTITY_LOCKED] and kiosk.alerts == alerts
+    assert alerts[0].context == {"member": "member…", "retry_at": "2030-01-01T10:30:00Z"}
+    assert "member… is locked out" in caplog.text and "member-0042" not in caplog.text
+
+
+def test_other_refusals_raise_no_staff_alert(rig):
+    kiosk, services, q = rig
+    alerts = []
+    kiosk.subscribe("alert", alerts.append)
+    services.backend.refuse["open_selfie"] = Reason.SESSION_EXPIRED
+    to_selfie(kiosk, services, q)
+    kiosk.begin_selfie()
+    settle(q, lambda: kiosk.journey.state is State.REFUSED)
+    assert alerts == []
+
+
 def test_open_failure_goes_to_the_error_presenter(rig):
     from common.errors import BackendError
 
@@ -300,6 +336,34 @@ def test_tick_sends_health_check_and_heartbeat(rig):
     settle(q, lambda: any(c[0] == "heartbeat" for c in services.backend.calls))
     status, health = [c[1] for c in services.backend.calls if c[0] == "heartbeat"][0]
     assert status == "ok" and health["state"] == "attract"
+
+
+def test_the_heartbeat_answer_s_lockouts_are_kept_for_staff(rig):
+    from datetime import UTC, datetime
+
+    from kiosk.api_answers import LockAlert
+
+    kiosk, services, q = rig
+    lock = LockAlert(member="demo-o…", retry_at=datetime(2030, 3, 17, 18, 16, 40, tzinfo=UTC))
+    services.backend.lockouts = (lock,)
+    kiosk.send_heartbeat()
+    settle(q, lambda: kiosk.health.lockouts == (lock,))
+    # A health probe makes a new snapshot: the lockouts stay until the next heartbeat.
+    kiosk.check_health()
+    settle(q, lambda: not kiosk._health_inflight)
+    assert kiosk.health.lockouts == (lock,)
+    services.backend.lockouts = ()
+    kiosk.send_heartbeat()
+    settle(q, lambda: kiosk.health.lockouts == ())
+    # The staff console shows the running ones (an ended one is dropped there).
+    from kiosk import staff_diag
+
+    later = LockAlert(member="abc123…", retry_at=datetime(2030, 3, 17, 19, 0, tzinfo=UTC))
+    now = datetime(2030, 3, 17, 18, 30, tzinfo=UTC)
+    assert staff_diag.lockouts([later, lock], now) == [
+        {"member": "abc123…", "retry_at": "2030-03-17T19:00:00+00:00"}]
+    assert [x["member"] for x in staff_diag.lockouts([later, lock], now.replace(hour=17))] == [
+        "demo-o…", "abc123…"]
 
 
 def test_camera_stall_raises_a_staff_alert():
