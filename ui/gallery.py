@@ -190,6 +190,17 @@ class Tour:
         self.staff_tour()
         return self.written
 
+    def lockout(self) -> None:
+        """A member of the tower locked out of selfies, as the heartbeat tells it."""
+        import datetime as dt
+
+        from kiosk.backend_client import LockAlert
+
+        until = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(minutes=25)
+        self.services.backend.lockouts = (LockAlert("demo-o…", until),)
+        self.kiosk.send_heartbeat()
+        self.settle(lambda: bool(self.kiosk.health.lockouts))
+
     def staff_tour(self) -> None:
         """The keypad, a wrong PIN, then every staff page with canned parts."""
         w = self.window
@@ -204,6 +215,7 @@ class Tour:
         self.settle(lambda: not staff.keypad.checking)
         self.shot("staff_wrong_pin")
         staff.keypad.close_keypad()
+        self.lockout()
         staff.console.login(GALLERY_PIN)
         screen = staff.screen
         health = screen.page["health"]

@@ -676,200 +676,218 @@
 <context>
     <name>HealthPage</name>
     <message>
-        <location filename="../../ui/staff/health.py" line="132"/>
+        <location filename="../../ui/staff/health.py" line="147"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="133"/>
+        <location filename="../../ui/staff/health.py" line="148"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="153"/>
+        <location filename="../../ui/staff/health.py" line="168"/>
+        <location filename="../../ui/staff/health.py" line="198"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="157"/>
+        <location filename="../../ui/staff/health.py" line="172"/>
         <source>customer job running</source>
         <translation>客户作业进行中</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="158"/>
+        <location filename="../../ui/staff/health.py" line="173"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/health.py" line="159"/>
+        <location filename="../../ui/staff/health.py" line="174"/>
         <source>%n unfinished</source>
         <translation>
             <numerusform>%n 个未完成</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="174"/>
+        <location filename="../../ui/staff/health.py" line="189"/>
         <source>out of service (staff)</source>
         <translation>暂停服务（员工设置）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="175"/>
+        <location filename="../../ui/staff/health.py" line="190"/>
         <source>in service</source>
         <translation>服务中</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="175"/>
+        <location filename="../../ui/staff/health.py" line="190"/>
         <source>parts down</source>
         <translation>部件故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="179"/>
+        <location filename="../../ui/staff/health.py" line="193"/>
+        <source>{member} until {time}</source>
+        <translation>{member} 锁定至 {time}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/staff/health.py" line="197"/>
+        <source>+%n more</source>
+        <translation>
+            <numerusform>另有 %n 人</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="204"/>
         <source>No alerts.</source>
         <translation>无警报。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="182"/>
+        <location filename="../../ui/staff/health.py" line="207"/>
         <source>Running… (loads the models; about a minute at most)</source>
         <translation>运行中…（加载模型，最多约一分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="197"/>
+        <location filename="../../ui/staff/health.py" line="222"/>
         <source>All parts OK</source>
         <translation>所有部件正常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="198"/>
+        <location filename="../../ui/staff/health.py" line="223"/>
         <source>Some parts failed</source>
         <translation>部分部件异常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="202"/>
+        <location filename="../../ui/staff/health.py" line="227"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="203"/>
+        <location filename="../../ui/staff/health.py" line="228"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="204"/>
+        <location filename="../../ui/staff/health.py" line="229"/>
         <source>Backend</source>
         <translation>后台</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="205"/>
+        <location filename="../../ui/staff/health.py" line="230"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="206"/>
+        <location filename="../../ui/staff/health.py" line="231"/>
         <source>This kiosk</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="207"/>
+        <location filename="../../ui/staff/health.py" line="232"/>
         <source>Self-test and refresh</source>
         <translation>自检与刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="208"/>
+        <location filename="../../ui/staff/health.py" line="233"/>
         <source>Latest alerts</source>
         <translation>最新警报</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="209"/>
+        <location filename="../../ui/staff/health.py" line="235"/>
         <source>Run self-test</source>
         <translation>运行自检</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="211"/>
-        <location filename="../../ui/staff/health.py" line="215"/>
+        <location filename="../../ui/staff/health.py" line="234"/>
+        <source>Identity lockouts</source>
+        <translation>身份核验锁定</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="237"/>
+        <location filename="../../ui/staff/health.py" line="241"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="211"/>
+        <location filename="../../ui/staff/health.py" line="237"/>
         <source>Frames/s</source>
         <translation>帧率</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="212"/>
+        <location filename="../../ui/staff/health.py" line="238"/>
         <source>Last frame</source>
         <translation>最后一帧</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="213"/>
+        <location filename="../../ui/staff/health.py" line="239"/>
         <source>Reachable</source>
         <translation>可连接</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="213"/>
+        <location filename="../../ui/staff/health.py" line="239"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="214"/>
+        <location filename="../../ui/staff/health.py" line="240"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="214"/>
+        <location filename="../../ui/staff/health.py" line="240"/>
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="215"/>
+        <location filename="../../ui/staff/health.py" line="241"/>
         <source>Link</source>
         <translation>链路</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="216"/>
+        <location filename="../../ui/staff/health.py" line="242"/>
         <source>Level</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="216"/>
+        <location filename="../../ui/staff/health.py" line="242"/>
         <source>Doors</source>
         <translation>门</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="217"/>
+        <location filename="../../ui/staff/health.py" line="243"/>
         <source>Faults</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="217"/>
+        <location filename="../../ui/staff/health.py" line="243"/>
         <source>Jobs</source>
         <translation>作业</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="218"/>
+        <location filename="../../ui/staff/health.py" line="244"/>
         <source>App version</source>
         <translation>应用版本</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="218"/>
+        <location filename="../../ui/staff/health.py" line="244"/>
         <source>Uptime</source>
         <translation>运行时间</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="219"/>
+        <location filename="../../ui/staff/health.py" line="245"/>
         <source>Disk free</source>
         <translation>磁盘剩余</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="219"/>
+        <location filename="../../ui/staff/health.py" line="245"/>
         <source>Kiosk / tower</source>
         <translation>自助机 / 车塔</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="220"/>
+        <location filename="../../ui/staff/health.py" line="246"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="224"/>
+        <location filename="../../ui/staff/health.py" line="250"/>
         <source>Not run yet.</source>
         <translation>尚未运行。</translation>
     </message>

@@ -175,6 +175,46 @@ def test_each_tab_renders(srig):
         assert srig.button(f"staff_tab_{name}").isChecked() == (name == "service")
 
 
+def test_health_shows_the_tower_s_identity_lockouts(srig):
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.backend_client import LockAlert
+    from ui.i18n import language_manager
+
+    login(srig)
+    health = page(srig, "health")
+    value = health.lockouts
+    srig.wait(lambda: len(health.sections) == 4)
+    assert health.lockouts_key.text() == "Identity lockouts"
+    assert value.text() == "none" and value.property("role") == "staff_value"
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=20)
+    srig.services.backend.lockouts = (LockAlert("demo-o…", until),)
+    srig.kiosk.send_heartbeat()
+    srig.wait(lambda: bool(srig.kiosk.health.lockouts) and not health._waiting)
+    health.refresh()
+    def hm(t: datetime) -> str:
+        return t.astimezone().strftime("%H:%M")  # the kiosk's local time
+
+    hhmm = hm(until)
+    srig.wait(lambda: value.text() == f"demo-o… until {hhmm}")
+    assert value.property("role") == "staff_value_bad"
+    assert value.objectName() == "staff_health_lockouts"
+    language_manager().set_language("zh_CN")
+    srig.wait(lambda: value.text() == f"demo-o… 锁定至 {hhmm}")
+    assert health.lockouts_key.text() == "身份核验锁定"
+    # Many at once: the soonest few, then how many more; an ended one is not shown.
+    ended = (LockAlert("gone1…", until - timedelta(minutes=30)),
+             LockAlert("gone2…", until - timedelta(minutes=25)))
+    later = tuple(LockAlert(f"m{i}…", until + timedelta(minutes=5 - i)) for i in range(6))
+    srig.services.backend.lockouts = ended + later
+    srig.kiosk.send_heartbeat()
+    srig.wait(lambda: len(srig.kiosk.health.lockouts) == 8 and not health._waiting)
+    health.refresh()
+    srig.wait(lambda: value.text().endswith("另有 2 人"))
+    assert value.text().splitlines() == [
+        f"m{i}… 锁定至 {hm(later[i].retry_at)}" for i in (5, 4, 3, 2)] + ["另有 2 人"]
+
+
 def test_manual_lift_controls_are_refused_during_a_customer_job(srig):
     login(srig)
     touch(srig, "staff_tab_lift")

@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDateTime, Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from ui.camera_view import CameraView
-from ui.messages import reason_message, staff_code, staff_refusal
+from ui.messages import reason_message, staff_code, staff_refusal, to_datetime
 from ui.staff.common import Facts, staff_card
 from ui.staff.pages import StaffPage
-from ui.widgets import button, hbox, label, vbox
+from ui.widgets import button, hbox, label, set_role, vbox
 
 REFRESH_MS = 3000
 STALE_S = 15.0  # ask again even if an answer never came
+LOCKOUT_LINES = 4  # more locked members than this: "+N more"
 
 
 def _age(seconds: Any) -> str:
@@ -27,6 +28,13 @@ def _uptime(seconds: Any) -> str:
     d, rem = divmod(s, 86400)
     h, rem = divmod(rem, 3600)
     return f"{d}d {h:02d}:{rem // 60:02d}" if d else f"{h:02d}:{rem // 60:02d}:{rem % 60:02d}"
+
+
+def _local_hhmm(value: Any) -> str:
+    moment = to_datetime(value)
+    if moment is None:
+        return "?"
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp())).toLocalTime().toString("HH:mm")
 
 
 class HealthPage(StaffPage):
@@ -78,6 +86,13 @@ class HealthPage(StaffPage):
         test_lay.addWidget(self.selftest, 1)
 
         alerts, self.alerts_title, alerts_lay = staff_card()
+        # The tower's members locked out of the identity check (from the heartbeat):
+        # a heading, then one "member until HH:MM" line each, full width.
+        self.lockouts_key = label("staff_key", wrap=False, name="staff_health_lockouts_key")
+        self.lockouts = label("staff_value", name="staff_health_lockouts")
+        alerts_lay.addWidget(self.lockouts_key)
+        alerts_lay.addWidget(self.lockouts)
+        alerts_lay.addSpacing(6)
         self.alerts = label("staff_note", name="staff_health_alerts",
                             align=Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         alerts_lay.addWidget(self.alerts, 1)
@@ -174,6 +189,16 @@ class HealthPage(StaffPage):
         s.set("service", self.tr("out of service (staff)") if out else
               self.tr("in service") if d.get("service_ok") else self.tr("parts down"),
               bad=bool(out) or not d.get("service_ok"))
+        locks = d.get("lockouts") or []
+        lines = [self.tr("{member} until {time}").format(member=x.get("member", "?"),
+                                                         time=_local_hhmm(x.get("retry_at")))
+                 for x in locks[:LOCKOUT_LINES]]
+        if len(locks) > LOCKOUT_LINES:
+            lines.append(self.tr("+%n more", "", len(locks) - LOCKOUT_LINES))
+        self.lockouts.setText("\n".join(lines) or self.tr("none"))
+        role = "staff_value_bad" if locks else "staff_value"
+        if self.lockouts.property("role") != role:
+            set_role(self.lockouts, role)
         alerts = d.get("alerts") or []
         self.alerts.setText("\n".join(reason_message(a["reason"]).title + f" ({a['reason']})"
                                       for a in reversed(alerts)) or self.tr("No alerts."))
@@ -206,6 +231,7 @@ class HealthPage(StaffPage):
         self.sys_title.setText(self.tr("This kiosk"))
         self.test_title.setText(self.tr("Self-test and refresh"))
         self.alerts_title.setText(self.tr("Latest alerts"))
+        self.lockouts_key.setText(self.tr("Identity lockouts"))
         self.btn_selftest.setText(self.tr("Run self-test"))
         for facts, keys in (
                 (self.camera, {"state": self.tr("State"), "fps": self.tr("Frames/s"),
