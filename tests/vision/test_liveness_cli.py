@@ -124,8 +124,8 @@ def test_verbose_reports_phases(capsys, selfie_clips):
 
 
 def test_bench_liveness_smoke(capsys):
-    code = main(["bench", "liveness", "--live", "1", "--attacks", "1", "--no-shared",
-                 "--kinds", "live,bordered_print", "--speed-frames", "8"])
+    code = main(["bench", "liveness", "--path", "local", "--live", "1", "--attacks", "1",
+                 "--no-shared", "--kinds", "live,bordered_print", "--speed-frames", "8"])
     out = capsys.readouterr().out.strip().splitlines()
     result = json.loads(out[-1])
     assert code == 0
@@ -147,3 +147,16 @@ def test_write_video_round_trip(tmp_path, selfie_member):
             frame.astype(int) - selfie_member.neutral().astype(int)).mean() < 10
     finally:
         cap.release()
+
+
+def test_bench_liveness_through_the_backend_smoke(capsys):
+    # The default path: every sequence a selfie the real service opens and judges.
+    code = main(["bench", "liveness", "--live", "1", "--attacks", "1", "--no-shared",
+                 "--kinds", "live,bordered_print", "--streams", "2"])
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    assert code == 0 and result["path"] == "backend"
+    assert result["apcer"] == {"bordered_print": 0.0}
+    assert result["n"] == {"live": 1, "bordered_print": 1}
+    assert result["bpcer"] == 0.0 and result["live_refused_at_verify"] == 0.0
+    assert 0 < result["upload_bytes_median_live"] < 2_000_000
