@@ -120,7 +120,7 @@ def _run_backend(args: argparse.Namespace, n_live: int, n_attack: int,
         reasons = ", ".join(f"{k}:{v}" for k, v in sorted(out["reasons"][kind].items()))
         print(f"{kind:<16}{n:>5}  {err:>12}  {reasons}")
     print(f"judged by the backend: decision {out['decision_s_median']} s after the last frame "
-          f"(median), upload {out['upload_bytes_median_live']} bytes per live selfie "
+          f"(median; {out['decision_s_median_live']} s for a live one, with the embedding), upload {out['upload_bytes_median_live']} bytes per live selfie "
           f"(median), live refused at verify {out['live_refused_at_verify']}; "
           f"{out['eval_wall_s']:.0f} s wall")
     sys.stdout.flush()
