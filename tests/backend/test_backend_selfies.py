@@ -9,13 +9,16 @@ camera takes them (``kiosk.bench.selfie_stream``).
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from backend.clock import SettableClock
+from backend.models import Selfie
 from backend.server import BackendServer
 from kiosk.bench.selfie_stream import play_selfie, render_selfie
 from kiosk.selfie import encode_jpeg
@@ -85,6 +88,23 @@ def test_a_cooperative_member_is_judged_live_and_authorised(tower, member):
     late = tower.post(f"/v1/selfies/{selfie['selfie_id']}/frames",
                       {"frames": [{"t_ms": 999_000, "jpeg": "/9j/"}]})
     assert late.status_code == 409 and late.json()["error"]["reason"] == "SELFIE_CLOSED"
+
+
+def test_nothing_of_a_face_reaches_the_database_or_the_log(tower, server, member, caplog):
+    caplog.set_level(logging.DEBUG)
+    ps, res, selfie, verdict = _stream(tower, member, "live", seed=5)
+    assert verdict["live"] is True
+    assert _verify(tower, ps, res, selfie["selfie_id"]).status_code == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/9j/" not in logged and "jpeg" not in logged.lower()
+    if server.db_url.startswith("sqlite:///"):
+        path = Path(server.db_url.removeprefix("sqlite:///"))
+        stored = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal"))
+                          if p.exists())
+        assert b"\xff\xd8\xff" not in stored  # no JPEG, not even a stray one
+    with server.db.read() as s:
+        row = s.get(Selfie, selfie["selfie_id"])
+        assert (row.state, row.live, row.face_match) == ("used", True, True)
 
 
 def test_a_still_photo_uploaded_straight_to_the_api_is_not_live(tower, member):
