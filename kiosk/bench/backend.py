@@ -11,7 +11,12 @@ already judged before the timing starts, one per session and round (verify
 uses each selfie once): this measures the reserve-and-verify path, not the
 judge (``kiosk bench liveness`` measures that). After the round the
 winners' jobs are reported ``failed_in_bay`` (untimed), which puts the cars
-back. Round 0 is an untimed warm-up.
+back. Round 0 is an untimed warm-up. The judge workers, which the service
+warms up in the background at start, are warm before it.
+
+``--selfies N``: meanwhile N selfies are being judged by the same service,
+one after another, uploaded at capture pace (``backend_selfies``): the judge
+must not slow the hot path (issue #12).
 
 Reported:
 - ``p50_ms``/``p99_ms``: per HTTP call as the kiosk sees it, from the moment
@@ -26,7 +31,11 @@ Reported:
   depend on how busy the machine is, and N calls arriving at once cannot be
   answered before N x service CPU;
 - ``double_allocations``: rounds' winners beyond the stock plus any car
-  handed to two winners; it must be 0.
+  handed to two winners; it must be 0;
+- with ``--selfies N``: ``selfies_judged`` (finished by the selfie load
+  after the timed rounds began, the ones in flight at their end included),
+  ``selfies_live`` and ``selfie_decision_ms_median`` (last frame's answer to
+  the verdict). The service's CPU per call then includes its selfie work.
 """
 
 from __future__ import annotations
@@ -58,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client", choices=("kiosk", "raw"), default="kiosk",
                         help="kiosk: the kiosk's own client (requests); raw: requests built "
                              "before the burst, so they arrive at once")
+    parser.add_argument("--selfies", type=int, default=0,
+                        help="selfies being judged by the service throughout the timed rounds")
     parser.add_argument("--in-process", action="store_true",
                         help="run the service in this process (shares the GIL with clients)")
 
@@ -322,6 +333,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from backend.seed import DEMO_KIOSK_KEY
     from backend.server import BackendServer, spawn
     from kiosk.backend_client import BackendClient
+    from kiosk.bench import backend_selfies as bs
 
     clients = getattr(args, "clients", 50)
     rounds = getattr(args, "rounds", 7)
@@ -329,12 +341,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     in_process = getattr(args, "in_process", False)
     procs = max(1, getattr(args, "procs", 2))
     mode = getattr(args, "client", "kiosk")
+    n_selfies = max(0, getattr(args, "selfies", 0))
     with tempfile.TemporaryDirectory(prefix="bench-backend-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         members = _prepare(db_url, clients, cars)
-        proc = srv = None
+        selfie_members = bs.member_ids(n_selfies)
+        bs.add_members(db_url, [*bs.WARM_MEMBERS, *(m for ms in selfie_members for m in ms)])
+        sequences = bs.pre_render() if n_selfies else {}  # before the service: untimed
+        proc = srv = selfie_load = None
         if in_process:
             srv = BackendServer(db_url, seed=None).start()
+            srv.built.judge.start()
             url = srv.url
         else:
             proc, url = spawn(db_url, seed="none", port=0)
@@ -346,6 +363,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 sessions.append(client.redeem_pass(text).session_id)
             # Untimed: one selfie per session and round (warm-up included).
             selfies = _seed_selfies(db_url, sessions, rounds + 1)
+            bs.warm_judge(url, DEMO_KIOSK_KEY)
+            if n_selfies:
+                selfie_load = bs.SelfieLoad(url, DEMO_KIOSK_KEY, selfie_members, sequences)
+                selfie_load.wait_warm()
             load = _Load(url, DEMO_KIOSK_KEY, list(zip(sessions, selfies, strict=True)),
                          procs, mode)
             latencies: list[float] = []
@@ -353,12 +374,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             round_p99: list[float] = []
             walls: list[float] = []
             double = reports = 0
-            server_cpu0 = client_cpu0 = client_cpu1 = None
+            server_cpu0 = server_cpu1 = client_cpu0 = client_cpu1 = None
             try:
                 # Round 0 is a warm-up, not reported: every kiosk opens its
                 # connection, as a kiosk in service already has.
                 for i in range(rounds + 1):
                     if i == 1:
+                        if selfie_load is not None:
+                            selfie_load.timing_starts()
                         server_cpu0 = _cpu_s(proc.pid) if proc is not None else None
                         client_cpu0 = load.cpu_s()
                     won, lat, wall = load.round()
@@ -374,10 +397,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     walls.append(wall * 1000)
                     round_p99.append(_percentile(lat, 0.99) * 1000)
                 client_cpu1 = load.cpu_s()
+                server_cpu1 = _cpu_s(proc.pid) if proc is not None else None
             finally:
                 load.close()
+                selfie_figures = (selfie_load.stop() if selfie_load is not None
+                                  else {"selfies": 0, "selfies_judged": 0,
+                                        "selfie_decision_ms_median": None})
             ms = [x * 1000 for x in latencies]
-            server_cpu1 = _cpu_s(proc.pid) if proc is not None else None
             # CPU per call (reports included) does not depend on how busy the
             # machine is, unlike the latencies: burst x CPU bounds the p99.
             calls = len(ms) + reports
@@ -395,8 +421,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "requests_per_s": round(statistics.median(rates), 1),
                     "double_allocations": double, "clients": clients, "rounds": rounds,
                     "cars": cars, "requests": len(ms), "db": "sqlite", "load_procs": procs,
-                    "client": mode, "server": "thread" if in_process else "process"}
+                    "client": mode, "server": "thread" if in_process else "process",
+                    **selfie_figures}
         finally:
+            if selfie_load is not None:
+                selfie_load.stop()  # again, if the rounds failed: the threads end
             client.close()
             if srv is not None:
                 srv.stop()

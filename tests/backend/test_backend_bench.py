@@ -25,3 +25,18 @@ def test_bench_backend_small_load_allocates_each_car_once(client: str) -> None:
     # CPU is read in clock ticks (10 ms): a run this small may read as 0.
     assert out["server_cpu_ms_per_call"] >= 0 and out["client_cpu_ms_per_call"] >= 0
     assert not multiprocessing.active_children()  # the load processes are gone
+
+
+def test_bench_backend_with_a_selfie_being_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.bench import backend_selfies
+
+    # Render each challenge order when drawn instead of all 20 up front (~1 min).
+    monkeypatch.setattr(backend_selfies, "pre_render", lambda: {})
+    args = argparse.Namespace(clients=4, rounds=2, cars=1, procs=1, in_process=False,
+                              client="kiosk", selfies=1)
+    out = bench.run(args)
+    assert out["double_allocations"] == 0
+    assert out["selfies"] == 1 and out["selfies_judged"] >= 1
+    assert out["selfie_errors"] == 0 and out["selfies_live"] == out["selfies_judged"]
+    assert out["selfie_decision_ms_median"] > 0
+    assert not multiprocessing.active_children()
