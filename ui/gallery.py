@@ -26,7 +26,7 @@ SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose
          "choose_colours", "selfie_ready", "selfie_opening", "selfie_live", "selfie_help",
          "selfie_checking", "verify", "dispatch",
          "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused",
-         "refused_quota", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
+         "refused_quota", "refused_locked", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
          "staff_health", "staff_lift", "staff_audit", "staff_service")
 GALLERY_PIN = "2468"
 
@@ -176,6 +176,11 @@ class Tour:
         self.fire(Event.REFUSED, refusal=Reason.QUOTA_EXCEEDED,
                   refusal_context={"next_possible_at": "2025-07-01T09:00:00Z"})
         self.shot("refused_quota")
+        self.home()
+        k.start(Flow.TEST_DRIVE)
+        self.fire(Event.REFUSED, refusal=Reason.IDENTITY_LOCKED,
+                  refusal_context={"retry_at": "2025-07-01T09:30:00Z"})
+        self.shot("refused_locked")
         self.home()
         k.start(Flow.TEST_DRIVE)
         self.fire(Event.FAILED, refusal=Reason.LIFT_FAULT)
