@@ -23,7 +23,6 @@ class Policy:
     quota_drives: int = 5
     quota_window_days: int = 60
     drive_max_h: int = 72
-    face_max_distance: float = 0.5
 
     @property
     def quota_window_s(self) -> float:

@@ -303,7 +303,7 @@ class Service(JobsMixin, IdentityMixin):
                       "r.tower_id, s.kiosk_id FROM reservations r "
                       "JOIN sessions s ON s.id = r.session_id WHERE r.id = :id")
     _Q_POLICY = ("SELECT credit_min, quota_drives, quota_window_days, drive_max_h, "
-                 "face_max_distance, delivery_bays FROM towers WHERE id = :id")
+                 "delivery_bays FROM towers WHERE id = :id")
     _Q_MEMBER = "SELECT credit_score FROM members WHERE id = :id"
     _Q_DRIVES = "SELECT started_at, due_at, returned_at FROM drives WHERE member_id = :member"
     _Q_PENDING = ("SELECT count(*) FROM jobs WHERE member_id = :member AND kind = 'delivery' "
@@ -334,7 +334,7 @@ class Service(JobsMixin, IdentityMixin):
         if t is None:
             raise ApiError(404, "TOWER_UNKNOWN", "This kiosk's tower is not configured.")
         policy = rules.Policy(credit_min=t[0], quota_drives=t[1], quota_window_days=t[2],
-                              drive_max_h=t[3], face_max_distance=t[4])
+                              drive_max_h=t[3])
         # Row lock (PostgreSQL): one member's rules are checked and acted on by
         # one transaction at a time, whichever kiosk or replica. (SQLite: a
         # write transaction already excludes every other writer.)
@@ -363,7 +363,7 @@ class Service(JobsMixin, IdentityMixin):
             raise
         raw.run(self._U_RES_AUTHORISE, {"id": reservation_id})
         job_id = new_id("J", 6)
-        to_bay = self._delivery_bay(raw, ctx.tower_id, json_value(t[5]))
+        to_bay = self._delivery_bay(raw, ctx.tower_id, json_value(t[4]))
         raw.run(self._I_JOB, {"id": job_id, "tower": ctx.tower_id, "kiosk": ctx.kiosk_id,
                               "member": member_id, "car": car_id, "res": reservation_id,
                               "from_bay": bay, "to_bay": to_bay, "now": now})

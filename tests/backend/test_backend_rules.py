@@ -12,6 +12,7 @@ from backend.rules import DAY_S, HOUR_S, DriveFact, Policy
 
 NOW = 1_900_000_000.0
 P = Policy()
+FACE_MAX_DISTANCE = 0.5  # a tower's default (towers.face_max_distance)
 
 
 def closed(days_ago: float) -> DriveFact:
@@ -128,7 +129,7 @@ def judged_face(monkeypatch, probe: list[float] | None,
     selfie_id = f"S-rules-{id(session)}"
     judge._SESSIONS[selfie_id] = (session, 0.0)
     monkeypatch.setattr(judge, "_EMBEDDER", _Embedder(probe))
-    live, reason, match = judge.w_finish(selfie_id, template, P.face_max_distance)
+    live, reason, match = judge.w_finish(selfie_id, template, FACE_MAX_DISTANCE)
     assert (live, reason) == (True, None) and session.cleared
     assert selfie_id not in judge._SESSIONS
     return match
