@@ -86,7 +86,9 @@ def _tool(argv: list[str]) -> int:
             except EnrolError as exc:
                 print(f"kiosk-backend enroll: {exc}", file=sys.stderr)
                 return 1
-            print(json.dumps({"enrolled": args.member_id[:6] + "…", "dims": len(template)},
+            from common.errors import short_id
+
+            print(json.dumps({"enrolled": short_id(args.member_id), "dims": len(template)},
                              ensure_ascii=False))
             return 0
         issued = service.current_pass(args.member_id, args.tower)

@@ -20,9 +20,10 @@ from typing import Any
 
 from backend import rules
 from backend.errors import ApiError, Refusal
-from backend.rawsql import Raw
+from backend.rawsql import Raw, json_value
 from backend.schemas import MAX_CHUNK_FRAMES
 from backend.util import KioskCtx, new_id
+from common.errors import short_id
 
 CHALLENGES = ("turn_left", "turn_right", "blink", "nod", "smile")
 # Reasons a member can act on are said as they are; every other failure
@@ -136,8 +137,6 @@ class IdentityMixin:
                          None if row[9] is None else bool(row[9]), row[10])
 
     def template_of(self, raw: Raw, member_id: str) -> list[float] | None:
-        from backend.rawsql import json_value
-
         row = raw.one(self._Q_MEMBER_TEMPLATE, {"id": member_id})
         return None if row is None or row[0] is None else list(json_value(row[0]))
 
@@ -200,5 +199,5 @@ class IdentityMixin:
                        "JOIN kiosks k ON k.id = s.kiosk_id "
                        "WHERE k.tower_id = :tower AND l.until > :now", {"tower": tower_id,
                                                                          "now": now})
-        return [{"member": f"{m[:6]}…", "retry_at": rules.iso(u)} for m, u in rows]
+        return [{"member": short_id(m), "retry_at": rules.iso(u)} for m, u in rows]
 

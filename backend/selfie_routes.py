@@ -37,8 +37,9 @@ from pydantic import ValidationError
 from backend import schemas
 from backend.errors import ApiError
 from backend.identity import NOT_COUNTED, SelfieRow, public_reason
-from backend.judge import JudgePool, JudgeUnavailable, Verdict
+from backend.judge import MAX_JPEG_BYTES, JudgePool, JudgeUnavailable, Verdict
 from backend.rawsql import Raw
+from common.errors import short_id
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class SelfieDesk:
                 return "too_fast"
             if t_ms > track.limit_ms:
                 return "after_expiry"
-            if len(jpeg) > 400_000:
+            if len(jpeg) > MAX_JPEG_BYTES:
                 return "bad_image"
             last = t_ms
         track.last_t_ms = last
@@ -179,6 +180,7 @@ class SelfieDesk:
 
     async def finish(self, ctx: Any, selfie_id: str) -> dict[str, Any]:
         row: SelfieRow = await self._read(lambda raw: self.service.selfie_of(raw, ctx, selfie_id))
+        live, why = row.live, row.reason
         if row.state == "open":
             verdict = await self._judge(row)
             stored = await self._write(lambda raw: self.service.op_judged(
@@ -186,11 +188,14 @@ class SelfieDesk:
             if stored:
                 log.info("selfie %s judged: live=%s reason=%s face=%s member=%s",
                          selfie_id[:8], verdict.live, verdict.reason, verdict.face_match,
-                         f"{row.member_id[:6]}…")
-            row = await self._read(lambda raw: self.service.selfie_of(raw, ctx, selfie_id))
-        live = bool(row.live)
-        reason = None if live else public_reason("interrupted" if row.reason in NOT_COUNTED
-                                                 else row.reason)
+                         short_id(row.member_id))
+                live, why = verdict.live, verdict.reason
+            else:  # a concurrent finish stored its verdict first: that one stands
+                row = await self._read(lambda raw: self.service.selfie_of(raw, ctx,
+                                                                          selfie_id))
+                live, why = row.live, row.reason
+        live = bool(live)
+        reason = None if live else public_reason("interrupted" if why in NOT_COUNTED else why)
         return {"selfie_id": selfie_id, "live": live, "reason": reason}
 
     async def _judge(self, row: SelfieRow) -> Verdict:
