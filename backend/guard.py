@@ -91,6 +91,7 @@ class Guard:
             return
         headers = dict(scope.get("headers") or [])
         path = scope.get("path", "")
+        limit = self.max_body_bytes
         if path.startswith("/v1/") and path not in PUBLIC_PATHS:
             ctx = await self._authenticate(headers)
             if ctx is None:
@@ -99,8 +100,6 @@ class Guard:
                                  [(b"www-authenticate", b"Bearer")])
                 return
             scope.setdefault("state", {})["kiosk"] = ctx
-        limit = self.max_body_bytes
-        if path.startswith("/v1/") and path not in PUBLIC_PATHS:
             for pattern, route_limit in self.route_limits:
                 if pattern.match(path):
                     limit = route_limit

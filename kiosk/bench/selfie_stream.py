@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from kiosk.selfie import SelfieUploader, UploadSettings, encode_jpeg
+from kiosk.selfie_api import frames_body
 from kiosk.selfie_step import TAIL_S
 from kiosk.tasks import CallbackQueue, TaskRunner
 from vision.liveness import LivenessSession
@@ -97,8 +98,6 @@ def play_selfie(post: Callable[[str, dict[str, Any]], Any], selfie_id: str, fram
     """Upload ``frames`` in chunks, each once its last frame's time has come
     (``opened_mono``: when the open answer arrived). Returns the answers;
     stops at the first that is not a 200."""
-    import base64
-
     answers = []
     for i in range(0, len(frames), chunk):
         part = frames[i:i + chunk]
@@ -106,9 +105,7 @@ def play_selfie(post: Callable[[str, dict[str, Any]], Any], selfie_id: str, fram
         wait = due - clock()
         if wait > 0:
             sleep(wait)  # a camera cannot deliver a frame before it was taken
-        body = {"frames": [{"t_ms": t, "jpeg": base64.b64encode(j).decode("ascii")}
-                           for t, j in part]}
-        r = post(f"/v1/selfies/{selfie_id}/frames", body)
+        r = post(f"/v1/selfies/{selfie_id}/frames", frames_body(part))  # as the kiosk sends
         answers.append(r)
         if getattr(r, "status_code", 200) != 200:
             break
