@@ -24,11 +24,14 @@ from backend.models import (
     Colour,
     Drive,
     Kiosk,
+    KioskSession,
     Member,
     Offering,
+    Selfie,
     Tower,
 )
 from backend.rules import DAY_S, HOUR_S
+from backend.util import new_id
 
 TEMPLATES_FILE = Path(__file__).with_name("seed_templates.json")
 DEMO_KIOSK_KEY = "demo-kiosk-key"
@@ -106,6 +109,20 @@ def add_drive(s: Session, drive_id: str, member_id: str, car_id: str, tower_id: 
     s.add(Drive(id=drive_id, member_id=member_id, car_id=car_id, tower_id=tower_id,
                 started_at=started_at, due_at=started_at + max_h * HOUR_S,
                 returned_at=returned_at))
+
+
+def add_judged_selfie(s: Session, session_id: str, kiosk_id: str, now: float,
+                      live: bool = True, face_match: bool | None = True) -> str:
+    """A selfie of the session already judged, as if the judge had decided:
+    for the rule tests and ``bench backend``, which measure what comes after
+    identity (the judge itself is tested and measured on real frames)."""
+    selfie_id = new_id("S", 12)
+    s.add(Selfie(id=selfie_id, session_id=session_id, kiosk_id=kiosk_id,
+                 member_id=s.get(KioskSession, session_id).member_id,
+                 challenges="blink,turn_left", opened_at=now, expires_at=now + 60,
+                 state="judged", live=live, face_match=face_match if live else None,
+                 reason=None if live else "timeout", judged_at=now))
+    return selfie_id
 
 
 def seed_demo(db: Database, clock: Any = None) -> bool:

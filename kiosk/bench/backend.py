@@ -114,23 +114,14 @@ def _seed_selfies(db_url: str, sessions: list[str], per_session: int) -> list[li
     """``per_session`` judged, unused selfies of each session (kiosk K1),
     written straight to the database as if the judge had passed them."""
     from backend.db import Database
-    from backend.models import KioskSession, Selfie
-    from backend.util import new_id
+    from backend.seed import add_judged_selfie
 
     now = time.time()  # the spawned service runs on the system clock
     db = Database(db_url)
     try:
-        out = []
         with db.write() as s:
-            for session_id in sessions:
-                member_id = s.get(KioskSession, session_id).member_id
-                ids = [new_id("S", 12) for _ in range(per_session)]
-                s.add_all(Selfie(id=i, session_id=session_id, kiosk_id="K1",
-                                 member_id=member_id, challenges="blink,turn_left",
-                                 opened_at=now, expires_at=now + 60, state="judged",
-                                 live=True, face_match=True, judged_at=now) for i in ids)
-                out.append(ids)
-        return out
+            return [[add_judged_selfie(s, session_id, "K1", now) for _ in range(per_session)]
+                    for session_id in sessions]
     finally:
         db.dispose()
 

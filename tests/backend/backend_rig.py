@@ -11,8 +11,8 @@ from typing import Any
 import requests
 
 from backend.clock import SettableClock
-from backend.models import Bay, Car, KioskSession, Member, Selfie
-from backend.seed import add_drive
+from backend.models import Bay, Car, Member
+from backend.seed import add_drive, add_judged_selfie
 from backend.server import BackendServer
 from kiosk.backend_client import BackendClient, PassSession
 
@@ -87,16 +87,9 @@ class TowerRig:
         """A selfie of this session already judged, written straight to the
         database: for tests of the rules after identity. The judge itself is
         tested on real frames (test_backend_selfies.py)."""
-        selfie_id = f"S-{secrets.token_hex(12)}"
-        now = self.now()
         with self.server.db.write() as s:
-            sess = s.get(KioskSession, session_id)
-            s.add(Selfie(id=selfie_id, session_id=session_id, kiosk_id=kiosk_id or self.kiosk_id,
-                         member_id=sess.member_id, challenges="blink,turn_left", opened_at=now,
-                         expires_at=now + 60, state="judged", live=live,
-                         face_match=face_match if live else None,
-                         reason=None if live else "timeout", judged_at=now))
-        return selfie_id
+            return add_judged_selfie(s, session_id, kiosk_id or self.kiosk_id, self.now(),
+                                     live, face_match)
 
     def verify(self, session_id: str, reservation_id: str, live: bool = True,
                face_match: bool | None = True) -> Any:
