@@ -136,6 +136,8 @@ class SelfieUploader:
             changed = self._last_marker is not None and marker != self._last_marker
             # Once the challenges run (and in the short tail after the check
             # ended, see kiosk.selfie_step) every frame goes.
+            # ("challenge", "done": vision.liveness.Phase values, spelt out so
+            # that importing this module does not load OpenCV at start-up.)
             key = changed or marker[0] in ("challenge", "done")
             self._last_marker = marker
             if not self._wanted(frame.t_mono, t_ms, key):
