@@ -20,7 +20,7 @@ import requests
 from backend.clock import SettableClock
 from backend.models import Selfie
 from backend.server import BackendServer
-from kiosk.bench.selfie_stream import play_selfie, render_selfie
+from kiosk.bench.selfie_stream import LIVE, play_selfie, render_performed_selfie, render_selfie
 from kiosk.selfie import encode_jpeg
 from tests.backend.backend_rig import OTHER, T0
 from vision.synth import SyntheticMember, astronaut_bgr
@@ -53,7 +53,8 @@ def _stream(tower, member, kind: str, seed: int = 1, template=None):
     mid, ps, res, r, opened = _open(tower, template=template)
     assert r.status_code == 200, r.text
     selfie = r.json()
-    frames = render_selfie(selfie["challenges"], kind, member, seed=seed)
+    frames = (render_performed_selfie(selfie["challenges"], member, seed=seed) if kind == LIVE
+              else render_selfie(selfie["challenges"], kind, member, seed=seed))
     answers = play_selfie(tower.post, selfie["selfie_id"], frames, opened)
     assert all(a.status_code == 200 for a in answers), answers[-1].text
     fin = tower.post(f"/v1/selfies/{selfie['selfie_id']}/finish", {})
