@@ -95,6 +95,9 @@ class Kiosk(Base):
     last_seen_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rotated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # key refused
 
 
 class CarModel(Base):
@@ -154,6 +157,8 @@ class Member(Base):
     template: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     preselected_model: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SHA-256 of the member app's bearer token (``POST /v1/member/pass``).
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
 
 class Pass(Base):
@@ -291,3 +296,43 @@ class IdempotencyRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class Staff(Base):
+    """A staff account: the backend checks the PIN and issues staff sessions."""
+
+    __tablename__ = "staff"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))  # common.pins.hash_pin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    # Persistent, escalating lockout: a restart does not reset it.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class StaffSession(Base):
+    """A staff login the backend issued to one kiosk; book changes name it."""
+
+    __tablename__ = "staff_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_name: Mapped[str] = mapped_column(ForeignKey("staff.name"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class StaffAudit(Base):
+    """Every staff action the backend carried out or refused, by name."""
+
+    __tablename__ = "staff_audit"
+    __table_args__ = (Index("ix_staff_audit_at", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[float] = mapped_column(Float)
+    staff_name: Mapped[str] = mapped_column(String(64))
+    kiosk_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[str] = mapped_column(String(32))
