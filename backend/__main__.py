@@ -4,7 +4,8 @@
 
 Prints one JSON line ``{"listening": "http://127.0.0.1:PORT", ...}`` on
 stdout once it accepts connections (``--port 0`` picks a free port), then
-serves until SIGINT/SIGTERM.
+serves until SIGINT/SIGTERM. ``--tls-cert FILE --tls-key FILE`` serves HTTPS
+(the announced URL is then ``https://``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="processes that judge selfies (FaceMesh + dlib, started at once)")
     p.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--tls-cert", metavar="FILE", default=None,
+                   help="serve HTTPS with this certificate (PEM, chain after it); "
+                        "needs --tls-key")
+    p.add_argument("--tls-key", metavar="FILE", default=None,
+                   help="the certificate's private key (PEM, unencrypted)")
     p.add_argument("--version", action="version", version=__version__)
     return p
 
@@ -109,10 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from common.redact import install
+
+    install()  # keys, tokens, hashes and passes never reach the log, whoever logs them
     from backend.app import build
-    from backend.server import bind_socket, url_of, uvicorn_config
+    from backend.server import bind_socket, check_tls, url_of, uvicorn_config
 
     try:
+        tls = check_tls(args.tls_cert, args.tls_key)
         built = build(args.db, seed=args.seed, pass_key_path=args.pass_key,
                       default_tower=args.tower, judge_workers=max(1, args.judge_workers),
                       warm_judge=True)
@@ -120,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as exc:
         print(f"kiosk-backend: {exc}", file=sys.stderr)
         return 2
-    url = url_of(sock)
+    url = url_of(sock, tls)
     announce = {"listening": url, "pid": os.getpid(), "db": redact_url(args.db),
                 "version": __version__, "openapi": url + "/openapi.json"}
-    server = _AnnouncingServer(uvicorn_config(built.app, args.log_level), announce)
+    server = _AnnouncingServer(uvicorn_config(built.app, args.log_level, args.tls_cert,
+                                              args.tls_key), announce)
     # uvicorn shuts down gracefully on these, then re-raises the signal with
     # the handlers found at start: make those no-ops so a stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,6 +3,7 @@ a child process (``spawn``, the kiosk's demo mode).
 
 Both bind the socket before serving, so ``port=0`` gets a free port that is
 known at once, and both return only once the server accepts connections.
+Given a certificate and its key (PEM) both serve HTTPS, and their URLs say so.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import selectors
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -44,16 +46,51 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
+def url_of(sock: socket.socket, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-def uvicorn_config(app: Any, log_level: str = "warning") -> uvicorn.Config:
+def check_tls(cert_file: str | None, key_file: str | None) -> bool:
+    """True if the service is to serve HTTPS; a ``StartupError`` if the pair is
+    incomplete or does not load.
+
+    uvicorn would only find out inside its serving thread (an in-process server
+    then never starts, a process dies with a traceback): load the pair here,
+    before anything binds, so the operator reads one line naming the files.
+    """
+    if not cert_file and not key_file:
+        return False
+    if not cert_file or not key_file:
+        raise StartupError("--tls-cert and --tls-key go together: give both or neither")
+    for what, path in (("certificate", cert_file), ("key", key_file)):
+        if not os.access(path, os.R_OK) or not Path(path).is_file():
+            raise StartupError(f"TLS {what} {path} is not a readable file")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        # An encrypted key would make OpenSSL prompt on the terminal: answer
+        # with no password instead, so it fails here like any unusable key.
+        ctx.load_cert_chain(cert_file, key_file, password=lambda: b"")
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        reason = getattr(exc, "reason", None)
+        why = {"KEY_VALUES_MISMATCH": "the key is not the certificate's"}.get(
+            reason or "", "they are not a PEM certificate and its unencrypted PEM key")
+        raise StartupError(f"TLS certificate {cert_file} with key {key_file} is not usable: "
+                           f"{why} ({reason or exc})") from None
+    return True
+
+
+def uvicorn_config(app: Any, log_level: str = "warning", tls_cert: str | None = None,
+                   tls_key: str | None = None) -> uvicorn.Config:
     # One event loop and the default thread pool: the database serialises
     # writes anyway; more processes would only contend for the SQLite lock.
+    # log_config=None: uvicorn's records go through the hosting process's own
+    # logging setup (kiosk-backend's installs the redacting filter), not
+    # handlers of uvicorn's that nothing filters.
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
-                          timeout_keep_alive=30, backlog=512)
+                          timeout_keep_alive=30, backlog=512, log_config=None,
+                          ssl_certfile=tls_cert, ssl_keyfile=tls_key)
 
 
 class BackendServer:
@@ -61,13 +98,18 @@ class BackendServer:
 
     >>> with BackendServer("sqlite:///tmp/x.db") as srv:
     ...     requests.get(srv.url + "/v1/health")
+
+    With ``tls_cert`` and ``tls_key`` (PEM files) it serves HTTPS and ``url``
+    is an ``https://`` URL.
     """
 
     def __init__(self, db_url: str, seed: str | None = "demo", port: int = 0,
                  host: str = "127.0.0.1", pass_key_path: str | None = None,
                  tower: str = "T1", clock: Any = None, log_level: str = "warning",
-                 judge_workers: int = 1) -> None:
+                 judge_workers: int = 1, tls_cert: str | None = None,
+                 tls_key: str | None = None) -> None:
         self.db_url, self.seed, self.port, self.host = db_url, seed, port, host
+        self.tls_cert, self.tls_key = tls_cert, tls_key
         self.judge_workers = judge_workers
         self.pass_key_path, self.tower, self.clock = pass_key_path, tower, clock
         self.log_level = log_level
@@ -88,12 +130,14 @@ class BackendServer:
     def start(self) -> BackendServer:
         if self._thread is not None:
             raise StartupError("already started")
+        tls = check_tls(self.tls_cert, self.tls_key)
         self.built = build(self.db_url, seed=self.seed, pass_key_path=self.pass_key_path,
                            clock=self.clock, default_tower=self.tower,
                            judge_workers=self.judge_workers)
         self._sock = bind_socket(self.host, self.port)
-        self.url = url_of(self._sock)
-        self._server = uvicorn.Server(uvicorn_config(self.built.app, self.log_level))
+        self.url = url_of(self._sock, tls)
+        self._server = uvicorn.Server(uvicorn_config(self.built.app, self.log_level,
+                                                     self.tls_cert, self.tls_key))
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self._sock]},
                                         name=f"backend-{self._sock.getsockname()[1]}",

@@ -90,3 +90,48 @@ def test_migrations_match_the_models(tmp_path):
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         db.dispose()
+
+
+@pytest.fixture(scope="module")
+def pkis(tmp_path_factory):
+    from tests.security.tls_rig import make_pki
+
+    folder = tmp_path_factory.mktemp("pki")
+    return make_pki(folder, "backend"), make_pki(folder, "other")
+
+
+def _tls_cases(tmp_path, pkis):
+    real, other = pkis
+    junk = tmp_path / "junk.pem"
+    junk.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    missing = str(tmp_path / "missing.pem")
+    return [
+        (["--tls-cert", missing, "--tls-key", real.key_file], "missing.pem"),
+        (["--tls-cert", real.cert_file, "--tls-key", missing], "missing.pem"),
+        (["--tls-cert", str(junk), "--tls-key", real.key_file], "junk.pem"),
+        (["--tls-cert", real.cert_file, "--tls-key", other.key_file], "not the certificate"),
+        (["--tls-cert", real.cert_file], "--tls-key"),
+        (["--tls-key", real.key_file], "--tls-cert"),
+    ]
+
+
+def test_unusable_tls_files_stop_the_start_with_one_clear_line(tmp_path, pkis, capsys):
+    for args, named in _tls_cases(tmp_path, pkis):
+        db = tmp_path / "b.db"
+        assert main(["--db", f"sqlite:///{db}", "--port", "0", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith("kiosk-backend: ") and named in err, (args, err)
+        assert "Traceback" not in err
+        assert not db.exists()  # refused before anything else was set up
+
+
+def test_the_in_process_server_serves_https_or_refuses_unusable_files(tmp_path, pkis):
+    real, other = pkis
+    with BackendServer(f"sqlite:///{tmp_path / 'b.db'}", tls_cert=real.cert_file,
+                       tls_key=real.key_file) as srv:
+        assert srv.url.startswith("https://127.0.0.1:")
+        assert requests.get(srv.url + "/v1/health", verify=real.ca_file,
+                            timeout=10).json()["status"] == "ok"
+    with pytest.raises(StartupError, match="not usable"):
+        BackendServer(f"sqlite:///{tmp_path / 'c.db'}", tls_cert=real.cert_file,
+                      tls_key=other.key_file).start()
