@@ -44,6 +44,9 @@ class Reason(str, Enum):
     BACKEND_UNREACHABLE = "BACKEND_UNREACHABLE"
     BACKEND_BAD_RESPONSE = "BACKEND_BAD_RESPONSE"
     BACKEND_UNAUTHORIZED = "BACKEND_UNAUTHORIZED"
+    # The backend's TLS certificate is not the one ``[backend] pin_sha256``
+    # names: an impostor, or a renewed certificate the config does not pin yet.
+    BACKEND_PIN_MISMATCH = "BACKEND_PIN_MISMATCH"
     BACKEND_ERROR = "BACKEND_ERROR"
     LIFT_LINK_DOWN = "LIFT_LINK_DOWN"
     LIFT_FAULT = "LIFT_FAULT"

@@ -515,7 +515,8 @@ class Kiosk:
     def _present_error(self, err: KioskError) -> None:
         """The one place unhandled errors end up: logged, alerted, shown."""
         log.error("error: %s", err.to_dict())
-        if err.reason in (Reason.BACKEND_UNREACHABLE, Reason.BACKEND_UNAUTHORIZED):
+        if err.reason in (Reason.BACKEND_UNREACHABLE, Reason.BACKEND_UNAUTHORIZED,
+                          Reason.BACKEND_PIN_MISMATCH):
             self.journey.set_service(False, self.clock())
         if self.journey.can(Event.FAILED):
             self._fire(Event.FAILED, refusal=err.reason, refusal_context=dict(err.context))

@@ -8,8 +8,12 @@ Every call:
   retried after a crash reuses the key of the first attempt);
 - validates the answer strictly into a frozen dataclass.
 
+The transport (which certificates to trust, the pin, nothing from the
+environment) is ``kiosk.http_transport``'s.
+
 Failures are ``common.errors`` types: unreachable (connection refused, timeout,
-502/503/504) -> ``BackendError(BACKEND_UNREACHABLE)``; 401 ->
+502/503/504) -> ``BackendError(BACKEND_UNREACHABLE)``; a server failing the
+certificate pin -> ``BACKEND_PIN_MISMATCH`` (not retried); 401 ->
 ``BACKEND_UNAUTHORIZED``; a documented refusal (409) ->
 ``RefusedError(reason=<code>, **context)``; junk -> ``BACKEND_BAD_RESPONSE``;
 any other error answer -> ``BACKEND_ERROR`` with ``code`` and ``status``.
@@ -21,10 +25,8 @@ import base64
 import binascii
 import json
 import logging
-import os
 import random
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -67,6 +69,12 @@ from kiosk.api_read import (
     read_str,
     read_time,
 )
+from kiosk.http_transport import (
+    SessionFactory,
+    SessionPool,
+    is_pin_mismatch,
+    transport_factory,
+)
 from kiosk.selfie_api import (
     SelfieTicket,
     SelfieVerdict,
@@ -105,10 +113,16 @@ class BackendClient:
     def __init__(self, base_url: str, kiosk_id: str, kiosk_key: str, timeout_s: float = 5.0,
                  retries: int = 2, connect_timeout_s: float | None = None,
                  backoff_s: float = 0.2, backoff_max_s: float = 2.0,
-                 session_factory: Callable[[], requests.Session] = requests.Session) -> None:
+                 session_factory: SessionFactory | None = None, ca_file: str = "",
+                 pin_sha256: str = "", allow_insecure_http: bool = False) -> None:
+        """``ca_file``, ``pin_sha256``, ``allow_insecure_http``: as in ``[backend]``.
+        ``session_factory`` replaces the real transport (tests' fake sessions)."""
         if not base_url.startswith(("http://", "https://")):
             raise BackendError(f"backend URL {base_url!r} is not http(s)",
                                reason=Reason.CONFIG_INVALID)
+        if session_factory is None:
+            session_factory = transport_factory(base_url, ca_file, pin_sha256,
+                                                allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         self.kiosk_id = kiosk_id
         self._key = kiosk_key
@@ -117,10 +131,7 @@ class BackendClient:
             timeout_s, 3.0)
         self.retries = max(0, retries)
         self.backoff_s, self.backoff_max_s = backoff_s, backoff_max_s
-        self._session_factory = session_factory
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
+        self._sessions = SessionPool(session_factory)
         self._closed = False
 
     def __repr__(self) -> str:  # never shows the key
@@ -128,26 +139,11 @@ class BackendClient:
 
     # -- plumbing ------------------------------------------------------------------
     def _session(self) -> requests.Session:
-        s = getattr(self._local, "session", None)
-        if s is None:
-            s = self._session_factory()
-            # requests re-reads the proxy environment on every call (~1 ms of
-            # CPU each); resolve it once for our one base URL instead.
-            s.proxies.update(requests.utils.get_environ_proxies(self.base_url))
-            s.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-                "CURL_CA_BUNDLE") or True
-            s.trust_env = False
-            self._local.session = s
-            with self._sessions_lock:
-                self._sessions.append(s)
-        return s
+        return self._sessions.get()
 
     def close(self) -> None:
         self._closed = True
-        with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
-        for s in sessions:
-            s.close()
+        self._sessions.close()
 
     def __enter__(self) -> BackendClient:
         return self
@@ -192,6 +188,14 @@ class BackendClient:
                 finally:
                     resp.close()
             except requests.RequestException as exc:
+                if is_pin_mismatch(exc):
+                    # Not an outage: another certificate answered (an impostor,
+                    # or a renewed one the config does not pin yet). Retrying
+                    # cannot help; the key was never sent.
+                    log.error("%s %s: the backend's certificate does not match the pin",
+                              method, path)
+                    raise BackendError("the backend's certificate is not the pinned one",
+                                       reason=Reason.BACKEND_PIN_MISMATCH, path=path) from None
                 last = BackendError(f"backend unreachable: {type(exc).__name__}",
                                     reason=Reason.BACKEND_UNREACHABLE, path=path,
                                     attempt=attempt + 1)

@@ -5,6 +5,12 @@ mapping in, a frozen ``Config`` out, or a ``ConfigError`` naming the bad key
 and value. Units are in the names (``ack_timeout_s``). Environment variables
 ``KIOSK_<SECTION>__<KEY>`` (e.g. ``KIOSK_LIFT__URL``) win over the file.
 
+Secrets (the kiosk key, PIN hashes) never show in a repr, str or error
+message of the config: ``repr=False`` fields, ``redacted()`` for a dump.
+Every key here is read by the kiosk; a key nothing reads any more moves to
+``_RETIRED`` so a file still setting it is told so (tests/kiosk/test_config.py
+checks that every field is read somewhere).
+
 A bad config never starts a half-working kiosk: ``load_config`` raises before
 anything else is built.
 """
@@ -12,11 +18,13 @@ anything else is built.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import os
 import re
 import tomllib
 import typing
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +57,18 @@ class KioskSection:
 
 @dataclass(frozen=True)
 class BackendSection:
+    # https:// anywhere; plain http:// only to this machine (the demo's
+    # loopback backend) unless ``allow_insecure_http``.
     url: str = "http://127.0.0.1:8700"
-    kiosk_key: str = ""
+    kiosk_key: str = field(default="", repr=False)
+    # PEM file of the CA(s) to trust for the backend's certificate instead of
+    # the system's; empty = the system's.
+    ca_file: str = ""
+    # Hex SHA-256 of the backend certificate's DER: with it, that certificate
+    # and no other is accepted, CA-signed or not. Checked during the TLS
+    # handshake, before the kiosk key is sent.
+    pin_sha256: str = ""
+    allow_insecure_http: bool = False
     timeout_s: float = 5.0
     retries: int = 2
     # Base64 of the backend's raw Ed25519 public key; empty = fetch it from
@@ -105,16 +123,15 @@ class SelfieSection:
     upload_width_px: int = 640
     upload_jpeg_quality: int = 50
     upload_budget_bytes: int = 1_800_000
-    audit_keep_images: bool = False  # staff-enabled only; off keeps faces off disk
 
 
 @dataclass(frozen=True)
 class StaffSection:
     # scrypt hash "scrypt$n$r$p$salt_b64$hash_b64" of a shared PIN (audited as
     # "staff"); empty and no ``pins`` = staff entry disabled.
-    pin_hash: str = ""
+    pin_hash: str = field(default="", repr=False)
     # One PIN per person, name -> hash: the audit log then says who did what.
-    pins: dict[str, str] = field(default_factory=dict)
+    pins: dict[str, str] = field(default_factory=dict, repr=False)
     max_attempts: int = 5
     lockout_s: float = 300.0
     idle_logout_s: float = 120.0
@@ -147,7 +164,52 @@ class Config:
 
 
 SECRETS = (("backend", "kiosk_key"), ("staff", "pin_hash"))
+_SECRET_KEYS = frozenset({*SECRETS, ("staff", "pins")})
 _NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def url_host(url: str) -> str | None:
+    """The host of an http(s) URL a client may safely be pointed at, else None.
+
+    Refused: other schemes, no host, and user info, backslashes, whitespace
+    or control characters anywhere (``http://127.0.0.1\\@evil`` parses to
+    different hosts in different parsers; a backend URL never needs them).
+    """
+    if not isinstance(url, str) or re.search(r"[\\@\s\x00-\x1f\x7f]", url):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or ``localhost``: this machine, whatever the network does."""
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_refusal(url: str, allow_insecure_http: bool) -> str | None:
+    """Why the kiosk must not talk to ``url`` without TLS, or None if it may."""
+    host = url_host(url)
+    if host is None or not url.lower().startswith("http://"):
+        return None
+    if allow_insecure_http or is_loopback(host):
+        return None
+    return (f"plain http:// sends the kiosk key unprotected, so it is allowed only to this "
+            f"machine (127.0.0.0/8, ::1, localhost), not to {host}: use https:// or set "
+            f"backend.allow_insecure_http = true")
+
 
 # Extra checks beyond the type: (section, key) -> (predicate, "what is expected").
 _RULES: dict[tuple[str, str], tuple[Any, str]] = {
@@ -156,7 +218,11 @@ _RULES: dict[tuple[str, str], tuple[Any, str]] = {
                              "one of DEBUG, INFO, WARNING, ERROR"),
     ("kiosk", "id"): (lambda v: 0 < len(v) <= 32, "1 to 32 characters"),
     ("kiosk", "tower_id"): (lambda v: 0 < len(v) <= 32, "1 to 32 characters"),
-    ("backend", "url"): (lambda v: v.startswith(("http://", "https://")), "an http(s) URL"),
+    ("backend", "url"): (lambda v: url_host(v) is not None,
+                         "an http(s) URL with a host and no user info"),
+    ("backend", "pin_sha256"): (lambda v: not v or re.fullmatch(r"[0-9a-f]{64}", v),
+                                "64 hex digits (the SHA-256 of the certificate's DER)"),
+    ("backend", "ca_file"): (lambda v: not v or Path(v).is_file(), "an existing PEM file"),
     ("backend", "retries"): (lambda v: 0 <= v <= 10, "between 0 and 10"),
     ("lift", "baudrate"): (lambda v: v in (9600, 19200, 38400, 57600, 115200, 230400),
                            "a standard baud rate"),
@@ -174,6 +240,8 @@ _RULES: dict[tuple[str, str], tuple[Any, str]] = {
 # rather than left believing it has an effect.
 _RETIRED: dict[tuple[str, str], str] = {
     ("selfie", "challenges"): "the backend draws the selfie's challenges now",
+    ("selfie", "audit_keep_images"): "nothing ever read it: the kiosk keeps no face images "
+                                     "on disk, whatever it says",
 }
 
 
@@ -198,7 +266,9 @@ def _names_to_text(section: str, key: str, value: Any, from_env: bool) -> dict[s
 def _coerce(section: str, key: str, kind: Any, value: Any, from_env: bool) -> Any:
     if typing.get_origin(kind) is dict:
         return _names_to_text(section, key, value, from_env)
-    where = f"{section}.{key}"
+    if (section, key) == ("backend", "pin_sha256") and isinstance(value, str):
+        # As tools print it: "AB:CD:..." is the same pin as "abcd...".
+        value = value.replace(":", "").strip().lower()
     if from_env and isinstance(value, str):
         try:
             if kind is bool:
@@ -209,19 +279,39 @@ def _coerce(section: str, key: str, kind: Any, value: Any, from_env: bool) -> An
             elif kind in (int, float):
                 value = kind(value)
         except ValueError:
-            raise ConfigError(f"{where} = {value!r}: expected {kind.__name__}",
-                              key=where, value=value) from None
+            raise _bad(section, key, value, f"expected {kind.__name__}") from None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError(f"{where} = {value!r}: expected {kind.__name__}",
-                          key=where, value=value)
+        raise _bad(section, key, value, f"expected {kind.__name__}")
     if kind in (int, float) and value < 0:
-        raise ConfigError(f"{where} = {value!r}: must not be negative", key=where, value=value)
+        raise _bad(section, key, value, "must not be negative")
     rule = _RULES.get((section, key))
     if rule and not rule[0](value):
-        raise ConfigError(f"{where} = {value!r}: expected {rule[1]}", key=where, value=value)
+        raise _bad(section, key, value, f"expected {rule[1]}")
     return value
+
+
+def _bad(section: str, key: str, value: Any, why: str) -> ConfigError:
+    """The error naming a bad value; a secret's value is never echoed."""
+    where = f"{section}.{key}"
+    if (section, key) in _SECRET_KEYS:
+        return ConfigError(f"{where} = ***: {why}", key=where, value="***")
+    return ConfigError(f"{where} = {value!r}: {why}", key=where, value=value)
+
+
+def _check_backend(backend: BackendSection) -> None:
+    """Rules across the ``[backend]`` keys (each key alone was checked already)."""
+    why = plain_http_refusal(backend.url, backend.allow_insecure_http)
+    if why:
+        raise ConfigError(f"backend.url = {backend.url!r}: {why}", key="backend.url",
+                          value=backend.url)
+    if not backend.url.lower().startswith("https://"):
+        for key in ("ca_file", "pin_sha256"):
+            if getattr(backend, key):
+                # Silently unused, it would look like protection that is not there.
+                raise ConfigError(f"backend.{key} needs an https:// backend.url",
+                                  key=f"backend.{key}", value=getattr(backend, key))
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
@@ -258,6 +348,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None) 
             elif key in raw:
                 values[key] = _coerce(name, key, kind, raw[key], from_env=False)
         sections[name] = section_type(**values)
+    _check_backend(sections["backend"])
     return Config(**sections)
 
 
@@ -291,12 +382,3 @@ def load_config(path: str | os.PathLike[str] | None = None,
             raise ConfigError(f"config file {p} is not valid TOML: {exc}", key="--config",
                               value=str(p)) from None
     return parse_config(data, env)
-
-
-def journey_idle_s(cfg: Config) -> dict[str, float]:
-    """Per-state idle limits keyed by journey state value."""
-    j = cfg.journey
-    return {"scan": j.scan_idle_s, "choose": j.choose_idle_s, "selfie": j.selfie_idle_s,
-            "handover": j.result_idle_s, "returned": j.result_idle_s,
-            "ordered": j.result_idle_s, "refused": j.refused_idle_s,
-            "error": j.refused_idle_s}

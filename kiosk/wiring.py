@@ -158,7 +158,10 @@ def build_services(config: Config | None, demo: bool = False,
         assert config is not None
         backend = BackendClient(config.backend.url, config.kiosk.id, config.backend.kiosk_key,
                                 timeout_s=config.backend.timeout_s,
-                                retries=config.backend.retries)
+                                retries=config.backend.retries,
+                                ca_file=config.backend.ca_file,
+                                pin_sha256=config.backend.pin_sha256,
+                                allow_insecure_http=config.backend.allow_insecure_http)
         stack.callback(backend.close)
         pass_key = _pass_key(config, backend)
         camera = open_camera(config.camera.url, stall_timeout_s=config.camera.stall_timeout_s)

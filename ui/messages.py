@@ -217,6 +217,12 @@ _REASONS: dict[Reason, tuple[str, str, str]] = {
         QT_TRANSLATE_NOOP("Reason", "The kiosk can't connect to our service right now."),
         _TRY_LATER,
     ),
+    Reason.BACKEND_PIN_MISMATCH: (
+        QT_TRANSLATE_NOOP("Reason", "We can't reach our service safely"),
+        QT_TRANSLATE_NOOP("Reason", "The kiosk couldn't confirm it was talking to our service, "
+                                    "so it sent nothing."),
+        _TRY_LATER,
+    ),
     Reason.STAFF_LOCKED: (
         QT_TRANSLATE_NOOP("Reason", "Staff entry is locked"),
         QT_TRANSLATE_NOOP("Reason", "Too many wrong attempts."),

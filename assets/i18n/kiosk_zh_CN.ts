@@ -1557,6 +1557,16 @@
         <translation>本机目前无法连接到我们的服务。</translation>
     </message>
     <message>
+        <location filename="../../ui/messages.py" line="230"/>
+        <source>We can&apos;t reach our service safely</source>
+        <translation>暂时无法安全连接服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="231"/>
+        <source>The kiosk couldn&apos;t confirm it was talking to our service, so it sent nothing.</source>
+        <translation>本机无法确认正在连接的是我们的服务，所以未发送任何信息。</translation>
+    </message>
+    <message>
         <location filename="../../ui/messages.py" line="221"/>
         <source>Staff entry is locked</source>
         <translation>员工入口已锁定</translation>

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from common.errors import KioskError
+from common.errors import BackendError, KioskError
 from kiosk import __version__
 
 
@@ -129,9 +129,13 @@ def _check_drivers(config: Any, results: dict[str, Any]) -> None:
         services = cm.__enter__()
     except Exception as exc:  # noqa: BLE001 - reported below as a failed component
         err = exc if isinstance(exc, KioskError) else None
-        results["drivers"] = {"ok": False, "ms": round((time.monotonic() - t0) * 1000, 1),
-                              "reason": err.reason.value if err else "INTERNAL",
-                              "error": f"{type(exc).__name__}: {exc}"}
+        # Opening the parts asks the backend for the pass key when the config
+        # has none: a backend that fails there (a certificate not matching the
+        # pin, say) is the backend component failing, under its own reason.
+        name = "backend" if isinstance(exc, BackendError) else "drivers"
+        results[name] = {"ok": False, "ms": round((time.monotonic() - t0) * 1000, 1),
+                         "reason": err.reason.value if err else "INTERNAL",
+                         "error": f"{type(exc).__name__}: {exc}"}
         return
     with contextlib.ExitStack() as stack:
         stack.push(cm)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
 import pytest
 
 from common.errors import ConfigError, Reason
@@ -11,7 +16,7 @@ from kiosk.config import Config, load_config, parse_config
 def test_defaults_are_valid():
     cfg = parse_config({})
     assert cfg == parse_config({}, {})
-    assert cfg.lift.ack_timeout_s > 0 and cfg.selfie.audit_keep_images is False
+    assert cfg.lift.ack_timeout_s > 0 and cfg.backend.allow_insecure_http is False
 
 
 @pytest.mark.parametrize(("data", "key"), [
@@ -59,17 +64,20 @@ def test_bad_environment_values_are_refused(env):
         parse_config({}, env)
 
 
-@pytest.mark.parametrize(("data", "env"), [
-    ({"selfie": {"challenges": 2}}, {}),
-    ({}, {"KIOSK_SELFIE__CHALLENGES": "3"}),
+@pytest.mark.parametrize(("data", "env", "key", "why"), [
+    ({"selfie": {"challenges": 2}}, {}, "selfie.challenges", "backend draws"),
+    ({}, {"KIOSK_SELFIE__CHALLENGES": "3"}, "selfie.challenges", "backend draws"),
+    ({"selfie": {"audit_keep_images": True}}, {}, "selfie.audit_keep_images", "nothing ever"),
+    ({}, {"KIOSK_SELFIE__AUDIT_KEEP_IMAGES": "1"}, "selfie.audit_keep_images", "no face"),
 ])
-def test_a_retired_setting_is_refused_with_the_reason(data, env):
-    """The backend draws the challenges now: a file or an environment still
-    setting their count must not believe it has an effect."""
+def test_a_retired_setting_is_refused_with_the_reason(data, env, key, why):
+    """A file or an environment still setting a key that does nothing (the
+    backend draws the challenges now; nothing ever read ``audit_keep_images``)
+    must not believe it has an effect."""
     with pytest.raises(ConfigError) as info:
         parse_config(data, env)
-    assert info.value.context["key"] == "selfie.challenges"
-    assert "backend draws" in str(info.value)
+    assert info.value.context["key"] == key
+    assert why in str(info.value)
 
 
 def test_upload_defaults_match_what_was_measured():
@@ -134,3 +142,112 @@ def test_staff_pins_table_is_validated_and_never_echoed():
         assert exc.value.context["key"] == "staff.pins" and "scrypt" not in str(exc.value)
     with pytest.raises(ConfigError):
         parse_config({}, {"KIOSK_STAFF__PINS": "not json"})
+
+
+# -- [backend] transport: TLS, pinning, plain http only on this machine ------------------
+
+@pytest.mark.parametrize(("backend", "ok"), [
+    ({"url": "http://127.0.0.1:8700"}, True),
+    ({"url": "http://127.8.9.10:8700"}, True),  # all of 127.0.0.0/8
+    ({"url": "http://localhost:8700/"}, True),
+    ({"url": "http://LOCALHOST:8700"}, True),
+    ({"url": "http://[::1]:8700"}, True),
+    ({"url": "https://backend.example"}, True),
+    ({"url": "https://10.0.0.5:8443"}, True),
+    ({"url": "http://10.0.0.5:8700"}, False),
+    ({"url": "http://backend.example"}, False),
+    ({"url": "http://localhost.example.com"}, False),
+    ({"url": "http://127.0.0.1.nip.io"}, False),
+    ({"url": "http://[::ffff:127.0.0.1]:8700"}, False),
+    ({"url": "http://0.0.0.0:8700"}, False),
+    ({"url": "http://10.0.0.5:8700", "allow_insecure_http": True}, True),
+    ({"url": "http://127.0.0.1@backend.example"}, False),  # user info: which host?
+    ({"url": "http://backend.example\\@127.0.0.1"}, False),
+    ({"url": "https://user:pw@backend.example"}, False),
+    ({"url": "http://127.0.0.1:port"}, False),
+    ({"url": "http://"}, False),
+    ({"url": "https://b.example", "pin_sha256": "ab" * 32}, True),
+    ({"url": "https://b.example", "pin_sha256": ":".join(["AB"] * 32)}, True),
+    ({"url": "https://b.example", "pin_sha256": "ab" * 31}, False),
+    ({"url": "https://b.example", "pin_sha256": "zz" * 32}, False),
+    ({"url": "http://127.0.0.1:8700", "pin_sha256": "ab" * 32}, False),  # a pin needs TLS
+    ({"url": "https://b.example", "ca_file": "/nonexistent/ca.pem"}, False),
+])
+def test_backend_transport_settings(backend, ok):
+    if ok:
+        assert parse_config({"backend": backend}, {}).backend.url == backend["url"]
+        return
+    with pytest.raises(ConfigError) as info:
+        parse_config({"backend": backend}, {})
+    assert info.value.context["key"].startswith("backend.")
+
+
+def test_plain_http_beyond_this_machine_says_why_and_what_to_do():
+    with pytest.raises(ConfigError) as info:
+        parse_config({}, {"KIOSK_BACKEND__URL": "http://10.0.0.5:8700"})
+    text = str(info.value)
+    assert info.value.context["key"] == "backend.url"
+    assert "10.0.0.5" in text and "https://" in text and "allow_insecure_http = true" in text
+    env = {"KIOSK_BACKEND__URL": "http://10.0.0.5:8700", "KIOSK_BACKEND__ALLOW_INSECURE_HTTP": "1"}
+    assert parse_config({}, env).backend.allow_insecure_http is True
+
+
+def test_pin_is_kept_in_one_spelling_and_ca_file_must_exist(tmp_path):
+    pin = ":".join(["AB"] * 32)
+    assert parse_config({"backend": {"url": "https://b", "pin_sha256": pin}}).backend.pin_sha256 \
+        == "ab" * 32
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    cfg = parse_config({"backend": {"url": "https://b", "ca_file": str(ca)}})
+    assert cfg.backend.ca_file == str(ca)
+    with pytest.raises(ConfigError):
+        parse_config({"backend": {"url": "https://b", "ca_file": str(tmp_path)}})  # a folder
+
+
+# -- every key is read, and documented -------------------------------------------------
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _names_read(packages: tuple[str, ...] = ("kiosk", "ui", "drivers", "vision")) -> set[str]:
+    """Every attribute read (``x.name``) and every ``getattr(x, "name", ...)`` in
+    the product's code, outside kiosk/config.py itself."""
+    names: set[str] = set()
+    for package in packages:
+        for path in (_ROOT / package).rglob("*.py"):
+            if path == _ROOT / "kiosk" / "config.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                    names.add(node.attr)
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                      and node.func.id == "getattr" and len(node.args) >= 2
+                      and isinstance(node.args[1], ast.Constant)):
+                    names.add(str(node.args[1].value))
+    return names
+
+
+def _schema() -> list[tuple[str, str]]:
+    return [(section.name, key.name) for section in dataclasses.fields(Config)
+            for key in dataclasses.fields(section.default_factory())]
+
+
+def test_every_config_key_is_read_by_the_kiosk():
+    """A key that nothing reads looks like a setting and does nothing (the
+    finding: ``selfie.audit_keep_images``): retire it (``_RETIRED``) instead."""
+    read = _names_read()
+    unread = [f"{section}.{key}" for section, key in _schema() if key not in read]
+    assert unread == [], f"config keys no code reads: {unread}"
+
+
+def test_the_example_config_documents_every_key_and_no_other():
+    documented: set[tuple[str, str]] = set()
+    section = ""
+    for line in (_ROOT / "kiosk.example.toml").read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"\[(\w+)\]", line):
+            section = m.group(1)
+        elif section and (m := re.match(r"#?\s*([a-z0-9_]+)\s*=", line)):
+            documented.add((section, m.group(1)))  # "# key = ..." documents a default too
+    schema = set(_schema())
+    assert schema - documented == set(), "add these to kiosk.example.toml"
+    assert documented - schema == set(), "kiosk.example.toml names keys the kiosk lacks"
