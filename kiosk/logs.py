@@ -1,9 +1,11 @@
 """Structured logging: JSON lines to a rotating file, short text to the console.
 
-Privacy: member ids are logged only through ``common.errors.short_id``; the
-``RedactingFilter`` is a second net that masks anything shaped like a pass or
-a long member id that slipped into a message, and drops array-like payloads
-(an embedding must never reach a log).
+Privacy: member ids are logged only through ``common.errors.short_id``, and
+secrets never on purpose; ``common.redact.RedactingFilter`` (the one filter
+the backend uses too) is the net on every handler set up here: it masks
+passes, keys, bearer tokens, PIN and key hashes, long member ids and number
+vectors in each record's final text, and the config's own secret values
+wherever they appear.
 """
 
 from __future__ import annotations
@@ -11,34 +13,17 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
-import re
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from common.redact import RedactingFilter
 
 LOG_FILE = "kiosk.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 5
-
-_PASS = re.compile(r"towerpass:v1;[^\s\"']*")
-_MEMBER = re.compile(r"\b(m=)([A-Za-z0-9_-]{7,})")
-_FLOATS = re.compile(r"(?:-?\d+\.\d+,\s*){16,}-?\d+\.\d+")
-
-
-def redact(text: str) -> str:
-    text = _PASS.sub("towerpass:<redacted>", text)
-    text = _MEMBER.sub(lambda m: f"{m.group(1)}{m.group(2)[:6]}…", text)
-    return _FLOATS.sub("<vector redacted>", text)
-
-
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        clean = redact(msg)
-        if clean != msg:
-            record.msg, record.args = clean, None
-        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,21 +36,27 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "thread": record.threadName,
         }
-        if record.exc_info:
-            entry["exc"] = redact(self.formatException(record.exc_info))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            # The redacting filter rendered and masked it before this runs.
+            entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(log_dir: str | Path | None, level: str = "INFO",
-                  console: bool = True) -> Path | None:
-    """Configure the root logger once; returns the log file path (if any)."""
+def setup_logging(log_dir: str | Path | None, level: str = "INFO", console: bool = True,
+                  secrets: Iterable[str] = ()) -> Path | None:
+    """Configure the root logger once; returns the log file path (if any).
+
+    ``secrets``: strings to mask verbatim (``Config.secret_values()``), on top
+    of what the filter masks by shape."""
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_kiosk", False):
             root.removeHandler(h)
             h.close()
     root.setLevel(level)
-    redactor = RedactingFilter()
+    redactor = RedactingFilter(secrets)
     path: Path | None = None
     if log_dir is not None:
         Path(log_dir).mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import KioskError, LiftError
+from common.redact import redact
 from kiosk.logs import LOG_FILE
 from kiosk.staff import AuditLog
 
@@ -310,6 +311,8 @@ def write_bundle(folder: Path, config: Any, *, version: str, self_test: Callable
 
     Only these named files go in (never the data dir wholesale, so never a face
     image), and the config's secret values are masked wherever they appear.
+    The logs and the audit log also go through the log filter's redaction
+    again: a file written by an older build may hold what today's filter masks.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -319,14 +322,16 @@ def write_bundle(folder: Path, config: Any, *, version: str, self_test: Callable
     files: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-bundle-") as tmp, \
             zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as z:
-        def put(name: str, text: str) -> None:
+        def put(name: str, text: str, by_shape: bool = False) -> None:
+            if by_shape:
+                text = redact(text, hidden)
             for secret in hidden:  # a second net: logs never should hold one
                 text = text.replace(secret, "***")
             z.writestr(name, text)
             files.append(name)
 
         for f in sorted(Path(config.kiosk.log_dir).glob(f"{LOG_FILE}*")):
-            put(f"logs/{f.name}", f.read_text(encoding="utf-8", errors="replace"))
+            put(f"logs/{f.name}", f.read_text(encoding="utf-8", errors="replace"), True)
         put("config.json", json.dumps(config.redacted(), indent=2, default=str))
         put("self_test.json", json.dumps(self_test(), indent=2, default=str))
         put("health.json", json.dumps(health, indent=2, default=str))
@@ -336,7 +341,7 @@ def write_bundle(folder: Path, config: Any, *, version: str, self_test: Callable
             z.write(copy, "dispatch.sqlite")
             files.append("dispatch.sqlite")
         if audit is not None and audit.is_file():
-            put("staff_audit.jsonl", audit.read_text(encoding="utf-8", errors="replace"))
+            put("staff_audit.jsonl", audit.read_text(encoding="utf-8", errors="replace"), True)
         z.writestr("manifest.json", json.dumps({
             "kiosk_id": config.kiosk.id, "tower_id": config.kiosk.tower_id, "version": version,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "files": files},

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     from kiosk.logs import setup_logging
 
-    setup_logging(config.kiosk.log_dir, config.kiosk.log_level)
+    setup_logging(config.kiosk.log_dir, config.kiosk.log_level, secrets=config.secret_values())
     try:
         from kiosk.wiring import build_services
     except ModuleNotFoundError as exc:

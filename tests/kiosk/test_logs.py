@@ -1,4 +1,5 @@
-"""Logs are JSON lines, rotate, and never carry passes, long ids or vectors."""
+"""Logs are JSON lines, rotate, and never carry passes, long ids or vectors
+(every shape the filter masks: tests/security/test_redaction.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import logging
 import pytest
 
 from common.errors import short_id
-from kiosk.logs import redact, setup_logging, tail
+from common.redact import redact
+from kiosk.logs import setup_logging, tail
 
 
 @pytest.mark.parametrize(("raw", "must_not_contain"), [
@@ -38,3 +40,19 @@ def test_file_is_json_and_redacted(tmp_path):
         assert [e["msg"] for e in tail(path, level="WARNING")] == ["careful"]
     finally:
         setup_logging(None, "INFO", console=False)
+
+
+def test_an_exception_is_logged_redacted_and_once(tmp_path):
+    path = setup_logging(tmp_path, "INFO", console=False, secrets=["plain-kiosk-key"])
+    try:
+        try:
+            raise ValueError("failed with plain-kiosk-key for towerpass:v1;t=T1;m=someone-long")
+        except ValueError:
+            logging.getLogger("kiosk.test").exception("call failed")
+        for h in logging.getLogger().handlers:
+            h.flush()
+    finally:
+        setup_logging(None, "INFO", console=False)
+    (entry,) = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert entry["msg"] == "call failed" and "ValueError" in entry["exc"]
+    assert "plain-kiosk-key" not in entry["exc"] and "someone-long" not in entry["exc"]
