@@ -52,6 +52,10 @@ class Reason(str, Enum):
     LIFT_FAULT = "LIFT_FAULT"
     LIFT_TIMEOUT = "LIFT_TIMEOUT"
     LIFT_REJECTED = "LIFT_REJECTED"
+    # ACK_FAULT refused: the E-stop button is still pressed (release it first).
+    LIFT_ESTOP_HELD = "LIFT_ESTOP_HELD"
+    # The controller echoed another job id or other bays than the kiosk asked for.
+    LIFT_ECHO_MISMATCH = "LIFT_ECHO_MISMATCH"
     FRAME_INVALID = "FRAME_INVALID"
     CAMERA_UNAVAILABLE = "CAMERA_UNAVAILABLE"
     CAMERA_STALLED = "CAMERA_STALLED"

@@ -8,8 +8,10 @@ callback (hand the event to a queue or a signal instead).
 
 Errors are ``LiftError`` with ``Reason.LIFT_LINK_DOWN`` (no session),
 ``LIFT_TIMEOUT`` (no reply in time), ``LIFT_FAULT`` (refused: a fault is
-active) or ``LIFT_REJECTED`` (refused for another reason; ``context['code']``
-holds the controller's ``Result`` name).
+active), ``LIFT_ESTOP_HELD`` (ACK_FAULT refused: the E-stop button is still
+pressed), ``LIFT_ECHO_MISMATCH`` (a MOVE reply named other bays than asked:
+the lift has been sent STOP) or ``LIFT_REJECTED`` (refused for another
+reason); ``context['code']`` holds the controller's ``Result`` name.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from drivers.lift_proto import (
     Result,
 )
 
-__all__ = ["LiftClient", "BayAudit", "audit_bays", "BayMap", "DoorState", "FaultCode", "JobPhase", "JobState",
+__all__ = ["LiftClient", "BayAudit", "audit_bays", "echo_mismatch", "BayMap", "DoorState", "FaultCode", "JobPhase", "JobState",
            "LiftState", "LiftStatus", "MoveAccepted", "LinkChanged"]
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,18 @@ def audit_bays(bay_map: BayMap, backend_occupied: Iterable[int]) -> BayAudit:
     return BayAudit(tower_only=sorted(seen - expected),
                     backend_only=sorted((expected & known) - seen),
                     unknown_bays=sorted(expected - known))
+
+
+def echo_mismatch(job: JobState, job_id: str, from_bay: int, to_bay: int) -> str | None:
+    """What differs between a job the controller describes and the job asked for
+    (``None``: it is that job). The controller echoes the job id in JOB_PROGRESS
+    and JOB_DONE and the bays in every job block; a difference means it runs,
+    or reports, another car than the host asked for."""
+    if job.job_id != job_id:
+        return f"job id {job.job_id!r}, asked {job_id!r}"
+    if (job.from_bay, job.to_bay) != (from_bay, to_bay):
+        return f"bays {job.from_bay}->{job.to_bay}, asked {from_bay}->{to_bay}"
+    return None
 
 
 @dataclass
@@ -154,10 +168,22 @@ class LiftClient:
 
     def move(self, job_id: str, from_bay: int, to_bay: int) -> MoveAccepted:
         """Ask for a move. A job id the controller knows answers ``duplicate=True``
-        with that job's state and moves nothing."""
+        with that job's state and moves nothing.
+
+        A reply that names other bays than asked stops the lift (STOP) and
+        raises ``LIFT_ECHO_MISMATCH``: the controller is about to move, or has
+        moved, a car nobody asked for."""
         self._check_job_id(job_id)
         data = self._request(Cmd.MOVE, p.encode_move(job_id, from_bay, to_bay))
-        return self._decode(lambda d: p.decode_move_reply(d, job_id), data)
+        accepted: MoveAccepted = self._decode(lambda d: p.decode_move_reply(d, job_id), data)
+        wrong = echo_mismatch(accepted.job, job_id, from_bay, to_bay)
+        if wrong is not None:
+            stopped = self.stop_quietly()
+            raise LiftError(f"MOVE {job_id}: the controller answered {wrong}; lift "
+                            f"{'stopped' if stopped else 'STOP not confirmed'}",
+                            reason=Reason.LIFT_ECHO_MISMATCH, code="ECHO_MISMATCH",
+                            job_id=job_id, stopped=stopped)
+        return accepted
 
     def job_status(self, job_id: str) -> JobState:
         self._check_job_id(job_id)
@@ -174,7 +200,23 @@ class LiftClient:
         self._request(Cmd.CLOSE_DOOR, p.encode_bay(bay))
 
     def ack_fault(self) -> None:
+        """Acknowledge every fault; refused ``LIFT_ESTOP_HELD`` while the E-stop
+        button is still pressed in (only a person at the tower releases it)."""
         self._request(Cmd.ACK_FAULT)
+
+    def stop(self) -> None:
+        """The host's E-stop: the lift stops where it is and the running job fails
+        (fault ESTOP, cleared by ACK_FAULT)."""
+        self._request(Cmd.STOP)
+
+    def stop_quietly(self) -> bool:
+        """``stop()`` for a caller that is already failing: True if confirmed."""
+        try:
+            self.stop()
+        except LiftError as exc:
+            log.error("lift: STOP not confirmed: %s", exc.to_dict())
+            return False
+        return True
 
     # -- plumbing --------------------------------------------------------------------
     @staticmethod
@@ -198,6 +240,11 @@ class LiftClient:
                     del self._pending[seq]
         if pending.error is not None:
             raise pending.error
+        if pending.result is Result.ESTOP_HELD:
+            raise LiftError(f"{cmd.name} refused: the emergency stop is still pressed; release "
+                            "it at the tower, then acknowledge again",
+                            reason=Reason.LIFT_ESTOP_HELD, command=cmd.name,
+                            code=pending.result.name)
         if pending.result is Result.FAULT_ACTIVE:
             raise LiftError(f"{cmd.name} refused: a fault is active", reason=Reason.LIFT_FAULT,
                             command=cmd.name, code=pending.result.name)

@@ -32,6 +32,7 @@ class Cmd(IntEnum):
     JOB_STATUS = 0x26
     BAY_MAP = 0x27
     ACK_FAULT = 0x28
+    STOP = 0x29  # the host's E-stop: the lift stops where it is, the job fails
     # Unsolicited events, controller -> host.
     EV_LEVEL = 0x40
     EV_DOOR = 0x41
@@ -59,6 +60,7 @@ class Result(IntEnum):
     FAULT_ACTIVE = 6
     JOB_CONFLICT = 7  # same job id, different bays
     UNKNOWN_COMMAND = 8
+    ESTOP_HELD = 9  # ACK_FAULT refused: the E-stop button is still pressed
 
 
 class LiftState(IntEnum):

@@ -6,12 +6,13 @@ its own; public methods take the simulator's lock and wake the loop.
 
     with TowerSimulator(travel_s_per_level=0.01) as sim:
         url = sim.serve_pty()          # or f"socket://127.0.0.1:{sim.serve_tcp()}"
-        sim.trigger("estop")           # or arm: "estop_mid_move", "door_obstructed", ...
+        sim.trigger("estop")           # pressed and held; "estop_release" lets it go
+        sim.trigger("door_obstructed") # or arm another one-shot fault (TRIGGERS)
         sim.unplug(); sim.replug()     # the port vanishes and comes back
 
 Console script ``kiosk-liftsim`` / ``python -m drivers.lift_sim``: the first
 line printed is the pty path (``--pty``) or the TCP port (``--tcp``).
-SIGUSR1 presses the E-stop; SIGINT/SIGTERM stop it.
+SIGUSR1 presses the E-stop, SIGUSR2 releases it; SIGINT/SIGTERM stop it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from drivers.lift_arq import Arq
 from drivers.lift_frame import Deframer, Frame
 from drivers.lift_proto import REPLY_BIT, Cmd, FaultCode, Result, VehicleChanged
 from drivers.lift_sim_port import Pty, Tcp
-from drivers.lift_sim_tower import TRIGGERS, FaultConfig, Tower
+from drivers.lift_sim_tower import ARMABLE, TRIGGERS, FaultConfig, Tower
 
 __all__ = ["TowerSimulator", "FaultConfig", "TRIGGERS", "main"]
 
@@ -140,7 +141,7 @@ class TowerSimulator:
 
     # -- control (any thread) ------------------------------------------------------------
     def trigger(self, name: str) -> None:
-        """Fire ("estop", "unstall") or arm a one-shot fault (see TRIGGERS)."""
+        """Fire ("estop", "estop_release", "unstall") or arm a one-shot fault (TRIGGERS)."""
         with self.lock:
             self.tower.trigger(name, time.monotonic())
         self._wake()
@@ -192,13 +193,17 @@ class TowerSimulator:
         """One command of the ``--control-stdin`` channel; returns "ok ..." or "error ...".
 
         ``arrive BAY`` / ``depart BAY``: a car is driven into / out of a
-        delivery bay; ``trigger NAME``: a named fault (see TRIGGERS)."""
+        delivery bay; ``trigger NAME``: a named fault (see TRIGGERS);
+        ``estop`` / ``estop-release``: someone presses / releases the E-stop
+        button (no frame on the line can release it)."""
         words = line.split()
         try:
             if len(words) == 2 and words[0] in ("arrive", "depart"):
                 self.vehicle(int(words[1]), words[0] == "arrive")
             elif len(words) == 2 and words[0] == "trigger":
                 self.trigger(words[1])
+            elif words in (["estop"], ["estop-release"]):
+                self.trigger(words[0].replace("-", "_"))
             else:
                 return f"error unknown command {line.strip()!r}"
         except (ValueError, KeyError) as exc:
@@ -413,13 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--drop", type=_fraction, default=0.0,
                         help="fraction of bytes dropped, each direction")
     faults.add_argument("--latency-ms", type=float, default=0.0)
-    for name in ("stall-mid-move", "estop-mid-move", "door-obstructed", "overload",
-                 "bay-mismatch"):
-        faults.add_argument(f"--{name}", action="store_true", help="one-shot, on the next move")
+    for name in ARMABLE:
+        faults.add_argument(f"--{name.replace('_', '-')}", action="store_true",
+                            help="one-shot, on the next move")
     faults.add_argument("--seed", type=int, default=None)
     ap.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     ap.add_argument("--control-stdin", action="store_true",
-                    help="read 'arrive BAY' / 'depart BAY' / 'trigger NAME' lines from stdin")
+                    help="read 'arrive BAY' / 'depart BAY' / 'estop' / 'estop-release' / "
+                         "'trigger NAME' lines from stdin")
     return ap
 
 
@@ -428,9 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         stream=sys.stderr, format="liftsim %(levelname)s %(message)s")
     faults = FaultConfig(corrupt=args.corrupt, drop=args.drop, latency_ms=args.latency_ms,
-                         stall_mid_move=args.stall_mid_move, estop_mid_move=args.estop_mid_move,
-                         door_obstructed=args.door_obstructed, overload=args.overload,
-                         bay_mismatch=args.bay_mismatch, seed=args.seed)
+                         seed=args.seed, **{name: getattr(args, name) for name in ARMABLE})
     try:
         sim = TowerSimulator(levels=args.levels, bays_per_level=args.bays,
                              delivery_bays=tuple(args.delivery), travel_s_per_level=args.travel_s,
@@ -447,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGUSR1, lambda signum, frame: sim.trigger("estop"))
+    signal.signal(signal.SIGUSR2, lambda signum, frame: sim.trigger("estop_release"))
     with sim:
         try:
             where = sim.serve_pty(args.link) if args.pty else sim.serve_tcp(args.tcp)

@@ -3,6 +3,8 @@
 Pure model driven by ``advance(now)`` with times passed in, so the server
 (lift_sim) decides when time moves and tests can step it by hand. The
 model answers requests with ``handle`` and queues events for the host.
+Faults (raising, ACK_FAULT, the E-stop button, injected ones) live in the
+``lift_sim_faults.TowerFaults`` mixin.
 
 Bays: storage bays are numbered 1..levels*bays_per_level, level by level
 (bay 1..6 on level 1 with 6 per level); delivery bays (e.g. 101, 102) are on
@@ -22,9 +24,7 @@ from drivers.lift_proto import (
     Cmd,
     DoorChanged,
     DoorState,
-    FaultCleared,
     FaultCode,
-    FaultRaised,
     JobDone,
     JobPhase,
     JobProgress,
@@ -37,28 +37,11 @@ from drivers.lift_proto import (
     Result,
     VehicleChanged,
 )
+from drivers.lift_sim_faults import ARMABLE, IMMEDIATE, TRIGGERS, FaultConfig, TowerFaults
 
-# One-shot triggers a test or a CLI flag can arm; "estop" and "unstall" act at once.
-ARMABLE = ("estop_mid_move", "stall_mid_move", "door_obstructed", "overload", "bay_mismatch")
-IMMEDIATE = ("estop", "unstall")
-TRIGGERS = ARMABLE + IMMEDIATE
+__all__ = ["Tower", "FaultConfig", "ARMABLE", "IMMEDIATE", "TRIGGERS", "JOB_MEMORY"]
+
 JOB_MEMORY = 1000  # job ids remembered for idempotent MOVEs (oldest finished forgotten first)
-
-
-@dataclass
-class FaultConfig:
-    corrupt: float = 0.0  # fraction of bytes with one bit flipped, each direction
-    drop: float = 0.0  # fraction of bytes lost, each direction
-    latency_ms: float = 0.0  # extra delay before every byte the controller sends
-    stall_mid_move: bool = False  # the next move stops half way with the car, silently
-    estop_mid_move: bool = False  # E-stop half way through the next move with the car
-    door_obstructed: bool = False  # the next door close meets an obstruction
-    overload: bool = False  # the next load trips the load cell
-    bay_mismatch: bool = False  # the next load finds the bay sensor disagreeing
-    seed: int | None = None
-
-    def armed(self) -> set[str]:
-        return {name for name in ARMABLE if getattr(self, name)}
 
 
 @dataclass
@@ -91,7 +74,7 @@ class _Job:
 
 
 @dataclass
-class Tower:
+class Tower(TowerFaults):
     levels: int = 5
     bays_per_level: int = 6
     delivery_bays: tuple[int, ...] = (101, 102)
@@ -116,6 +99,7 @@ class Tower:
         self.last_level = 0
         self.car_on_lift = False
         self.faults: set[FaultCode] = set()
+        self.estop_held = False  # the E-stop button is pressed in (only a person releases it)
         self.jobs: OrderedDict[str, _Job] = OrderedDict()
         self.current: _Job | None = None
         self.steps: deque[_Step] = deque()
@@ -227,8 +211,10 @@ class Tower:
                 return self._manual([_Step("door", bay=bay, door=want)], now), b""
             if cmd == Cmd.ACK_FAULT:
                 p.decode_empty(payload)
-                self._ack_fault(now)
-                return Result.OK, b""
+                return self.ack_fault(now), b""
+            if cmd == Cmd.STOP:
+                p.decode_empty(payload)
+                return self.host_stop(now), b""
         except FrameError:
             return Result.BAD_REQUEST, b""
         return Result.UNKNOWN_COMMAND, b""
@@ -254,23 +240,26 @@ class Tower:
             return Result.SOURCE_EMPTY, b""
         if to_bay in self.occupied:
             return Result.TARGET_OCCUPIED, b""
-        job = _Job(job_id, from_bay, to_bay)
+        job, say_asked = self.misdirect(_Job(job_id, from_bay, to_bay))
         self._remember(job)
         self.current = job
-        for bay in (from_bay, to_bay):
+        for bay in (job.from_bay, job.to_bay):
             if bay in self.doors and self.doors[bay] is not DoorState.CLOSED:
                 self.steps.append(_Step("door", JobPhase.CLOSING_DOOR, bay=bay,
                                         door=DoorState.CLOSED))
         self.steps.extend([
-            _Step("travel", JobPhase.TO_SOURCE, level=self.level_of(from_bay)),
-            _Step("load", JobPhase.LOADING, bay=from_bay),
-            _Step("travel", JobPhase.TO_TARGET, level=self.level_of(to_bay)),
-            _Step("unload", JobPhase.UNLOADING, bay=to_bay),
+            _Step("travel", JobPhase.TO_SOURCE, level=self.level_of(job.from_bay)),
+            _Step("load", JobPhase.LOADING, bay=job.from_bay),
+            _Step("travel", JobPhase.TO_TARGET, level=self.level_of(job.to_bay)),
+            _Step("unload", JobPhase.UNLOADING, bay=job.to_bay),
         ])
-        if to_bay in self.doors:
-            self.steps.append(_Step("door", JobPhase.OPENING_DOOR, bay=to_bay,
+        if job.to_bay in self.doors:
+            self.steps.append(_Step("door", JobPhase.OPENING_DOOR, bay=job.to_bay,
                                     door=DoorState.OPEN))
-        reply = p.encode_move_reply(MoveAccepted(job=self.job_state(job, now), duplicate=False))
+        state = self.job_state(job, now)
+        if say_asked:
+            state = replace(state, from_bay=from_bay, to_bay=to_bay)
+        reply = p.encode_move_reply(MoveAccepted(job=state, duplicate=False))
         self.advance(now)
         return Result.OK, reply
 
@@ -291,58 +280,10 @@ class Tower:
         self.advance(now)
         return Result.OK
 
-    # -- faults ----------------------------------------------------------------------------
-    def trigger(self, name: str, now: float) -> None:
-        if name not in TRIGGERS:
-            raise ValueError(f"unknown trigger {name!r}; known: {', '.join(TRIGGERS)}")
-        self.advance(now)
-        if name == "estop":
-            self.raise_fault(FaultCode.ESTOP, now)
-        elif name == "unstall":
-            a = self.activity
-            if a is not None and a.paused_at is not None:
-                shift = now - a.paused_at
-                a.start, a.end, a.paused_at = a.start + shift, a.end + shift, None
-        else:
-            self.armed.add(name)
-
-    def raise_fault(self, code: FaultCode, now: float) -> None:
-        if code in self.faults:
-            return
-        self.faults.add(code)
-        self.events.append(FaultRaised(code))
-        if code is FaultCode.COMM_LOST:
-            return
-        a, self.activity = self.activity, None
-        if a is not None and a.step.kind == "travel":
-            self.position = self._position(a, now)  # the brakes hold the lift where it is
-        if a is not None and a.step.kind == "door" and code is FaultCode.DOOR_OBSTRUCTED:
-            self._set_door(a.step.bay, DoorState.OBSTRUCTED)
-        self.steps.clear()
-        job, self.current = self.current, None
-        if job is not None:
-            job.phase, job.fault = JobPhase.FAILED, code
-            self._last_failed = job
-            self.events.append(JobDone(self.job_state(job, now)))
-
-    def clear_fault(self, code: FaultCode) -> None:
-        if code in self.faults:
-            self.faults.discard(code)
-            self.events.append(FaultCleared(code))
-
-    def _ack_fault(self, now: float) -> None:
-        for code in sorted(self.faults):
-            self.clear_fault(code)
-        for bay, state in self.doors.items():
-            if state is DoorState.OBSTRUCTED:
-                self._set_door(bay, DoorState.OPEN)
-        failed = self._last_failed
-        if self.car_on_lift and failed is not None and failed.from_bay not in self.occupied:
-            # The PLC's recovery routine after a reset: put the car back where it came from.
-            self.steps.extend([_Step("travel", level=self.level_of(failed.from_bay)),
-                               _Step("unload", bay=failed.from_bay)])
-            self._last_failed = None
-        self.advance(now)
+    def recover(self, failed: _Job) -> None:
+        """Put a car left on the lift back into the bay it came from."""
+        self.steps.extend([_Step("travel", level=self.level_of(failed.from_bay)),
+                           _Step("unload", bay=failed.from_bay)])
 
     # -- time ---------------------------------------------------------------------------------
     def next_deadline(self) -> float | None:
@@ -376,7 +317,7 @@ class Tower:
                 at, a.mid_at = a.mid_at, None
                 if "estop_mid_move" in self.armed:
                     self.armed.discard("estop_mid_move")
-                    self.raise_fault(FaultCode.ESTOP, at)
+                    self.press_estop(at)
                     return
                 if "stall_mid_move" in self.armed:
                     self.armed.discard("stall_mid_move")

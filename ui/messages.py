@@ -202,6 +202,19 @@ _REASONS: dict[Reason, tuple[str, str, str]] = {
         QT_TRANSLATE_NOOP("Reason", "Staff have been alerted. Your reservation is released and "
                                     "nothing is charged."),
     ),
+    Reason.LIFT_ESTOP_HELD: (
+        QT_TRANSLATE_NOOP("Reason", "The emergency stop is still pressed"),
+        QT_TRANSLATE_NOOP("Reason", "The lift cannot be reset while its emergency stop button "
+                                    "is held in."),
+        QT_TRANSLATE_NOOP("Reason", "Release the emergency stop at the tower, then acknowledge "
+                                    "the fault again."),
+    ),
+    Reason.LIFT_ECHO_MISMATCH: (
+        QT_TRANSLATE_NOOP("Reason", "The car lift has stopped"),
+        QT_TRANSLATE_NOOP("Reason", "The lift reported a different car or bay from the one we "
+                                    "asked for, so we stopped it."),
+        QT_TRANSLATE_NOOP("Reason", "Staff have been alerted and will come to check the cars."),
+    ),
     Reason.CAMERA_UNAVAILABLE: (
         QT_TRANSLATE_NOOP("Reason", "The camera isn't working"),
         QT_TRANSLATE_NOOP("Reason", "We can't see through the camera right now."),

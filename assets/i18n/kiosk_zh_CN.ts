@@ -1536,6 +1536,36 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="206"/>
+        <source>The emergency stop is still pressed</source>
+        <translation>急停按钮仍处于按下状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="207"/>
+        <source>The lift cannot be reset while its emergency stop button is held in.</source>
+        <translation>急停按钮未松开时，升降机无法复位。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="209"/>
+        <source>Release the emergency stop at the tower, then acknowledge the fault again.</source>
+        <translation>请先在塔楼松开急停按钮，然后再次确认故障。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="213"/>
+        <source>The car lift has stopped</source>
+        <translation>升降机已停止</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="214"/>
+        <source>The lift reported a different car or bay from the one we asked for, so we stopped it.</source>
+        <translation>升降机报告的车辆或车位与我们的指令不符，因此我们已将其停止。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="216"/>
+        <source>Staff have been alerted and will come to check the cars.</source>
+        <translation>已通知工作人员，他们会前来检查车辆。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="206"/>
         <location filename="../../ui/messages.py" line="211"/>
         <source>The camera isn&apos;t working</source>
         <translation>摄像头暂时无法使用</translation>

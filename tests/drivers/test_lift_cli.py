@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ FAST = ["--travel-s", "0.02", "--door-s", "0.02", "--transfer-s", "0.02"]
 
 @pytest.fixture
 def liftsim() -> Iterator[Callable[..., str]]:
+    """``start(*flags) -> pty path``; ``start.procs[-1]`` is the simulator's process."""
     procs: list[subprocess.Popen[str]] = []
 
     def start(*flags: str) -> str:
@@ -32,6 +34,7 @@ def liftsim() -> Iterator[Callable[..., str]]:
         assert path.startswith("/dev/pts/"), path
         return path
 
+    start.procs = procs  # type: ignore[attr-defined]
     yield start
     for proc in procs:
         proc.terminate()
@@ -83,8 +86,15 @@ def test_estop_fails_the_move_and_ack_fault_recovers(liftsim) -> None:
     assert (code, out["result"], out["fault"], out["car_moved"]) == (1, "failed", "ESTOP", True)
     code, out, _ = kiosk_lift(port, "move", "--job", "J-2", "--from", "1", "--to", "102")
     assert code == 2 and out["reason"] == "LIFT_FAULT" and "error" in out
-    code, out, _ = kiosk_lift(port, "ack-fault")
-    assert code == 0 and out["faults"] == []
+    code, out, _ = kiosk_lift(port, "ack-fault")  # the button is still pressed in
+    assert code == 2 and out["reason"] == "LIFT_ESTOP_HELD" and "release" in out["error"]
+    liftsim.procs[-1].send_signal(signal.SIGUSR2)  # someone releases it at the tower
+    deadline = time.monotonic() + 30
+    while (answer := kiosk_lift(port, "ack-fault"))[0] != 0:  # the signal lands in its own time
+        assert answer[1]["reason"] == "LIFT_ESTOP_HELD"
+        assert time.monotonic() < deadline, "ack-fault still refused after the release"
+    code, out, _ = answer
+    assert out["faults"] == []
     deadline = time.monotonic() + 30
     while kiosk_lift(port, "status")[1]["state"] != "idle":  # the car goes back to its bay
         assert time.monotonic() < deadline, "lift never idle after ack-fault"

@@ -140,6 +140,13 @@ def test_estop_mid_move_then_ack_fault_returns_the_car(lift_sim_factory,
     with pytest.raises(LiftError) as info:
         client.move("J-8", 1, 102)
     assert info.value.reason is Reason.LIFT_FAULT
+    # The button is still in: the reset is refused and nothing clears.
+    with pytest.raises(LiftError) as info:
+        client.ack_fault()
+    assert (info.value.reason, info.value.context["code"]) == (Reason.LIFT_ESTOP_HELD,
+                                                               "ESTOP_HELD")
+    assert FaultCode.ESTOP in client.status().faults
+    sim.control("estop-release")
     client.ack_fault()
     events.expect(lambda e: isinstance(e, FaultCleared) and e.code is FaultCode.ESTOP, "cleared")
     # The controller's recovery puts the car back in its bay.
@@ -148,6 +155,32 @@ def test_estop_mid_move_then_ack_fault_returns_the_car(lift_sim_factory,
         assert 25 in tower.occupied and not tower.car_on_lift
     client.move("J-8", 1, 102)
     assert events.expect(job_done("J-8"), "J-8").job.phase is JobPhase.DONE
+
+
+def test_stop_fails_the_job_where_it_is_and_ack_fault_clears_it(lift_sim_factory,
+                                                                lift_client_factory) -> None:
+    sim, url = lift_sim_factory(travel_s_per_level=5.0)  # the stop lands before level 1
+    client = lift_client_factory(url)
+    events = Events(client)
+    client.move("J-S", 13, 101)
+    client.stop()
+    failed = events.expect(job_done("J-S"), "J-S stopped").job
+    assert (failed.phase, failed.fault, failed.car_moved) == (JobPhase.FAILED, FaultCode.ESTOP,
+                                                             False)
+    client.ack_fault()  # no button holds the host's STOP
+    assert client.status().state is LiftState.IDLE
+
+
+def test_a_move_reply_naming_another_car_stops_the_lift(lift_sim_factory,
+                                                        lift_client_factory) -> None:
+    sim, url = lift_sim_factory(travel_s_per_level=5.0)
+    client = lift_client_factory(url)
+    sim.trigger("wrong_source")
+    with pytest.raises(LiftError) as info:
+        client.move("J-W", 13, 101)
+    assert (info.value.reason, info.value.context["stopped"]) == (Reason.LIFT_ECHO_MISMATCH, True)
+    assert "asked 13->101" in str(info.value)
+    assert FaultCode.ESTOP in client.status().faults
 
 
 @pytest.mark.parametrize(("trigger", "fault"), [("overload", FaultCode.OVERLOAD),

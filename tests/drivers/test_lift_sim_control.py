@@ -13,6 +13,11 @@ from drivers.lift_client import LiftClient
     ("arrive 5", "error"),  # storage bays are reached by the lift only
     ("arrive x", "error"),
     ("trigger estop", "ok"),
+    ("estop", "ok"),  # the button at the tower...
+    ("estop-release", "ok"),  # ... and letting it go
+    ("trigger estop_release", "ok"),
+    ("estop-release now", "error"),
+    ("trigger wrong_job", "ok"),
     ("trigger nonsense", "error"),
     ("fly 101", "error"),
     ("", "error"),
