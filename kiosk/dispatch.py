@@ -14,26 +14,30 @@ the backend the outcome; each is preceded by a committed journal write:
 ``Dispatcher.reconcile()`` runs at start-up, before the kiosk takes a
 customer: every unfinished job is settled with JOB_STATUS (waiting for the
 lift if it is still moving) and reported exactly once.
+
+Every answer about a job is checked against what was asked (the journal's
+job id and bays): the MOVE reply by ``LiftClient.move``, every JOB_STATUS
+and JOB_PROGRESS/JOB_DONE here. A controller that names other bays, another
+job id, or no longer knows a job it accepted is running a car nobody asked
+for: the lift gets STOP and the job is reported ``failed_moved``
+(``ECHO_MISMATCH``), so staff look before the bay is used again.
+
+The journal itself (storage only) is ``kiosk.dispatch_journal``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import queue
-import re
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
-from pathlib import Path
 from typing import Any, Protocol
 
-from common.errors import KioskError, LiftError, Reason, RefusedError, TransitionError
+from common.errors import KioskError, LiftError, Reason, RefusedError
+from drivers.lift_client import echo_mismatch
 from drivers.lift_proto import (
     DoorChanged,
     DoorState,
@@ -46,6 +50,12 @@ from drivers.lift_proto import (
     LinkChanged,
     MoveAccepted,
 )
+from kiosk.dispatch_journal import KINDS, DispatchJournal, JobStep, JournalEntry, idempotency_key
+
+# The journal's names stay importable from here, where callers always found them.
+__all__ = ["DELIVERED", "FAILED_IN_BAY", "FAILED_MOVED", "OUTCOMES", "ECHO_MISMATCH", "KINDS",
+           "DispatchJournal", "JobStep", "JournalEntry", "idempotency_key", "Dispatcher",
+           "DispatchOutcome", "Progress", "Reporter", "DoorState", "JobPhase"]
 
 log = logging.getLogger(__name__)
 
@@ -55,147 +65,7 @@ FAILED_MOVED = "failed_moved"  # the car left its bay: staff must look
 OUTCOMES = (DELIVERED, FAILED_IN_BAY, FAILED_MOVED)
 ABANDONED = "ABANDONED"  # journal note: run_job gave up before the MOVE was confirmed
 NOT_SENT = "NOT_SENT"  # settled: the abandoned MOVE never reached the controller
-KINDS = ("delivery", "return")
-
-
-class JobStep(str, Enum):
-    PLANNED = "PLANNED"
-    SENT = "SENT"
-    ACCEPTED = "ACCEPTED"
-    MOVING = "MOVING"
-    ARRIVED = "ARRIVED"
-    FAILED = "FAILED"
-    REPORTED = "REPORTED"
-
-    @property
-    def rank(self) -> int:  # ARRIVED and FAILED are alternatives, of equal rank
-        return {"ARRIVED": 4, "FAILED": 4, "REPORTED": 5}.get(self.value, _ORDER.index(self))
-
-
-_ORDER = list(JobStep)
-
-
-def idempotency_key(job_id: str, outcome: str) -> str:
-    """Same job, same outcome, same key: a report resent after a crash is learned once.
-
-    Job ids with characters an HTTP header key should not carry are hashed.
-    """
-    ref = job_id if re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", job_id) else (
-        hashlib.sha256(job_id.encode()).hexdigest()[:32])
-    return f"lift-job:{ref}:{outcome}"
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    job_id: str
-    kind: str
-    from_bay: int
-    to_bay: int
-    state: JobStep
-    outcome: str | None
-    fault: str | None
-    car_moved: bool
-    created_at: float
-    updated_at: float
-    history: tuple[tuple[str, float], ...]
-
-
-class DispatchJournal:
-    """One row per job; every write is committed (WAL, synchronous=FULL) before it returns."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=10.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed state survives power loss too, not just a killed process.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS jobs ("
-            " job_id TEXT PRIMARY KEY, kind TEXT NOT NULL, from_bay INTEGER NOT NULL,"
-            " to_bay INTEGER NOT NULL, state TEXT NOT NULL, outcome TEXT, fault TEXT,"
-            " car_moved INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,"
-            " updated_at REAL NOT NULL, history TEXT NOT NULL)")
-        self._db.execute("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state)")
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def plan(self, job_id: str, kind: str, from_bay: int, to_bay: int) -> JournalEntry:
-        """Record a new job as PLANNED, or return the existing row for this id."""
-        if kind not in KINDS:
-            raise LiftError(f"unknown job kind {kind!r}", reason=Reason.LIFT_REJECTED, kind=kind)
-        now = time.time()
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,NULL,NULL,0,?,?,?)",
-                (job_id, kind, from_bay, to_bay, JobStep.PLANNED.value, now, now,
-                 json.dumps([[JobStep.PLANNED.value, now]])))
-        entry = self.get(job_id)
-        assert entry is not None
-        return entry
-
-    def advance(self, job_id: str, state: JobStep, *, outcome: str | None = None,
-                fault: str | None = None, car_moved: bool | None = None) -> JournalEntry:
-        """Move a job forward; going backwards is a bug (TransitionError)."""
-        with self._lock:
-            row = self._row(job_id)
-            if row is None:
-                raise TransitionError(f"no journal entry for job {job_id}", job_id=job_id)
-            if state.rank <= row.state.rank and state is not row.state:
-                raise TransitionError(f"job {job_id}: {row.state.value} -> {state.value}",
-                                      job_id=job_id, old=row.state.value, new=state.value)
-            now = time.time()
-            history = [list(h) for h in row.history] + [[state.value, now]]
-            self._db.execute(
-                "UPDATE jobs SET state=?, outcome=COALESCE(?, outcome),"
-                " fault=COALESCE(?, fault), car_moved=COALESCE(?, car_moved), updated_at=?,"
-                " history=? WHERE job_id=?",
-                (state.value, outcome, fault, None if car_moved is None else int(car_moved),
-                 now, json.dumps(history), job_id))
-            entry = self._row(job_id)
-        assert entry is not None
-        return entry
-
-    def get(self, job_id: str) -> JournalEntry | None:
-        with self._lock:
-            return self._row(job_id)
-
-    def unfinished(self) -> list[JournalEntry]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM jobs WHERE state != ? ORDER BY created_at",
-                                    (JobStep.REPORTED.value,)).fetchall()
-        return [self._entry(r) for r in rows]
-
-    def recent(self, limit: int = 50) -> list[JournalEntry]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM jobs ORDER BY updated_at DESC LIMIT ?",
-                                    (limit,)).fetchall()
-        return [self._entry(r) for r in rows]
-
-    def prune(self, keep: int = 1000) -> int:
-        """Forget the oldest reported jobs beyond ``keep``; returns how many."""
-        with self._lock:
-            cur = self._db.execute(
-                "DELETE FROM jobs WHERE state = ?1 AND job_id NOT IN (SELECT job_id FROM jobs"
-                " WHERE state = ?1 ORDER BY updated_at DESC LIMIT ?2)",
-                (JobStep.REPORTED.value, keep))
-            return cur.rowcount
-
-    def _row(self, job_id: str) -> JournalEntry | None:
-        row = self._db.execute("SELECT * FROM jobs WHERE job_id=?", (job_id,)).fetchone()
-        return None if row is None else self._entry(row)
-
-    @staticmethod
-    def _entry(row: tuple[Any, ...]) -> JournalEntry:
-        return JournalEntry(job_id=row[0], kind=row[1], from_bay=row[2], to_bay=row[3],
-                            state=JobStep(row[4]), outcome=row[5], fault=row[6],
-                            car_moved=bool(row[7]), created_at=row[8], updated_at=row[9],
-                            history=tuple((s, t) for s, t in json.loads(row[10])))
+ECHO_MISMATCH = "ECHO_MISMATCH"  # settled: the controller answered for another job or bays
 
 
 class Reporter(Protocol):
@@ -222,7 +92,8 @@ class DispatchOutcome:
     from_bay: int
     to_bay: int
     outcome: str  # one of OUTCOMES
-    # A FaultCode name, a refusal code, or STALLED, TIMEOUT, JOB_LOST, NOT_SENT.
+    # A FaultCode name, a refusal code, or STALLED, TIMEOUT, JOB_LOST, NOT_SENT,
+    # ECHO_MISMATCH.
     fault: str | None = None
     car_moved: bool = False
     # False: the backend was not told (unreachable: reconcile() retries; refused: logged)
@@ -357,6 +228,10 @@ class Dispatcher:
                         # never arrived, so it never will: the car stayed in its bay.
                         return self._settle(entry, FAILED_IN_BAY, NOT_SENT, False)
                     job = None  # a crash before our MOVE arrived: send it now
+                else:
+                    wrong = echo_mismatch(job, entry.job_id, entry.from_bay, entry.to_bay)
+                    if wrong is not None:
+                        return self._settle(entry, FAILED_MOVED, self._stop(entry, wrong), True)
             if job is None:
                 if entry.state is JobStep.PLANNED:
                     entry = self._advance(entry, JobStep.SENT)
@@ -365,6 +240,9 @@ class Dispatcher:
                         lambda: self.lift.move(entry.job_id, entry.from_bay, entry.to_bay),
                         reach_by)
                 except LiftError as exc:
+                    if exc.reason is Reason.LIFT_ECHO_MISMATCH:
+                        # The reply named other bays; the client has sent STOP.
+                        return self._settle(entry, FAILED_MOVED, ECHO_MISMATCH, True)
                     if _transient(exc):
                         # Unreachable: reconcile() settles it later with JOB_STATUS.
                         self._advance(entry, JobStep.SENT, fault=ABANDONED)
@@ -378,6 +256,8 @@ class Dispatcher:
                 entry = self._advance(entry, JobStep.ACCEPTED)
             job, entry, why = self._wait(entry, job, events, deadline, on_progress,
                                          poll_now=not fresh)
+        if why == ECHO_MISMATCH:
+            return self._settle(entry, FAILED_MOVED, why, True)
         if job.phase is JobPhase.DONE:
             return self._settle(entry, DELIVERED, None, True)
         fault = job.fault.name if job.phase is JobPhase.FAILED else why
@@ -387,8 +267,13 @@ class Dispatcher:
     def _wait(self, entry: JournalEntry, job: JobState, events: queue.Queue[Any],
               deadline: float, on_progress: Callable[[Progress], None] | None,
               poll_now: bool) -> tuple[JobState, JournalEntry, str | None]:
-        """Follow the job until it is final, or say why not (STALLED, TIMEOUT)."""
+        """Follow the job until it is final, or say why not (STALLED, TIMEOUT,
+        ECHO_MISMATCH: the lift has been stopped)."""
         door: DoorState | None = None
+        # News of another job is stale until the controller's first event about
+        # ours: events arrive in order, but our MOVE reply overtook the previous
+        # job's queued ones. After that, another job's news is a contradiction.
+        caught_up = False
         last_key: tuple[Any, ...] | None = None
         last_change = time.monotonic()
         # A resumed job polls at once: its events before we subscribed are gone.
@@ -410,7 +295,10 @@ class Dispatcher:
             if now >= deadline:
                 # One last look; if even that fails the job stays for reconcile().
                 last = self.lift.job_status(entry.job_id)
-                return (job if last.phase is JobPhase.UNKNOWN else last), entry, "TIMEOUT"
+                wrong = self._wrong(entry, last)
+                if wrong is not None:
+                    return job, entry, self._stop(entry, wrong)
+                return last, entry, "TIMEOUT"
             if now >= next_poll:
                 next_poll = now + self.poll_s
                 try:
@@ -420,14 +308,26 @@ class Dispatcher:
                         raise
                     last_change = now  # unseen is not stalled
                     continue
-                if polled.phase is not JobPhase.UNKNOWN and polled.phase >= job.phase:
+                wrong = self._wrong(entry, polled)
+                if wrong is not None:
+                    return job, entry, self._stop(entry, wrong)
+                if polled.phase >= job.phase:
                     job = polled
                 continue
             try:
                 ev = events.get(timeout=max(0.0, min(next_poll, deadline) - now))
             except queue.Empty:
                 continue
-            if isinstance(ev, JobProgress | JobDone):
+            if isinstance(ev, JobProgress | JobDone) and ev.job.job_id != entry.job_id:
+                if caught_up:
+                    return job, entry, self._stop(entry, f"news of job {ev.job.job_id!r} "
+                                                         f"while {entry.job_id!r} runs")
+                next_poll = now  # stale, or ours under another name: JOB_STATUS tells
+            elif isinstance(ev, JobProgress | JobDone):
+                caught_up = True
+                wrong = echo_mismatch(ev.job, entry.job_id, entry.from_bay, entry.to_bay)
+                if wrong is not None:
+                    return job, entry, self._stop(entry, wrong)
                 if ev.job.phase >= job.phase:  # replies overtake queued events: never go back
                     job = ev.job
             elif isinstance(ev, DoorChanged) and ev.bay in (entry.from_bay, entry.to_bay):
@@ -436,6 +336,23 @@ class Dispatcher:
                 next_poll = now  # the job's own JOB_DONE may have been lost
             elif isinstance(ev, LinkChanged) and ev.up:
                 next_poll, last_change = now, now
+
+    @staticmethod
+    def _wrong(entry: JournalEntry, polled: JobState) -> str | None:
+        """What a JOB_STATUS answer for an accepted job gets wrong, if anything."""
+        if polled.phase is JobPhase.UNKNOWN:
+            # It accepted this id; "never seen" means it lost or renamed our job.
+            return f"job {entry.job_id!r} unknown after it was accepted"
+        return echo_mismatch(polled, entry.job_id, entry.from_bay, entry.to_bay)
+
+    def _stop(self, entry: JournalEntry, wrong: str) -> str:
+        """The controller answered for another car than we asked: stop the lift."""
+        log.error("job %s: the controller answered %s: stopping the lift", entry.job_id, wrong)
+        try:
+            self.lift.stop()
+        except KioskError as exc:
+            log.error("job %s: STOP not confirmed: %s", entry.job_id, exc.to_dict())
+        return ECHO_MISMATCH
 
     def _call(self, fn: Callable[[], Any], deadline: float) -> Any:
         """``fn()`` retried through transient lift errors until the deadline."""
@@ -508,9 +425,11 @@ class Dispatcher:
     def _on_event(self, ev: Any) -> None:
         # Driver thread: only hand events over, never call the lift from here.
         with self._lock:
-            if isinstance(ev, JobProgress | JobDone):
-                targets = [self._queues[ev.job.job_id]] if ev.job.job_id in self._queues else []
+            if isinstance(ev, JobProgress | JobDone) and ev.job.job_id in self._queues:
+                targets = [self._queues[ev.job.job_id]]
             else:
+                # News of a job nobody here drives goes to every running job too:
+                # the controller runs one job at a time, so it may be ours misnamed.
                 targets = list(self._queues.values())
         for q in targets:
             q.put(ev)

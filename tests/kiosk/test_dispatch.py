@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +62,18 @@ class FakeBackend:
 
 
 class FakeLift:
-    """A scripted controller for the dispatcher's own logic."""
+    """A scripted controller for the dispatcher's own logic.
+
+    Scripted job states without bays (``state()``) echo the bays of the job's
+    first MOVE, as an honest controller does."""
 
     def __init__(self) -> None:
         self.moves: list[tuple[str, int, int]] = []
         self.move_errors: list[LiftError] = []
         self.states: list[JobState] = []  # job_status answers, the last one repeats
         self.subscribers: list[Callable[[Any], None]] = []
+        self.bays: dict[str, tuple[int, int]] = {}
+        self.stops = 0
 
     def on_event(self, cb: Callable[[Any], None]) -> Callable[[], None]:
         self.subscribers.append(cb)
@@ -75,6 +81,7 @@ class FakeLift:
 
     def move(self, job_id: str, from_bay: int, to_bay: int) -> MoveAccepted:
         self.moves.append((job_id, from_bay, to_bay))
+        self.bays.setdefault(job_id, (from_bay, to_bay))  # it may have arrived before a failure
         if self.move_errors:
             raise self.move_errors.pop(0)
         return MoveAccepted(JobState(job_id, JobPhase.QUEUED, from_bay=from_bay, to_bay=to_bay),
@@ -83,7 +90,21 @@ class FakeLift:
     def job_status(self, job_id: str) -> JobState:
         if not self.states:
             return JobState(job_id, JobPhase.UNKNOWN)
-        return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        answer = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return self.echo(answer)
+
+    def echo(self, job: JobState) -> JobState:
+        if job.phase is JobPhase.UNKNOWN or job.from_bay or job.job_id not in self.bays:
+            return job
+        from_bay, to_bay = self.bays[job.job_id]
+        return replace(job, from_bay=from_bay, to_bay=to_bay)
+
+    def emit(self, event: Any) -> None:
+        for cb in list(self.subscribers):
+            cb(event)
+
+    def stop(self) -> None:
+        self.stops += 1
 
 
 def state(phase: JobPhase, moved: bool = False, fault: FaultCode = FaultCode.NONE,
