@@ -1,58 +1,35 @@
 """Staff authentication and the staff audit log (no Qt).
 
-- PINs are stored as scrypt hashes (``hash_pin``/``verify_pin``); the
-  config holds only the hash.
-- ``StaffGate`` counts failed attempts: ``max_attempts`` wrong PINs lock the
-  entry for ``lockout_s``; a logged-in session ends after ``idle_logout_s``
-  without a touch. Time comes from a monotonic clock passed in.
+- PINs are scrypt hashes (``common.pins``, re-exported here); the config
+  holds only the hash.
+- ``StaffGate`` holds the staff session. Online, the backend checked the
+  person's PIN and issued a token (``enter``); offline (the backend cannot
+  be asked), the config's PIN is checked here (``login``) and allows local
+  work only. Wrong offline PINs lock the keypad on ``common.pins``'
+  escalating schedule, kept in the data dir so a restart does not reset it.
+  A session ends after ``idle_logout_s`` without a touch (monotonic clock).
 - ``AuditLog`` appends every staff action (who, when, what, result) as JSON
   lines in the data dir, fsynced, so it survives crashes and restarts.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
+import logging
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common.errors import Reason, StaffError
+from common.pins import LOCK_AFTER, Lockout, hash_pin, lock_steps, verify_pin
 
-# scrypt cost: ~50 ms on the kiosk's CPU; enough to make a stolen config's
-# hash slow to brute-force, quick enough for a keypad.
-_N, _R, _P = 2**14, 8, 1
+__all__ = ["AuditLog", "LockFile", "StaffGate", "StaffSession", "hash_pin", "verify_pin"]
 
-
-def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
-    if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise StaffError("a PIN is 4 to 12 digits", reason=Reason.STAFF_DENIED)
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_pin(pin: str, stored: str) -> bool:
-    """Constant-time check of ``pin`` against a ``hash_pin`` string."""
-    try:
-        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        salt, want = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
-        got = hashlib.scrypt(pin.encode(), salt=salt, n=int(n), r=int(r), p=int(p),
-                             dklen=len(want))
-    except (ValueError, TypeError):
-        # A malformed stored hash never lets anyone in.
-        return False
-    return hmac.compare_digest(got, want)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,27 +37,77 @@ class StaffSession:
     who: str
     since: float
     last_touch: float
+    # The backend's staff session (sent as X-Staff-Session on book changes);
+    # None: an offline login, local work only. Never logged.
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def online(self) -> bool:
+        return self.token is not None
+
+
+class LockFile:
+    """The offline PIN's ``Lockout``, as JSON in the data dir (written on change)."""
+
+    FILE = "staff_lockout.json"
+
+    def __init__(self, data_dir: str | Path | None) -> None:
+        self.path = Path(data_dir) / self.FILE if data_dir is not None else None
+
+    def load(self, now: float, first_s: float) -> Lockout:
+        if self.path is None or not self.path.exists():
+            return Lockout()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return Lockout(int(data["failures"]), int(data["level"]),
+                           float(data["locked_until"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            # A torn or edited file must not open the keypad: lock as long as
+            # the schedule's first step would.
+            log.warning("staff lockout file unreadable; starting locked")
+            return Lockout(0, 1, now + first_s)
+
+    def save(self, state: Lockout) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(asdict(state), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
 
 
 class StaffGate:
-    """``pin_hash``: a shared PIN (the session's ``who`` is the caller's, e.g.
-    "staff"); ``pins``: one PIN per person, name -> hash (``who`` is the name).
-    Wrong PINs are counted across both."""
+    """``pin_hash``: the shared offline PIN (the session's ``who`` is the name
+    typed, or "staff"); ``pins``: one offline PIN per person, name -> hash
+    (``who`` is that name). ``max_attempts`` wrong offline PINs lock for
+    ``lockout_s``, the next ones longer (``common.pins.lock_steps``);
+    ``lock_dir`` keeps the lockout across restarts, timed by ``wall_clock``."""
 
     def __init__(self, pin_hash: str, *, pins: Mapping[str, str] | None = None,
-                 max_attempts: int = 5, lockout_s: float = 300.0,
+                 max_attempts: int = LOCK_AFTER, lockout_s: float = 60.0,
                  idle_logout_s: float = 120.0, clock: Callable[[], float] = time.monotonic,
-                 audit: AuditLog | None = None) -> None:
+                 audit: AuditLog | None = None, lock_dir: str | Path | None = None,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self._pin_hash = pin_hash
         self._pins = dict(pins or {})
         self.max_attempts = max_attempts
-        self.lockout_s = lockout_s
+        self.steps = lock_steps(lockout_s)
         self.idle_logout_s = idle_logout_s
         self._clock = clock
+        self._wall = wall_clock
         self._audit = audit
-        self._failures = 0
-        self._locked_until = 0.0
+        self._file = LockFile(lock_dir)
+        state = self._file.load(self._wall(), self.steps[0])
+        # A wall clock set back must not stretch a lock past the longest step.
+        ceiling = self._wall() + self.steps[-1]
+        self._lockout = state if state.locked_until <= ceiling else Lockout(
+            state.failures, state.level, ceiling)
         self.session: StaffSession | None = None
+        # Told of every session that ends (the console ends it on the backend too).
+        self.on_logout: Callable[[StaffSession], None] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -97,37 +124,52 @@ class StaffGate:
         return found
 
     def locked_for_s(self) -> float:
-        return max(0.0, self._locked_until - self._clock())
+        return self._lockout.locked_for(self._wall())
 
     def attempts_left(self) -> int:
-        return self.max_attempts - self._failures
+        return self._lockout.attempts_left(self.max_attempts)
+
+    def _set_lock(self, state: Lockout) -> None:
+        if state != self._lockout:
+            self._lockout = state
+            try:
+                self._file.save(state)
+            except OSError:
+                log.exception("could not keep the staff lockout in the data dir")
 
     def login(self, pin: str, who: str = "staff") -> StaffSession:
-        """Check a PIN; raises StaffError (STAFF_LOCKED or STAFF_DENIED)."""
-        now = self._clock()
+        """Check the offline PIN; raises StaffError (STAFF_LOCKED or STAFF_DENIED)."""
+        now = self._wall()
         if not self.enabled:
             self._record(who, "login", "disabled")
             raise StaffError("staff entry is disabled in this kiosk's config",
                              reason=Reason.STAFF_DENIED)
-        if now < self._locked_until:
-            self._record(who, "login", "locked")
+        if self.locked_for_s() > 0:
+            self._record(who, "login", "locked", mode="offline")
             raise StaffError("too many wrong PINs", reason=Reason.STAFF_LOCKED,
-                             locked_for_s=round(self._locked_until - now))
+                             locked_for_s=round(self.locked_for_s()))
         matched = self._who(pin, who)
         if matched is None:
-            self._failures += 1
-            if self._failures >= self.max_attempts:
-                self._failures = 0
-                self._locked_until = now + self.lockout_s
-                self._record(who, "login", "denied; locked")
+            self._set_lock(self._lockout.failed(now, self.max_attempts, self.steps))
+            if self.locked_for_s() > 0:
+                self._record(who, "login", "denied; locked", mode="offline",
+                             level=self._lockout.level)
                 raise StaffError("too many wrong PINs", reason=Reason.STAFF_LOCKED,
-                                 locked_for_s=round(self.lockout_s))
-            self._record(who, "login", "denied")
+                                 locked_for_s=round(self.locked_for_s()))
+            self._record(who, "login", "denied", mode="offline")
             raise StaffError("wrong PIN", reason=Reason.STAFF_DENIED,
                              attempts_left=self.attempts_left())
-        self._failures = 0
-        self.session = StaffSession(who=matched, since=now, last_touch=now)
-        self._record(matched, "login", "ok")
+        self._set_lock(Lockout())
+        return self._open(matched, None, "offline")
+
+    def enter(self, who: str, token: str) -> StaffSession:
+        """A staff session the backend issued after checking ``who``'s PIN."""
+        return self._open(who, token, "online")
+
+    def _open(self, who: str, token: str | None, mode: str) -> StaffSession:
+        t = self._clock()
+        self.session = StaffSession(who=who, since=t, last_touch=t, token=token)
+        self._record(who, "login", "ok", mode=mode)
         return self.session
 
     def touch(self) -> None:
@@ -145,13 +187,19 @@ class StaffGate:
         return False
 
     def logout(self, why: str = "exit") -> None:
-        if self.session is not None:
-            self._record(self.session.who, "logout", why)
-        self.session = None
+        ended, self.session = self.session, None
+        if ended is not None:
+            self._record(ended.who, "logout", why)
+            if self.on_logout is not None:
+                self.on_logout(ended)
 
     def record(self, action: str, result: str, **detail: Any) -> None:
         """Audit an action done by the logged-in staff member."""
         who = self.session.who if self.session else "-"
+        self._record(who, action, result, **detail)
+
+    def note(self, who: str, action: str, result: str, **detail: Any) -> None:
+        """Audit an entry of someone not (yet) logged in, e.g. a refused login."""
         self._record(who, action, result, **detail)
 
     def _record(self, who: str, action: str, result: str, **detail: Any) -> None:

@@ -1,5 +1,9 @@
 """``kiosk staff-hash [PIN]``: print the scrypt hash of a staff PIN for the config.
 
+These are the kiosk's offline PINs, checked only when the backend cannot be
+asked (local work only); staff accounts for online logins are the backend's
+(``kiosk-backend staff add NAME``).
+
     [staff]
     pin_hash = "scrypt$16384$8$1$..."     # a shared PIN, audited as "staff"
 
@@ -7,7 +11,7 @@
     alice = "scrypt$16384$8$1$..."
 
 Without ``PIN`` it asks twice without echo (a PIN on the command line lands in
-the shell history). Exit 0 with the hash on stdout; 2 if the PIN is not 4 to
+the shell history). Exit 0 with the hash on stdout; 2 if the PIN is not 6 to
 12 digits or the two entries differ.
 """
 
