@@ -40,8 +40,10 @@ class JobsMixin:
                       outcome: str) -> dict[str, Any]:
         now = self.now()
         job = s.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
-        if job is None or job.tower_id != ctx.tower_id:
-            raise ApiError(404, "JOB_UNKNOWN", "No such lift job in this tower.")
+        # Only the kiosk that started a job ran its lift and can say how it
+        # ended; to any other kiosk the job does not exist.
+        if job is None or job.kiosk_id != ctx.kiosk_id:
+            raise ApiError(404, "JOB_UNKNOWN", "No such lift job at this kiosk.")
         if job.state != JobState.PENDING.value:
             if job.state != outcome:
                 raise ApiError(409, "JOB_ALREADY_REPORTED",

@@ -1,28 +1,27 @@
-"""HTML pages: the member's pass (a stand-in for the member app, so a phone
-or the demo camera can show it to a kiosk) and the order page a Buy QR opens.
+"""HTML pages: the order page a Buy QR opens and, only when the service
+runs as a demo (``--seed demo`` or ``--demo``), a stand-in for the member
+app that signs in with the member's token and shows the pass as a QR code.
 
-These pages carry no kiosk credentials: in production the member app would
-fetch passes with the member's own login; here they exist for the demo.
+Passes come only from ``POST /v1/member/pass`` with the member's own token
+(the Guard checks it); these pages hold no credential of their own.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 
 import segno
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from backend.rules import iso
-from backend.service import PASS_REFRESH_MARGIN_S, Service
+from backend.passes import MAX_PASS_BYTES, PASS_RE
+from backend.service import Service
 
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{refresh_s}">
 <title>{title}</title>
 <style>
  body {{ font-family: sans-serif; text-align: center; background: #f4f4f4; margin: 0; }}
@@ -35,9 +34,8 @@ _PAGE = """<!doctype html>
 """
 
 
-def _page(title: str, content: str, refresh_s: int = 3600) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=html.escape(title), content=content,
-                                     refresh_s=max(1, refresh_s)),
+def _page(title: str, content: str) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(title=html.escape(title), content=content),
                         headers={"Cache-Control": "no-store"})
 
 
@@ -47,44 +45,57 @@ def _not_found(what: str) -> HTMLResponse:
     return page
 
 
-def router(service: Service, default_tower: str) -> APIRouter:
-    r = APIRouter(tags=["member (demo)"])
+_MEMBER_PAGE = """<h1>Member pass</h1>
+<p><small>Demo of the member app: sign in with the member's token
+(backend/README.md lists the demo members' tokens).</small></p>
+<form id="signin"><p><input id="token" type="password" autocomplete="off"
+ placeholder="member token" required> <input id="tower" value="{tower}" size="6"
+ aria-label="tower"> <button>Show my pass</button></p></form>
+<div class="qr" id="qr" hidden></div><p><small id="status"></small></p>
+<script>
+// The token stays in this page's memory: it is sent only as a bearer
+// token to the API, never in a URL, a cookie or storage.
+let token = null, timer = null;
+const status = (t) => document.getElementById("status").textContent = t;
+async function show() {{
+  const tower = document.getElementById("tower").value;
+  const r = await fetch("/v1/member/pass", {{method: "POST",
+    headers: {{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+    body: JSON.stringify({{tower: tower}})}});
+  if (!r.ok) {{ status(r.status === 429 ? "Too many attempts; wait a while."
+                                       : "Sign-in failed."); return; }}
+  const p = await r.json();
+  const svg = await fetch("/member/qr.svg", {{method: "POST", body: p.pass_text}});
+  const qr = document.getElementById("qr");
+  qr.innerHTML = await svg.text(); qr.hidden = false;
+  const left = Math.max(0, Math.floor(p.expires_at - Date.now() / 1000));
+  status("Valid for " + left + " s. Single use.");
+  clearTimeout(timer); timer = setTimeout(show, 3000);
+}}
+document.getElementById("signin").addEventListener("submit", (e) => {{
+  e.preventDefault(); token = document.getElementById("token").value; show(); }});
+</script>"""
 
-    def live_pass(member_id: str, tower: str):
-        if not (_ID_RE.fullmatch(member_id) and _ID_RE.fullmatch(tower)):
-            return None
-        return service.current_pass(member_id, tower)
 
-    @r.get("/member/{member_id}", response_class=HTMLResponse,
-           summary="The member's current pass as a QR code, refreshing itself")
-    def member_page(member_id: str, tower: str = Query(default_tower, max_length=32)):
-        p = live_pass(member_id, tower)
-        if p is None:
-            return _not_found("No such member or tower.")
-        left_s = p.expires_at - service.now()
-        # Reload a little after the pass would be replaced, and often enough
-        # that a pass redeemed at the kiosk is replaced quickly on the phone.
-        refresh_s = int(min(5.0, max(1.0, left_s - PASS_REFRESH_MARGIN_S + 1)))
-        svg = segno.make(p.text, error="m").svg_inline(scale=6, border=4)
-        content = (f"<h1>Member pass</h1><p>{html.escape(member_id)} &middot; tower "
-                   f"{html.escape(p.tower_id)}</p><div class='qr'>{svg}</div>"
-                   f"<p><small>Valid until {iso(p.expires_at)} "
-                   f"({max(0, math.floor(left_s))} s). Single use.</small></p>")
-        return _page("Member pass", content, refresh_s)
+def router(service: Service, default_tower: str, demo: bool) -> APIRouter:
+    """The order page; with ``demo``, also the member-app stand-in pages."""
+    r = APIRouter(tags=["pages"])
+    if demo:
+        @r.get("/member", response_class=HTMLResponse,
+               summary="Demo member app: sign in with a member token, see the pass QR")
+        def member_page(tower: str = Query(default_tower, max_length=32)):
+            safe = tower if _ID_RE.fullmatch(tower) else default_tower
+            return _page("Member pass", _MEMBER_PAGE.format(tower=html.escape(safe)))
 
-    @r.get("/member/{member_id}/pass.txt", response_class=PlainTextResponse,
-           summary="The member's current pass text (automation: the demo phone)")
-    def member_pass_text(member_id: str, tower: str = Query(default_tower, max_length=32),
-                         expired: bool = Query(False, description="an old screenshot: a "
-                                               "pass that expired 10 minutes ago")):
-        if expired:
-            ok = _ID_RE.fullmatch(member_id) and _ID_RE.fullmatch(tower)
-            p = service.stale_pass(member_id, tower) if ok else None
-        else:
-            p = live_pass(member_id, tower)
-        if p is None:
-            return PlainTextResponse("not found\n", status_code=404)
-        return PlainTextResponse(p.text, headers={"Cache-Control": "no-store"})
+        @r.post("/member/qr.svg", summary="Demo: a pass text drawn as a QR code")
+        async def pass_qr(request: Request):
+            text = (await request.body()).decode("utf-8", "replace")
+            # Draws only what looks like a pass: this is no general QR service.
+            if len(text) > MAX_PASS_BYTES or not PASS_RE.fullmatch(text):
+                return PlainTextResponse("not a pass\n", status_code=422)
+            svg = segno.make(text, error="m").svg_inline(scale=6, border=4)
+            return Response(svg, media_type="image/svg+xml",
+                            headers={"Cache-Control": "no-store"})
 
     @r.get("/orders/{order_id}", response_class=HTMLResponse, summary="An order opened by Buy")
     def order_page(order_id: str):

@@ -26,7 +26,7 @@ from backend.errors import Refusal
 
 PREFIX = "towerpass:v1"
 MAX_PASS_BYTES = 1024
-_PASS_RE = re.compile(
+PASS_RE = re.compile(
     r"towerpass:v1;t=(?P<t>[A-Za-z0-9_-]{1,32});m=(?P<m>[A-Za-z0-9_-]{1,64});"
     r"p=(?P<p>[A-Za-z0-9_-]{0,32});e=(?P<e>[0-9]{1,12});n=(?P<n>[0-9a-f]{16,32});"
     r"s=(?P<s>[A-Za-z0-9_-]{86})")
@@ -51,7 +51,7 @@ def sign_pass(key: Ed25519PrivateKey, tower_id: str, member_id: str, model: str 
     nonce = nonce or secrets.token_hex(16)
     body = f"{PREFIX};t={tower_id};m={member_id};p={model or ''};e={int(expires_at)};n={nonce}"
     text = f"{body};s={_b64url(key.sign(body.encode('utf-8')))}"
-    if not _PASS_RE.fullmatch(text):
+    if not PASS_RE.fullmatch(text):
         raise ValueError(f"fields do not fit the pass format: {body!r}")
     return MemberPass(tower_id, member_id, model or None, int(expires_at), nonce, text)
 
@@ -61,12 +61,17 @@ def parse_and_verify(public_key: Ed25519PublicKey, text: str) -> MemberPass:
     (they need the clock, the kiosk and the database)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PASS_BYTES:
         raise Refusal("PASS_INVALID", "The pass is too long.")
-    m = _PASS_RE.fullmatch(text)
+    m = PASS_RE.fullmatch(text)
     if m is None:
         raise Refusal("PASS_INVALID", "This is not a member pass.")
     body, sig_text = text.rsplit(";s=", 1)
     try:
         sig = base64.urlsafe_b64decode(sig_text + "==")
+        # Only the one canonical spelling (no padding, zero trailing bits):
+        # otherwise one signed pass has several texts, each a "new" pass to
+        # anything that compares texts, and Ed25519 accepts them all.
+        if _b64url(sig) != sig_text:
+            raise ValueError("non-canonical base64")
         public_key.verify(sig, body.encode("utf-8"))
     except (InvalidSignature, binascii.Error, ValueError):
         raise Refusal("PASS_INVALID", "The pass signature is not valid.") from None

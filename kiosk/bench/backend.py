@@ -84,8 +84,9 @@ def _percentile(values: list[float], q: float) -> float:
 def _prepare(db_url: str, clients: int, cars: int) -> list[str]:
     """Migrate, seed the demo, add bench members and the contended stock."""
     from backend.db import Database
+    from backend.guard import hash_key
     from backend.models import Bay, Car, Member
-    from backend.seed import load_templates, seed_demo
+    from backend.seed import demo_member_token, load_templates, seed_demo
 
     db = Database(db_url)
     try:
@@ -95,7 +96,8 @@ def _prepare(db_url: str, clients: int, cars: int) -> list[str]:
         members = [f"bench-{i:03d}" for i in range(clients)]
         with db.write() as s:
             for m in members:
-                s.add(Member(id=m, name="Bench", credit_score=800, template=template))
+                s.add(Member(id=m, name="Bench", credit_score=800, template=template,
+                             token_hash=hash_key(demo_member_token(m))))
             taken = {b for (b,) in s.query(Car.bay).filter(Car.tower_id == "T1")}
             free = [b for (b,) in s.query(Bay.bay).filter(Bay.tower_id == "T1",
                                                           Bay.maintenance.is_(False))
@@ -319,12 +321,11 @@ class _Load:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    import requests
-
     from backend.seed import DEMO_KIOSK_KEY
     from backend.server import BackendServer, spawn
     from kiosk.backend_client import BackendClient
     from kiosk.bench import backend_selfies as bs
+    from kiosk.member_app import fetch_member_pass
 
     clients = getattr(args, "clients", 50)
     rounds = getattr(args, "rounds", 7)
@@ -350,7 +351,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             sessions = []
             for m in members:
-                text = requests.get(f"{url}/member/{m}/pass.txt", timeout=30).text
+                text = fetch_member_pass(url, m, "T1")
                 sessions.append(client.redeem_pass(text).session_id)
             # Untimed: one selfie per session and round (warm-up included).
             selfies = _seed_selfies(db_url, sessions, rounds + 1)

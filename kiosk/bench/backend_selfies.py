@@ -49,15 +49,16 @@ def member_ids(n: int) -> list[list[str]]:
 def add_members(db_url: str, ids: list[str]) -> None:
     """Members enrolled with the astronaut's face (before the service starts)."""
     from backend.db import Database
+    from backend.guard import hash_key
     from backend.models import Member
-    from backend.seed import load_templates
+    from backend.seed import demo_member_token, load_templates
 
     template = load_templates()["astronaut"]
     db = Database(db_url)
     try:
         with db.write() as s:
-            s.add_all(Member(id=m, name="Bench selfie", credit_score=800, template=template)
-                      for m in ids)
+            s.add_all(Member(id=m, name="Bench selfie", credit_score=800, template=template,
+                             token_hash=hash_key(demo_member_token(m))) for m in ids)
     finally:
         db.dispose()
 
@@ -92,14 +93,13 @@ def warm_judge(url: str, key: str, members: tuple[str, ...] = WARM_MEMBERS) -> N
     warms them in the background at start, and a worker opens a selfie only
     after that. One selfie per worker is held open (a selfie goes to the
     least busy worker), then each is finished (judged incomplete: untimed)."""
-    import requests
-
     from kiosk.backend_client import BackendClient
+    from kiosk.member_app import fetch_member_pass
 
     with BackendClient(url, "K1", key, timeout_s=_TIMEOUT_S, retries=0) as client:
         opened = []
         for m in members:
-            text = requests.get(f"{url}/member/{m}/pass.txt", timeout=30).text
+            text = fetch_member_pass(url, m, "T1")
             opened.append(client.open_selfie(client.redeem_pass(text).session_id).selfie_id)
         for selfie_id in opened:
             client.finish_selfie(selfie_id)
@@ -163,6 +163,7 @@ class SelfieLoad:
 
         from kiosk.backend_client import BackendClient
         from kiosk.bench.selfie_stream import play_selfie
+        from kiosk.member_app import fetch_member_pass
 
         http = requests.Session()
         headers = {"Authorization": f"Bearer {self.key}", "X-Kiosk-Id": "K1",
@@ -189,7 +190,7 @@ class SelfieLoad:
                 if self._stop.is_set():
                     return
                 member = members[n % len(members)]
-                text = http.get(f"{self.url}/member/{member}/pass.txt", timeout=30).text
+                text = fetch_member_pass(self.url, member, "T1", http=http)
                 session_id = client.redeem_pass(text).session_id
                 ticket = client.open_selfie(session_id)
                 opened = time.monotonic()

@@ -11,10 +11,12 @@ from typing import Any
 import requests
 
 from backend.clock import SettableClock
+from backend.guard import hash_key
 from backend.models import Bay, Car, Member
 from backend.seed import add_drive, add_judged_selfie
 from backend.server import BackendServer
 from kiosk.backend_client import BackendClient, PassSession
+from kiosk.member_app import fetch_member_pass, member_token
 
 TEMPLATES = {k: v for k, v in json.loads(
     (Path(__file__).resolve().parents[2] / "backend" / "seed_templates.json").read_text()).items()
@@ -54,7 +56,8 @@ class TowerRig:
         cars = [self.add_car("Aurora", "white", bay=None) for _ in drives]
         with self.server.db.write() as s:
             s.add(Member(id=member_id, name="Test", credit_score=credit, template=template,
-                         preselected_model=preselected, active=active))
+                         preselected_model=preselected, active=active,
+                         token_hash=hash_key(member_token(member_id))))
             s.flush()
             for i, ((started, returned), car_id) in enumerate(zip(drives, cars, strict=True)):
                 add_drive(s, f"D-{member_id}-{i}", member_id, car_id, self.tower_id, started,
@@ -73,11 +76,9 @@ class TowerRig:
                       bay=bay, state="stored" if bay is not None else "out"))
         return car_id
 
-    def pass_text(self, member_id: str, tower: str | None = None) -> str:
-        r = requests.get(f"{self.url}/member/{member_id}/pass.txt",
-                         params={"tower": tower or self.tower_id}, timeout=10)
-        r.raise_for_status()
-        return r.text
+    def pass_text(self, member_id: str, tower: str | None = None, expired: bool = False) -> str:
+        """The pass as the member app gets it, with the member's own token."""
+        return fetch_member_pass(self.url, member_id, tower or self.tower_id, expired=expired)
 
     def session(self, member_id: str) -> PassSession:
         return self.client.redeem_pass(self.pass_text(member_id))

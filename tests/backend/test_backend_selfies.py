@@ -21,6 +21,7 @@ from backend.clock import SettableClock
 from backend.models import Selfie
 from backend.server import BackendServer
 from kiosk.bench.selfie_stream import LIVE, play_selfie, render_performed_selfie, render_selfie
+from kiosk.member_app import fetch_member_pass
 from kiosk.selfie import encode_jpeg
 from tests.backend.backend_rig import OTHER, T0
 from vision.synth import SyntheticMember, astronaut_bgr
@@ -233,7 +234,7 @@ def test_lockout_at_the_sixth_attempt_survives_a_restart_and_spares_others(tmp_p
     clock = SettableClock(T0)
     with BackendServer(db, seed="demo", clock=clock) as srv:
         def pass_text(member_id: str) -> str:
-            return requests.get(f"{srv.url}/member/{member_id}/pass.txt", timeout=10).text
+            return fetch_member_pass(srv.url, member_id, "T1")
 
         for _ in range(5):
             assert _fail_once(srv.url, headers, pass_text("demo-ok")).status_code == 200
@@ -251,10 +252,10 @@ def test_lockout_at_the_sixth_attempt_survives_a_restart_and_spares_others(tmp_p
                                    "retry_at": "2030-03-17T18:16:40Z"}]
     # A restart changes nothing: the lock is in the database.
     with BackendServer(db, seed="demo", clock=SettableClock(T0 + 60)) as srv:
-        text = requests.get(f"{srv.url}/member/demo-ok/pass.txt", timeout=10).text
+        text = fetch_member_pass(srv.url, "demo-ok", "T1")
         again = _fail_once(srv.url, headers, text)
         assert again.status_code == 409 and again.json()["error"]["reason"] == "IDENTITY_LOCKED"
     # ... until the 30 minutes are over.
     with BackendServer(db, seed="demo", clock=SettableClock(T0 + 31 * 60)) as srv:
-        text = requests.get(f"{srv.url}/member/demo-ok/pass.txt", timeout=10).text
+        text = fetch_member_pass(srv.url, "demo-ok", "T1")
         assert _fail_once(srv.url, headers, text).status_code == 200
