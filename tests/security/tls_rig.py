@@ -89,11 +89,13 @@ class Recorder:
     and records what it was sent: an impostor (with ``pki``: HTTPS under that
     certificate) or, without, a plain HTTP proxy in the environment's way.
 
-    ``requests`` holds (request line, headers) for every request it read.
+    ``requests`` holds (request line, headers) for every request it read;
+    ``connections`` counts the connections it accepted (TLS handshake done).
     """
 
     def __init__(self, pki: Pki | None = None) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.connections = 0
         recorder = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -112,7 +114,13 @@ class Recorder:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.HTTPServer):
+            def get_request(self):  # type: ignore[no-untyped-def]
+                accepted = super().get_request()
+                recorder.connections += 1
+                return accepted
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         if pki is not None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(pki.cert_file, pki.key_file)
