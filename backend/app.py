@@ -37,6 +37,9 @@ from backend.passes import (
 )
 from backend.selfie_routes import FRAMES_BODY_LIMIT, FRAMES_PATH, SelfieDesk, add_routes
 from backend.service import Service
+from backend.staff_routes import GUARDED_DOC, StaffDesk
+from backend.staff_routes import add_routes as add_staff_routes
+from backend.staff_service import StaffBook
 from backend.txn import check_key, fingerprint, idempotent
 from backend.util import KioskCtx
 
@@ -272,6 +275,9 @@ def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
             service.db, ctx.kiosk_id, key, fp, service.now(), lambda s: op(s, ctx), raw_op))
         return _answer(status, answer)
 
+    # Book changes by staff need a staff session too (backend.staff_routes).
+    staff = StaffDesk(StaffBook(service.db, service.now), run_write, write)
+
     @r.post("/sessions", response_model=schemas.SessionOut, summary="Redeem a member pass")
     async def redeem(request: Request, body: schemas.RedeemIn) -> JSONResponse:
         return await write(request, body,
@@ -318,17 +324,20 @@ def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
     def bays(request: Request) -> JSONResponse:
         return _answer(200, service.bays(_ctx(request)))
 
-    @r.post("/bays/{bay}/maintenance", response_model=schemas.BayOut, tags=["staff"])
+    @r.post("/bays/{bay}/maintenance", response_model=schemas.BayOut, tags=["staff"],
+            **GUARDED_DOC)
     async def maintenance(request: Request, bay: int,
                           body: schemas.MaintenanceIn) -> JSONResponse:
-        return await write(request, body, lambda s, ctx: (
-            service.op_set_maintenance(s, ctx, bay, body.in_maintenance, body.note)))
+        return await staff.book_change(request, body, "bay_maintenance", lambda s, ctx: (
+            service.op_set_maintenance(s, ctx, bay, body.in_maintenance, body.note)),
+            bay=bay, on=body.in_maintenance)
 
     @r.post("/bays/{bay}/move", response_model=schemas.MoveOut, tags=["staff"],
-            summary="Record a staff move of the car in a storage bay to another")
+            summary="Record a staff move of the car in a storage bay to another",
+            **GUARDED_DOC)
     async def move_car(request: Request, bay: int, body: schemas.MoveIn) -> JSONResponse:
-        return await write(request, body, lambda s, ctx: service.op_move_car(
-            s, ctx, bay, body.to_bay))
+        return await staff.book_change(request, body, "bay_move", lambda s, ctx: (
+            service.op_move_car(s, ctx, bay, body.to_bay)), bay=bay, to_bay=body.to_bay)
 
     @r.post("/heartbeat", response_model=schemas.HeartbeatOut, tags=["staff"])
     async def heartbeat(request: Request, body: schemas.HeartbeatIn) -> JSONResponse:
@@ -340,6 +349,7 @@ def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
         return _answer(200, service.kiosks(_ctx(request)))
 
     add_routes(r, desk, write, _ctx)
+    add_staff_routes(r, staff)
     return r
 
 

@@ -105,13 +105,40 @@ class OrderIn(Strict):
     model: OptName = Field("", description="Empty: the model of the member's latest drive.")
 
 
+# Staff names as ``kiosk-backend staff add`` stores them (case-insensitive).
+StaffName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
+_MADE_BY = Field(None, description="Who made the change at the kiosk, when that is not "
+                                   "the session's person (queued while the kiosk was "
+                                   "offline); audited with the session's name.")
+
+
 class MaintenanceIn(Strict):
     in_maintenance: bool
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
+    made_by: StaffName | None = _MADE_BY
 
 
 class MoveIn(Strict):
     to_bay: Annotated[int, Field(ge=0, le=1_000_000)]
+    made_by: StaffName | None = _MADE_BY
+
+
+class StaffLoginIn(Strict):
+    name: StaffName
+    pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")] = Field(
+        description="6 to 12 digits.")
+
+
+class StaffSessionOut(BaseModel):
+    token: str = Field(description="Send as X-Staff-Session; shown only in this answer.")
+    staff: str
+    expires_at: str = Field(description="Moves on with every use, up to max_s after login.")
+    idle_s: int
+    max_s: int
+
+
+class StaffLogoutOut(BaseModel):
+    ended: bool
 
 
 class HeartbeatIn(Strict):

@@ -28,13 +28,18 @@ from backend.models import (
     Member,
     Offering,
     Selfie,
+    Staff,
     Tower,
 )
 from backend.rules import DAY_S, HOUR_S
 from backend.util import new_id
+from common.pins import hash_pin
 
 TEMPLATES_FILE = Path(__file__).with_name("seed_templates.json")
 DEMO_KIOSK_KEY = "demo-kiosk-key"
+# Staff accounts of the demo (name: PIN), documented in backend/README.md; the
+# demo kiosk logs in as the first (kiosk.demo.DEMO_STAFF_NAME/PIN).
+DEMO_STAFF = {"sam": "246813", "lee": "135792"}
 
 MODELS = {"Aurora": "极光", "Breeze": "微风", "Comet": "彗星"}
 COLOURS = {"white": ("White", "白色"), "black": ("Black", "黑色"), "red": ("Red", "红色"),
@@ -156,6 +161,9 @@ def seed_demo(db: Database, clock: Any = None) -> bool:
                                "T1-92": ("Aurora", "red")}.items():
             s.add(Car(id=car_id, tower_id="T1", model_id=m, colour_id=c, bay=None,
                       state=CarState.OUT.value))
+        for name, pin in DEMO_STAFF.items():
+            s.add(Staff(name=name, pin_hash=hash_pin(pin), active=True, created_at=now,
+                        failures=0, lock_level=0, locked_until=None))
         maint = s.get(Bay, ("T1", T1_MAINTENANCE_BAY))
         maint.maintenance, maint.note = True, "demo: sensor check"
         for member_id, (name, credit, tpl, pre, active, _what) in DEMO_MEMBERS.items():

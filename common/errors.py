@@ -64,6 +64,8 @@ class Reason(str, Enum):
     MANY_FACES = "MANY_FACES"
     STAFF_LOCKED = "STAFF_LOCKED"
     STAFF_DENIED = "STAFF_DENIED"
+    # A book change needs a staff session the backend issued (an online staff login).
+    STAFF_SESSION_REQUIRED = "STAFF_SESSION_REQUIRED"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     INTERNAL = "INTERNAL"
 

@@ -7,7 +7,7 @@ selfie's answers live in ``kiosk.selfie_api``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -149,6 +149,15 @@ class CarMove:
     from_bay: int
     to_bay: int
     state: str  # stored | maintenance
+
+
+@dataclass(frozen=True)
+class StaffTicket:
+    """A staff session the backend opened after checking the person's PIN."""
+
+    token: str = field(repr=False)  # sent as X-Staff-Session; never logged
+    staff: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)

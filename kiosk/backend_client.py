@@ -51,6 +51,7 @@ from kiosk.api_answers import (
     PassSession,
     Reservation,
     ReturnJob,
+    StaffTicket,
     TowerBays,
     bay_record,
     heartbeat_answer,
@@ -104,6 +105,8 @@ REFUSAL_REASONS = frozenset({
     Reason.PASS_REPLAYED, Reason.PASS_WRONG_TOWER, Reason.CAR_UNAVAILABLE,
     Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN,
     Reason.RETURN_BAY_INVALID, Reason.IDENTITY_LOCKED})
+# 403s of staff logins and book changes, raised with their own reason.
+STAFF_REASONS = frozenset({"STAFF_DENIED", "STAFF_LOCKED", "STAFF_SESSION_REQUIRED"})
 
 
 # -- the client -------------------------------------------------------------------------
@@ -163,7 +166,8 @@ class BackendClient:
         time.sleep(delay * random.uniform(0.5, 1.0))
 
     def _request(self, method: str, path: str, body: Any = None,
-                 idempotency_key: str | None = None, auth: bool = True) -> Any:
+                 idempotency_key: str | None = None, auth: bool = True,
+                 extra_headers: Mapping[str, str] | None = None) -> Any:
         """One logical call: returns the decoded JSON object of a 2xx answer."""
         if self._closed:
             raise BackendError("the backend client is closed", reason=Reason.BACKEND_UNREACHABLE)
@@ -173,6 +177,7 @@ class BackendClient:
                                                             idempotency_key):
             raise BackendError("bad idempotency key", reason=Reason.INTERNAL)
         headers = self._headers(idempotency_key) if auth else {"Accept": "application/json"}
+        headers.update(extra_headers or {})
         url = self.base_url + path
         last: BackendError | None = None
         for attempt in range(self.retries + 1):
@@ -255,6 +260,10 @@ class BackendClient:
         if status == 410 and code == Reason.SESSION_EXPIRED.value:
             # The member took too long between steps: a refusal they can act on.
             return RefusedError(message, reason=Reason.SESSION_EXPIRED, path=path)
+        if status == 403 and code in STAFF_REASONS:
+            # A staff login or book change refused (backend/REASONS.md): staff read why.
+            return BackendError(message, reason=Reason(code), **{
+                **error_context(err), "status": status, "code": code, "path": path})
         if not isinstance(code, str) or not re.fullmatch(r"[A-Z_]{1,40}", code):
             return BackendError(f"backend answered {status} without a reason",
                                 reason=Reason.BACKEND_BAD_RESPONSE, status=status, path=path)
@@ -271,9 +280,10 @@ class BackendClient:
                                reason=Reason.BACKEND_BAD_RESPONSE, path=path) from None
 
     def _call(self, method: str, path: str, parse: Callable[[Mapping[str, Any]], T],
-              body: Any = None, idempotency_key: str | None = None, auth: bool = True) -> T:
-        return self._parse(self._request(method, path, body, idempotency_key, auth), path,
-                           parse)
+              body: Any = None, idempotency_key: str | None = None, auth: bool = True,
+              extra_headers: Mapping[str, str] | None = None) -> T:
+        return self._parse(self._request(method, path, body, idempotency_key, auth,
+                                         extra_headers), path, parse)
 
     # -- the API -----------------------------------------------------------------------
     def health(self) -> Health:
@@ -414,15 +424,35 @@ class BackendClient:
             delivery_bays=tuple(self._ints(read_list(d, "delivery_bays", 100))),
             bays=tuple(bay_record(read_obj(b, "bay")) for b in read_list(d, "bays"))))
 
+    # -- staff: book changes need a staff session (backend/REASONS.md) ------------------
+    def open_staff_session(self, name: str, pin: str) -> StaffTicket:
+        """The backend checks this person's PIN: a staff session for this kiosk, or
+        ``BackendError(STAFF_DENIED)`` / ``(STAFF_LOCKED, retry_after_s=...)``."""
+        return self._call("POST", "/v1/staff/sessions", lambda d: StaffTicket(
+            token=read_str(d, "token", max_len=128), staff=read_str(d, "staff", max_len=64),
+            expires_at=read_time(d, "expires_at")), {"name": name, "pin": pin})
+
+    def end_staff_session(self, token: str) -> bool:
+        """Logout on the backend; False if the session had already ended."""
+        return self._call("DELETE", "/v1/staff/sessions/current",
+                          lambda d: read_bool(d, "ended"), extra_headers=_staff(token))
+
     def set_bay_maintenance(self, bay: int, in_maintenance: bool, note: str | None = None,
-                            idempotency_key: str | None = None) -> BayRecord:
+                            idempotency_key: str | None = None, *,
+                            staff_session: str | None = None,
+                            made_by: str | None = None) -> BayRecord:
+        """``staff_session``: the token of an online staff login; ``made_by``: who
+        made the change, when not that session's person."""
+        body = {"in_maintenance": bool(in_maintenance), "note": note}
         return self._call("POST", f"/v1/bays/{int(bay)}/maintenance", bay_record,
-                          {"in_maintenance": bool(in_maintenance), "note": note},
-                          idempotency_key)
+                          _made_by(body, made_by), idempotency_key,
+                          extra_headers=_staff(staff_session))
 
     def move_car(self, from_bay: int, to_bay: int,
-                 idempotency_key: str | None = None) -> CarMove:
-        """Record that staff move the car in storage bay ``from_bay`` to ``to_bay``."""
+                 idempotency_key: str | None = None, *, staff_session: str | None = None,
+                 made_by: str | None = None) -> CarMove:
+        """Record that staff move the car in storage bay ``from_bay`` to ``to_bay``
+        (``staff_session``, ``made_by``: as for ``set_bay_maintenance``)."""
         def parse(d: Mapping[str, Any]) -> CarMove:
             state = read_str(d, "state", max_len=20)
             if state not in ("stored", "maintenance"):
@@ -431,7 +461,8 @@ class BackendClient:
                            to_bay=read_int(d, "to_bay", 0), state=state)
 
         return self._call("POST", f"/v1/bays/{int(from_bay)}/move", parse,
-                          {"to_bay": int(to_bay)}, idempotency_key)
+                          _made_by({"to_bay": int(to_bay)}, made_by), idempotency_key,
+                          extra_headers=_staff(staff_session))
 
     def heartbeat(self, status: str, health: Mapping[str, Any] | None = None,
                   version: str | None = None,
@@ -464,3 +495,13 @@ class BackendClient:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             raise BadAnswer("expected a list of integers")
         return values
+
+
+def _staff(token: str | None) -> dict[str, str]:
+    return {"X-Staff-Session": token} if token else {}
+
+
+def _made_by(body: dict[str, Any], made_by: str | None) -> dict[str, Any]:
+    # Only when given: the body (and so the Idempotency-Key's fingerprint) of
+    # every other call stays as it was.
+    return {**body, "made_by": made_by} if made_by else body

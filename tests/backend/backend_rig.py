@@ -80,6 +80,23 @@ class TowerRig:
         """The pass as the member app gets it, with the member's own token."""
         return fetch_member_pass(self.url, member_id, tower or self.tower_id, expired=expired)
 
+    def staff_token(self) -> str:
+        """A fresh staff session of this kiosk (book changes need one), made in
+        the database directly: no scrypt per test."""
+        from backend.models import Staff, StaffSession
+        from backend.staff_service import SESSION_IDLE_S, token_hash
+
+        name, token, now = f"staff-{self.kiosk_id.lower()}", secrets.token_urlsafe(16), self.now()
+        with self.server.db.write() as s:
+            if s.get(Staff, name) is None:
+                s.add(Staff(name=name, pin_hash="-", active=True, created_at=now, failures=0,
+                            lock_level=0, locked_until=None))
+                s.flush()
+            s.add(StaffSession(token_hash=token_hash(token), staff_name=name,
+                               kiosk_id=self.kiosk_id, created_at=now,
+                               expires_at=now + SESSION_IDLE_S))
+        return token
+
     def session(self, member_id: str) -> PassSession:
         return self.client.redeem_pass(self.pass_text(member_id))
 

@@ -78,7 +78,7 @@ def test_failed_moved_takes_the_bay_out_of_service_until_staff_resolve(tower):
     assert (rec.state, rec.car_id, rec.maintenance) == ("maintenance", res.car_id, True)
     white = {o.colour: o.available_count for o in tower.client.inventory()}["white"]
     assert white == 1
-    rec = tower.client.set_bay_maintenance(res.bay, False)
+    rec = tower.client.set_bay_maintenance(res.bay, False, staff_session=tower.staff_token())
     assert (rec.state, rec.maintenance) == ("stored", False)
     assert {o.colour: o.available_count for o in tower.client.inventory()}["white"] == 2
 
@@ -272,11 +272,14 @@ def test_a_staff_move_moves_the_car_in_the_books(tower):
     car = tower.add_car("Breeze", "red")
     src = {c: b for b, c in _occupied(tower).items()}[car]
     free = min(b.bay for b in tower.client.bays().bays if not b.car_id)
-    moved = tower.client.move_car(src, free, idempotency_key="staff-move-T1")
+    token = tower.staff_token()
+    moved = tower.client.move_car(src, free, idempotency_key="staff-move-T1",
+                                  staff_session=token)
     assert (moved.car_id, moved.from_bay, moved.to_bay, moved.state) == (car, src, free, "stored")
     assert _occupied(tower).get(free) == car and src not in _occupied(tower)
     # A repeat with the same key is the same answer and changes nothing.
-    again = tower.client.move_car(src, free, idempotency_key="staff-move-T1")
+    again = tower.client.move_car(src, free, idempotency_key="staff-move-T1",
+                                  staff_session=token)
     assert again == moved
     ps = tower.session(tower.member())
     assert tower.client.reserve(ps.session_id, "Breeze", "red").bay == free
@@ -287,8 +290,10 @@ def test_staff_moves_the_backend_refuses(tower):
     a, b = sorted(occupied)[:2]
     empty = min(x.bay for x in tower.client.bays().bays if not x.car_id)
 
+    staff = {"X-Staff-Session": tower.staff_token()}
+
     def code(from_bay: int, to_bay: int) -> tuple[int, str]:
-        answer = tower.post(f"/v1/bays/{from_bay}/move", {"to_bay": to_bay})
+        answer = tower.post(f"/v1/bays/{from_bay}/move", {"to_bay": to_bay}, headers=staff)
         return answer.status_code, answer.json()["error"]["reason"]
 
     assert code(empty, a) == (409, "BAY_EMPTY")
@@ -297,7 +302,7 @@ def test_staff_moves_the_backend_refuses(tower):
     assert code(a, 101) == (422, "BAY_NOT_STORAGE")
     assert code(101, empty) == (422, "BAY_NOT_STORAGE")
     assert code(a, 9999) == (404, "BAY_UNKNOWN")
-    assert tower.post(f"/v1/bays/{a}/move", {"to_bay": "x"}).status_code == 422
+    assert tower.post(f"/v1/bays/{a}/move", {"to_bay": "x"}, headers=staff).status_code == 422
     # A car held for a member stays where the member's lift job expects it.
     ps = tower.session(tower.member())
     res = tower.client.reserve(ps.session_id, "Aurora", "black")

@@ -206,7 +206,8 @@ def test_wrong_methods_and_paths(tower):
     assert tower.post("/v1/jobs/J-nope/report", {"outcome": "delivered"}).status_code == 404
     assert tower.post("/v1/jobs/J-1/report", {"outcome": "exploded"}).status_code == 422
     assert tower.post("/v1/bays/abc/maintenance", {"in_maintenance": True}).status_code == 422
-    assert tower.post("/v1/bays/999/maintenance", {"in_maintenance": True}).status_code == 404
+    assert tower.post("/v1/bays/999/maintenance", {"in_maintenance": True},
+                      headers={"X-Staff-Session": tower.staff_token()}).status_code == 404
     assert tower.post("/v1/reservations/R-x/release").status_code == 404
 
 

@@ -128,7 +128,7 @@ def test_expired_hold_is_released_lazily_on_read(tower):
 def test_car_taken_out_of_service_while_held(tower):
     ps = tower.session(tower.member())
     res = tower.client.reserve(ps.session_id, "Aurora", "black")
-    tower.client.set_bay_maintenance(res.bay, True, "sensor")
+    tower.client.set_bay_maintenance(res.bay, True, "sensor", staff_session=tower.staff_token())
     with pytest.raises(RefusedError) as info:
         tower.verify(ps.session_id, res.reservation_id)
     assert info.value.reason is Reason.CAR_UNAVAILABLE
