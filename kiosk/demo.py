@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 DEMO_KIOSK_ID = "K1"
 DEMO_KIOSK_KEY = "demo-kiosk-key"
-DEMO_STAFF_PIN = "2468"
+# A staff account of the demo seed (backend.seed.DEMO_STAFF): the backend checks
+# this PIN for an online login; the demo config's offline PIN is the same.
+DEMO_STAFF_NAME, DEMO_STAFF_PIN = "sam", "246813"
 # Levels x bays of the demo tower; the backend seed stocks bays 1..30.
 DEMO_LEVELS, DEMO_BAYS_PER_LEVEL, DEMO_DELIVERY = 5, 6, (101, 102)
 FRAME_W, FRAME_H = 1280, 720

@@ -97,12 +97,12 @@ class StaffGate:
         self.steps = lock_steps(lockout_s)
         self.idle_logout_s = idle_logout_s
         self._clock = clock
-        self._wall = wall_clock
+        self.wall_clock = wall_clock
         self._audit = audit
         self._file = LockFile(lock_dir)
-        state = self._file.load(self._wall(), self.steps[0])
+        state = self._file.load(self.wall_clock(), self.steps[0])
         # A wall clock set back must not stretch a lock past the longest step.
-        ceiling = self._wall() + self.steps[-1]
+        ceiling = self.wall_clock() + self.steps[-1]
         self._lockout = state if state.locked_until <= ceiling else Lockout(
             state.failures, state.level, ceiling)
         self.session: StaffSession | None = None
@@ -124,7 +124,7 @@ class StaffGate:
         return found
 
     def locked_for_s(self) -> float:
-        return self._lockout.locked_for(self._wall())
+        return self._lockout.locked_for(self.wall_clock())
 
     def attempts_left(self) -> int:
         return self._lockout.attempts_left(self.max_attempts)
@@ -139,7 +139,7 @@ class StaffGate:
 
     def login(self, pin: str, who: str = "staff") -> StaffSession:
         """Check the offline PIN; raises StaffError (STAFF_LOCKED or STAFF_DENIED)."""
-        now = self._wall()
+        now = self.wall_clock()
         if not self.enabled:
             self._record(who, "login", "disabled")
             raise StaffError("staff entry is disabled in this kiosk's config",

@@ -7,6 +7,8 @@ customer job on the lift), runs every blocking call through the kiosk's
 ``"http"``, slow local work on ``"staff-slow"``) and audits every action
 through ``gate.record`` (who, when, what, result). Results arrive on the GUI
 thread as ``ActionResult`` (the controller's or backend's answer, for display).
+Entry, login and logout are ``kiosk.staff_login``'s: changes to the backend's
+books (moves, maintenance) go with the token of an online staff login.
 
 Refusals are raised at once as ``StaffError`` whose ``context["why"]`` is a
 ``Why`` value; failures of the part itself come back as a failed
@@ -19,16 +21,16 @@ import logging
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from common.errors import KioskError, Reason, StaffError
 from kiosk import staff_diag as diag
-from kiosk.journey import Event, State
 from kiosk.logs import LOG_FILE, tail
 from kiosk.staff import AuditLog, StaffGate
+from kiosk.staff_login import ENTRY_STATES, STAFF_LANE, StaffEntry, Why
 from kiosk.staff_move import ACTION as ACTION_MOVE
 from kiosk.staff_move import RECORD_BACKOFF_S, RECORD_RETRY_S, StaffMove
 from kiosk.tasks import HTTP_LANE
@@ -36,15 +38,15 @@ from kiosk.tasks import HTTP_LANE
 log = logging.getLogger(__name__)
 
 LIFT_LANE = "lift"
-STAFF_LANE = "staff"  # PIN hashing (~50 ms of scrypt) and log reading
 SLOW_LANE = "staff-slow"  # self-test and bundle export take seconds
 FOLLOW_LANE = "staff-follow"  # JOB_STATUS polls of a staff move (reads only)
-ENTRY_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 JOB_PREFIX = "STAFF-"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FOLLOW_POLL_S = 0.5
 DEFAULT_EXPORT_DIR = Path.home() / "kiosk-diagnostics"
 # Re-exported: the screens read audit rows and answers from here.
+__all__ = ["ENTRY_STATES", "STAFF_LANE", "ActionResult", "AuditReport", "AuditRow",
+           "StaffConsole", "Why", "build_audit", "new_job_id"]
 AuditReport, AuditRow, build_audit = diag.AuditReport, diag.AuditRow, diag.build_audit
 ActionResult = diag.ActionResult
 
@@ -54,17 +56,7 @@ def new_job_id() -> str:
     return f"{JOB_PREFIX}{secrets.token_hex(4).upper()}"
 
 
-class Why(str, Enum):
-    """Why staff were refused (``StaffError.context["why"]``)."""
-
-    CUSTOMER_JOURNEY = "customer_journey"  # a member is mid-errand
-    CUSTOMER_JOB = "customer_job"  # the dispatcher is driving a member's car
-    NOT_LOGGED_IN = "not_logged_in"
-    DISABLED = "disabled"  # no PIN hash configured
-    NOT_AVAILABLE = "not_available"  # this kiosk has no such part
-
-
-class StaffConsole:
+class StaffConsole(StaffEntry):
     """What staff can do, with whom and when; see the module docstring."""
 
     def __init__(self, kiosk: Any, gate: StaffGate, *, audit: Any = None,
@@ -83,16 +75,23 @@ class StaffConsole:
         # Retries of a move the backend missed (kiosk.staff_move).
         self.record_retry_s, self.record_backoff_s = RECORD_RETRY_S, RECORD_BACKOFF_S
         self._closed = threading.Event()
+        # Moves the backend is still to hear of (job ids), sent with the next
+        # online login's token (kiosk.staff_move).
+        self.owed: set[str] = set()
+        gate.on_logout = self._end_on_backend
 
     @classmethod
-    def for_kiosk(cls, kiosk: Any, **kwargs: Any) -> StaffConsole:
-        """A console with the gate the kiosk's config describes (``[staff]``)."""
+    def for_kiosk(cls, kiosk: Any, wall_clock: Callable[[], float] = time.time,
+                  **kwargs: Any) -> StaffConsole:
+        """A console with the gate the kiosk's config describes (``[staff]``); the
+        offline PIN's lockout is kept in the data dir, timed by ``wall_clock``."""
         cfg = kiosk.services.config
         s = cfg.staff
         audit = kwargs.pop("audit", None) or diag.LazyAuditLog(cfg.kiosk.data_dir)
         gate = StaffGate(s.pin_hash, pins=s.pins, max_attempts=s.max_attempts,
-                         lockout_s=s.lockout_s,
-                         idle_logout_s=s.idle_logout_s, clock=kiosk.clock, audit=audit)
+                         lockout_s=s.lockout_s, idle_logout_s=s.idle_logout_s,
+                         clock=kiosk.clock, audit=audit, lock_dir=cfg.kiosk.data_dir,
+                         wall_clock=wall_clock)
         return cls(kiosk, gate, audit=audit, **kwargs)
 
     def close(self) -> None:
@@ -117,87 +116,6 @@ class StaffConsole:
         if part is None:
             raise self._refuse(action, Why.NOT_AVAILABLE, f"this kiosk has no {name}")
         return part
-
-    # -- entry -------------------------------------------------------------------------------
-    @property
-    def logged_in(self) -> bool:
-        return self.gate.session is not None
-
-    @property
-    def in_staff_mode(self) -> bool:
-        return self.logged_in and self.kiosk.journey.state is State.STAFF
-
-    def _refuse(self, action: str, why: Why, message: str, **detail: Any) -> StaffError:
-        self.gate.record(action, f"refused: {why.value}", **detail)
-        return StaffError(message, reason=Reason.STAFF_DENIED, why=why.value, **detail)
-
-    def request_entry(self) -> None:
-        """The hidden gesture: may the PIN keypad show? Raises StaffError if not."""
-        state = self.kiosk.journey.state
-        if state is State.STAFF:
-            return
-        if state not in ENTRY_STATES:
-            raise self._refuse("entry", Why.CUSTOMER_JOURNEY,
-                               "finish or cancel the customer's journey first", state=state.value)
-        if not self.gate.enabled:
-            # Nothing to audit on a kiosk without staff: no entry, no log file.
-            raise StaffError("staff entry is disabled in this kiosk's config",
-                             reason=Reason.STAFF_DENIED, why=Why.DISABLED.value)
-
-    def login(self, pin: str) -> None:
-        """Check ``pin`` and enter staff mode (blocks ~50 ms: tests and the CLI)."""
-        self.request_entry()
-        self.gate.login(pin, who=self.who)
-        self._enter()
-
-    def login_async(self, pin: str, on_ok: Callable[[], None],
-                    on_error: Callable[[KioskError], None]) -> None:
-        """``login`` with the PIN hash checked off the GUI thread."""
-        self.request_entry()
-
-        def checked(_session: Any) -> None:
-            try:
-                self._enter()
-            except KioskError as err:
-                on_error(err)
-                return
-            on_ok()
-
-        self.runner.run(STAFF_LANE, lambda: self.gate.login(pin, who=self.who), checked, on_error)
-
-    def _enter(self) -> None:
-        journey = self.kiosk.journey
-        if journey.state is State.STAFF:
-            return
-        if journey.state not in ENTRY_STATES:
-            # A member started an errand while the PIN was being checked.
-            self.gate.logout(Why.CUSTOMER_JOURNEY.value)
-            raise self._refuse("entry", Why.CUSTOMER_JOURNEY,
-                               "finish or cancel the customer's journey first",
-                               state=journey.state.value)
-        journey.fire(Event.STAFF_ENTER, self.kiosk.clock())
-
-    def logout(self, why: str = "exit") -> None:
-        self.gate.logout(why)
-        if self.kiosk.journey.state is State.STAFF:
-            self.kiosk.journey.fire(Event.STAFF_EXIT, self.kiosk.clock())
-
-    def touch(self) -> None:
-        self.gate.touch()
-
-    def tick(self) -> bool:
-        """Call about once a second; True when an idle session was just logged out."""
-        if self.gate.expired():  # logs out and audits "idle"
-            if self.kiosk.journey.state is State.STAFF:
-                self.kiosk.journey.fire(Event.STAFF_EXIT, self.kiosk.clock())
-            return True
-        return False
-
-    def _require_session(self, action: str, **detail: Any) -> None:
-        if not self.in_staff_mode:
-            raise self._refuse(action, Why.NOT_LOGGED_IN, "log in with the staff PIN first",
-                               **detail)
-        self.gate.touch()
 
     def _require_lift_free(self, action: str, **detail: Any) -> None:
         dispatcher = getattr(self.services, "dispatcher", None)
@@ -324,7 +242,8 @@ class StaffConsole:
         self._require_lift_free(ACTION_MOVE, **detail)
         StaffMove(job_id=job_id, from_bay=from_bay, to_bay=to_bay, lift=lift,
                   backend=getattr(self.services, "backend", None), runner=self.runner,
-                  record=self.gate.record, on_result=on_result, lift_lane=LIFT_LANE,
+                  record=self.gate.record, on_result=on_result, made_by=self.gate.session.who,
+                  token=self.current_token, owed=self.owed, lift_lane=LIFT_LANE,
                   follow_lane=FOLLOW_LANE, move_timeout_s=self.config.lift.move_timeout_s,
                   poll_s=self.follow_poll_s, closed=self._closed,
                   record_retry_s=self.record_retry_s,
@@ -359,6 +278,9 @@ class StaffConsole:
         action = "bay_maintenance"
         detail = {"bay": bay, "on": on}
         self._require_session(action, **detail)
+        # Not queued offline: it moves nothing, so it can wait for an online login.
+        token = self._staff_token(action, **detail)
+        who = self.gate.session.who
         backend = self.services.backend
 
         def done(rec: Any) -> None:
@@ -372,8 +294,8 @@ class StaffConsole:
                                    detail=dict(detail)))
 
         note = note or f"staff {'set' if on else 'cleared'} at kiosk {self.config.kiosk.id}"
-        self.runner.run(HTTP_LANE, lambda: backend.set_bay_maintenance(bay, on, note), done,
-                        failed)
+        self.runner.run(HTTP_LANE, lambda: backend.set_bay_maintenance(
+            bay, on, note, staff_session=token, made_by=who), done, failed)
 
     # -- service -------------------------------------------------------------------------------
     @property

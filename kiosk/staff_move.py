@@ -4,21 +4,25 @@ The lift moves cars; the backend decides which bay the next member's car is
 fetched from. A move the backend does not hear about sends the next delivery
 to an empty bay. So a staff move is:
 
-1. the backend records it (``move_car``, idempotent per job id). If the
-   backend vetoes it by its books (no car in that bay, the car is held or on
-   its way for a member, the target bay taken), **nothing moves** and staff
-   read why. If it cannot record it (unreachable, or a delivery bay is
-   involved: it tracks storage bays only) the car is moved anyway, since
-   staff may have to move cars while the backend is down, and every answer
-   says the backend was not told, so Audit is the next step;
+1. the backend records it (``move_car``, idempotent per job id, with the
+   token of the online staff login: a kiosk key alone cannot change the
+   books). If the backend vetoes it by its books (no car in that bay, the
+   car is held or on its way for a member, the target bay taken), **nothing
+   moves** and staff read why. If it cannot record it (unreachable, an
+   offline login, or a delivery bay is involved: it tracks storage bays
+   only) the car is moved anyway, since staff may have to move cars while
+   the backend is down, and every answer says the backend was not told, so
+   Audit is the next step;
 2. the lift moves the car, followed with JOB_STATUS polls until it is final;
 3. if the lift refuses or fails after the backend recorded the move, the
    backend records it back (to → from). If the job is lost track of, where
    the car is is unknown: the answer says to run Audit;
-4. a car moved while the backend was unreachable is recorded later: the same
-   request (same idempotency key) is retried with backoff, one move at a
-   time on its own lane, for up to ``record_retry_s``; staff get one more
-   answer when it lands, or when it is given up.
+4. a car moved while the backend was unreachable, or by an offline login, is
+   recorded later: the same request (same idempotency key, naming who made
+   the move in ``made_by``) is retried with backoff, one move at a time on its
+   own lane, for up to ``record_retry_s``, each time with the token of
+   whoever is logged in online by then (none: it waits for one); staff get
+   one more answer when it lands, or when it is given up.
 
 Answers reach ``on_result`` on the GUI thread; every step is audited.
 """
@@ -36,10 +40,12 @@ from kiosk.tasks import HTTP_LANE
 
 ACTION = "lift_move"
 BOOKS_LANE = "staff-books"  # moves the backend has yet to hear of, one at a time
-RECORD_RETRY_S = 600.0
+RECORD_RETRY_S = 12 * 3600.0  # a shift: the next online login sends it
 RECORD_BACKOFF_S = (2.0, 60.0)  # first wait, longest wait
 # The backend's answers that mean "by our books this move is wrong": no move.
 BACKEND_VETO = frozenset({"BAY_EMPTY", "BAY_OCCUPIED", "CAR_BUSY", "SAME_BAY"})
+# The backend could not be told now, but will be: retried later (step 4).
+TELL_LATER = frozenset({Reason.BACKEND_UNREACHABLE, Reason.STAFF_SESSION_REQUIRED})
 
 
 class StaffMove:
@@ -47,11 +53,16 @@ class StaffMove:
 
     def __init__(self, *, job_id: str, from_bay: int, to_bay: int, lift: Any, backend: Any,
                  runner: Any, record: Callable[..., None],
-                 on_result: Callable[[diag.ActionResult], None], lift_lane: str,
+                 on_result: Callable[[diag.ActionResult], None], made_by: str,
+                 token: Callable[[], str | None], owed: set[str], lift_lane: str,
                  follow_lane: str, move_timeout_s: float, poll_s: float,
                  closed: threading.Event, record_retry_s: float = RECORD_RETRY_S,
                  record_backoff_s: tuple[float, float] = RECORD_BACKOFF_S) -> None:
+        """``made_by``: who moves it; ``token()``: the online staff session's token
+        now, or None (read again for every retry); ``owed``: the console's set of
+        moves the backend is still to hear of."""
         self.job_id, self.from_bay, self.to_bay = job_id, from_bay, to_bay
+        self.made_by, self.token, self.owed = made_by, token, owed
         self.lift, self.backend, self.runner = lift, backend, runner
         self.record, self.on_result = record, on_result
         self.lift_lane, self.follow_lane = lift_lane, follow_lane
@@ -61,13 +72,22 @@ class StaffMove:
         self.booked = False  # the backend recorded the move
         self.unreachable = False  # ... and could not be asked: tell it later
 
+    def _tell(self, from_bay: int, to_bay: int, key: str, token: str | None) -> Any:
+        return self.backend.move_car(from_bay, to_bay, idempotency_key=key,
+                                     staff_session=token, made_by=self.made_by)
+
     # -- 1. the backend's books ------------------------------------------------------
     def start(self) -> None:
         if self.backend is None:
             self._not_told("no backend")
             return
-        self.runner.run(HTTP_LANE, lambda: self.backend.move_car(
-            self.from_bay, self.to_bay, idempotency_key=f"staff-move-{self.job_id}"),
+        token = self.token()
+        if token is None:
+            self.unreachable = True
+            self._not_told("offline login")
+            return
+        self.runner.run(HTTP_LANE, lambda: self._tell(
+            self.from_bay, self.to_bay, f"staff-move-{self.job_id}", token),
             self._booked, self._book_failed)
 
     def _booked(self, _move: Any) -> None:
@@ -84,7 +104,7 @@ class StaffMove:
             self.on_result(diag.ActionResult(ACTION, False, answer, reason=code,
                                              detail=dict(self.detail)))
             return
-        self.unreachable = err.reason is Reason.BACKEND_UNREACHABLE
+        self.unreachable = err.reason in TELL_LATER
         self._not_told(str(code or err.reason.value))
 
     def _not_told(self, why: str) -> None:
@@ -181,37 +201,46 @@ class StaffMove:
                       f"({diag.answer_of(err)}): run Audit", detail, reason=reason,
                       result=result)
 
-        self.runner.run(HTTP_LANE, lambda: self.backend.move_car(
-            self.to_bay, self.from_bay, idempotency_key=f"staff-undo-{self.job_id}"),
-            undone, not_undone)
+        token = self.token()
+        self.runner.run(HTTP_LANE, lambda: self._tell(
+            self.to_bay, self.from_bay, f"staff-undo-{self.job_id}", token), undone, not_undone)
 
     def _record_later(self) -> None:
         """Keep telling the backend of a move it missed (see the module docstring)."""
         first, longest = self.record_backoff_s
+        self.owed.add(self.job_id)
 
         def until_heard() -> Any:
             delay, deadline = first, time.monotonic() + self.record_retry_s
             while True:
                 if self.closed.wait(delay):
                     raise KioskError("the kiosk is closing", reason=Reason.BACKEND_UNREACHABLE)
-                try:
-                    return self.backend.move_car(self.from_bay, self.to_bay,
-                                                 idempotency_key=f"staff-move-{self.job_id}")
-                except KioskError as err:
-                    if (err.reason is not Reason.BACKEND_UNREACHABLE
-                            or time.monotonic() + delay > deadline):
-                        raise
+                token = self.token()
+                if token is not None:
+                    try:
+                        return self._tell(self.from_bay, self.to_bay,
+                                          f"staff-move-{self.job_id}", token)
+                    except KioskError as err:
+                        if err.reason not in TELL_LATER:
+                            raise
+                if time.monotonic() + delay > deadline:
+                    raise KioskError("no online staff login in time",
+                                     reason=Reason.STAFF_SESSION_REQUIRED
+                                     if token is None else Reason.BACKEND_UNREACHABLE)
                 delay = min(delay * 2, longest)
 
         def heard(_move: Any) -> None:
+            self.owed.discard(self.job_id)
             self.booked, self.unreachable = True, False
             self.detail["backend"] = "recorded later"
             self._end(True, f"{self.job_id}: the backend has now recorded the move",
-                      dict(self.detail), result="recorded")
+                      {**self.detail, "made_by": self.made_by}, result="recorded")
 
         def missed(err: KioskError) -> None:
+            self.owed.discard(self.job_id)
             self._end(False, f"{self.job_id}: the backend still lacks this move "
-                      f"({diag.answer_of(err)}): run Audit", dict(self.detail),
+                      f"({diag.answer_of(err)}): run Audit",
+                      {**self.detail, "made_by": self.made_by},
                       reason=err.reason.value, result="not recorded")
 
         self.runner.run(BOOKS_LANE, until_heard, heard, missed)

@@ -28,7 +28,7 @@ SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose
          "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused",
          "refused_quota", "refused_locked", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
          "staff_health", "staff_lift", "staff_audit", "staff_service")
-GALLERY_PIN = "2468"
+GALLERY_STAFF, GALLERY_PIN = "sam", "246813"  # ui.staff.canned.STAFF
 
 
 class Tour:
@@ -211,17 +211,20 @@ class Tour:
         w = self.window
         staff = w.staff
         staff.request_entry()
-        for digit in "13":
+        for ch in GALLERY_STAFF:
+            staff.keypad.press_char(ch)
+        staff.keypad.next()
+        for digit in "135":
             staff.keypad.press(digit)
         self.shot("staff_keypad")
-        for digit in "57":
+        for digit in "791":
             staff.keypad.press(digit)
         staff.keypad.submit()
         self.settle(lambda: not staff.keypad.checking)
         self.shot("staff_wrong_pin")
         staff.keypad.close_keypad()
         self.lockout()
-        staff.console.login(GALLERY_PIN)
+        staff.console.login(GALLERY_PIN, name=GALLERY_STAFF)
         screen = staff.screen
         health = screen.page["health"]
         self.settle(lambda: self.kiosk.journey.state is State.STAFF

@@ -246,6 +246,12 @@ _REASONS: dict[Reason, tuple[str, str, str]] = {
         QT_TRANSLATE_NOOP("Reason", "That PIN or badge wasn't accepted."),
         QT_TRANSLATE_NOOP("Reason", "Try again."),
     ),
+    Reason.STAFF_SESSION_REQUIRED: (
+        QT_TRANSLATE_NOOP("Reason", "Staff login needed"),
+        QT_TRANSLATE_NOOP("Reason", "Changes to the inventory need a staff login checked by "
+                                    "the server."),
+        QT_TRANSLATE_NOOP("Reason", "Log out and log in again once the server is reachable."),
+    ),
 }
 
 _GENERIC = (
@@ -466,6 +472,8 @@ _STAFF_WHY: dict[str, str] = {
     "not_logged_in": QT_TRANSLATE_NOOP("Staff", "Log in with the staff PIN first."),
     "disabled": QT_TRANSLATE_NOOP("Staff", "Staff entry is not set up on this kiosk."),
     "not_available": QT_TRANSLATE_NOOP("Staff", "This kiosk does not have that part."),
+    "offline": QT_TRANSLATE_NOOP("Staff", "Offline login: changes to the inventory need a "
+                                          "login checked by the server."),
 }
 
 

@@ -92,83 +92,83 @@
     </message>
     <message>
         <location filename="../../ui/staff/audit.py" line="125"/>
-        <location filename="../../ui/staff/audit.py" line="144"/>
+        <location filename="../../ui/staff/audit.py" line="150"/>
         <source>On</source>
         <translation>开</translation>
     </message>
     <message>
         <location filename="../../ui/staff/audit.py" line="125"/>
-        <location filename="../../ui/staff/audit.py" line="144"/>
+        <location filename="../../ui/staff/audit.py" line="150"/>
         <source>Off</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="148"/>
+        <location filename="../../ui/staff/audit.py" line="154"/>
         <source>car not in backend</source>
         <translation>后台无此车</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="149"/>
+        <location filename="../../ui/staff/audit.py" line="155"/>
         <source>car missing</source>
         <translation>车辆缺失</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="150"/>
+        <location filename="../../ui/staff/audit.py" line="156"/>
         <source>unknown bay</source>
         <translation>未知车位</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="151"/>
+        <location filename="../../ui/staff/audit.py" line="157"/>
         <source>OK</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="154"/>
+        <location filename="../../ui/staff/audit.py" line="160"/>
         <source>Run audit</source>
         <translation>开始盘点</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="156"/>
+        <location filename="../../ui/staff/audit.py" line="162"/>
         <source>Bay</source>
         <translation>车位</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="156"/>
+        <location filename="../../ui/staff/audit.py" line="162"/>
         <source>Level</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="156"/>
+        <location filename="../../ui/staff/audit.py" line="162"/>
         <source>Controller</source>
         <translation>控制器</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="156"/>
+        <location filename="../../ui/staff/audit.py" line="162"/>
         <source>Backend</source>
         <translation>后台</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="157"/>
+        <location filename="../../ui/staff/audit.py" line="163"/>
         <source>Car</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="157"/>
+        <location filename="../../ui/staff/audit.py" line="163"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="157"/>
+        <location filename="../../ui/staff/audit.py" line="163"/>
         <source>Check</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="157"/>
+        <location filename="../../ui/staff/audit.py" line="163"/>
         <source>Maintenance</source>
         <translation>维护</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="160"/>
+        <location filename="../../ui/staff/audit.py" line="166"/>
         <source>Compare the controller&apos;s bay sensors with the backend&apos;s inventory.</source>
         <translation>将控制器的车位传感器与后台库存进行核对。</translation>
     </message>
@@ -189,32 +189,32 @@
 <context>
     <name>Challenge</name>
     <message>
-        <location filename="../../ui/messages.py" line="344"/>
+        <location filename="../../ui/messages.py" line="369"/>
         <source>Turn your head to your left</source>
         <translation>请向左转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="345"/>
+        <location filename="../../ui/messages.py" line="370"/>
         <source>Turn your head to your right</source>
         <translation>请向右转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="346"/>
+        <location filename="../../ui/messages.py" line="371"/>
         <source>Blink your eyes</source>
         <translation>请眨眨眼</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="347"/>
+        <location filename="../../ui/messages.py" line="372"/>
         <source>Nod your head</source>
         <translation>请点点头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="348"/>
+        <location filename="../../ui/messages.py" line="373"/>
         <source>Smile</source>
         <translation>请微笑</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="353"/>
+        <location filename="../../ui/messages.py" line="378"/>
         <source>Follow the instruction</source>
         <translation>请按提示操作</translation>
     </message>
@@ -307,78 +307,78 @@
 <context>
     <name>Colour</name>
     <message>
-        <location filename="../../ui/messages.py" line="380"/>
+        <location filename="../../ui/messages.py" line="405"/>
         <source>White</source>
         <translation>白色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="381"/>
+        <location filename="../../ui/messages.py" line="406"/>
         <source>Pearl</source>
         <translation>珍珠白</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="382"/>
+        <location filename="../../ui/messages.py" line="407"/>
         <source>Black</source>
         <translation>黑色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="383"/>
+        <location filename="../../ui/messages.py" line="408"/>
         <source>Silver</source>
         <translation>银色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="384"/>
-        <location filename="../../ui/messages.py" line="385"/>
+        <location filename="../../ui/messages.py" line="409"/>
+        <location filename="../../ui/messages.py" line="410"/>
         <source>Grey</source>
         <translation>灰色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="386"/>
+        <location filename="../../ui/messages.py" line="411"/>
         <source>Red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="387"/>
+        <location filename="../../ui/messages.py" line="412"/>
         <source>Blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="388"/>
+        <location filename="../../ui/messages.py" line="413"/>
         <source>Navy</source>
         <translation>藏青色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="389"/>
+        <location filename="../../ui/messages.py" line="414"/>
         <source>Green</source>
         <translation>绿色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="390"/>
+        <location filename="../../ui/messages.py" line="415"/>
         <source>Yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="391"/>
+        <location filename="../../ui/messages.py" line="416"/>
         <source>Orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="392"/>
+        <location filename="../../ui/messages.py" line="417"/>
         <source>Brown</source>
         <translation>棕色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="393"/>
+        <location filename="../../ui/messages.py" line="418"/>
         <source>Beige</source>
         <translation>米色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="394"/>
+        <location filename="../../ui/messages.py" line="419"/>
         <source>Gold</source>
         <translation>金色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="395"/>
+        <location filename="../../ui/messages.py" line="420"/>
         <source>Purple</source>
         <translation>紫色</translation>
     </message>
@@ -505,64 +505,64 @@
 <context>
     <name>Guidance</name>
     <message>
-        <location filename="../../ui/messages.py" line="323"/>
+        <location filename="../../ui/messages.py" line="348"/>
         <source>Look at the camera</source>
         <translation>请看向摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="324"/>
-        <location filename="../../ui/messages.py" line="325"/>
+        <location filename="../../ui/messages.py" line="349"/>
+        <location filename="../../ui/messages.py" line="350"/>
         <source>Only one person, please</source>
         <translation>请只保留一人在画面中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="326"/>
-        <location filename="../../ui/messages.py" line="327"/>
+        <location filename="../../ui/messages.py" line="351"/>
+        <location filename="../../ui/messages.py" line="352"/>
         <source>Come a little closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="328"/>
+        <location filename="../../ui/messages.py" line="353"/>
         <source>Move back a little</source>
         <translation>请稍微后退</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="329"/>
-        <location filename="../../ui/messages.py" line="330"/>
-        <location filename="../../ui/messages.py" line="331"/>
+        <location filename="../../ui/messages.py" line="354"/>
+        <location filename="../../ui/messages.py" line="355"/>
+        <location filename="../../ui/messages.py" line="356"/>
         <source>Centre your face in the oval</source>
         <translation>请将脸部置于椭圆框中央</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="332"/>
+        <location filename="../../ui/messages.py" line="357"/>
         <source>Look straight at the camera</source>
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="333"/>
-        <location filename="../../ui/messages.py" line="334"/>
+        <location filename="../../ui/messages.py" line="358"/>
+        <location filename="../../ui/messages.py" line="359"/>
         <source>We need a little more light on your face</source>
         <translation>脸部光线有点暗</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="335"/>
-        <location filename="../../ui/messages.py" line="336"/>
+        <location filename="../../ui/messages.py" line="360"/>
+        <location filename="../../ui/messages.py" line="361"/>
         <source>Too much light behind or on you</source>
         <translation>光线太强了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="337"/>
-        <location filename="../../ui/messages.py" line="338"/>
+        <location filename="../../ui/messages.py" line="362"/>
+        <location filename="../../ui/messages.py" line="363"/>
         <source>Hold still for a moment</source>
         <translation>请保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="339"/>
+        <location filename="../../ui/messages.py" line="364"/>
         <source>Great, hold it there</source>
         <translation>很好，请保持</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="343"/>
+        <location filename="../../ui/messages.py" line="368"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
@@ -895,47 +895,47 @@
 <context>
     <name>Hint</name>
     <message>
-        <location filename="../../ui/messages.py" line="300"/>
-        <location filename="../../ui/messages.py" line="301"/>
+        <location filename="../../ui/messages.py" line="325"/>
+        <location filename="../../ui/messages.py" line="326"/>
         <source>Bring your phone a little closer</source>
         <translation>请把手机再靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="302"/>
+        <location filename="../../ui/messages.py" line="327"/>
         <source>Move your phone a little further away</source>
         <translation>请把手机稍微拿远一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="303"/>
+        <location filename="../../ui/messages.py" line="328"/>
         <source>Tilt your phone slightly to avoid reflections</source>
         <translation>请稍微倾斜手机，避免反光</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="304"/>
-        <location filename="../../ui/messages.py" line="305"/>
+        <location filename="../../ui/messages.py" line="329"/>
+        <location filename="../../ui/messages.py" line="330"/>
         <source>Hold your phone flat, facing the camera</source>
         <translation>请将手机摆正，正对摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="306"/>
-        <location filename="../../ui/messages.py" line="307"/>
+        <location filename="../../ui/messages.py" line="331"/>
+        <location filename="../../ui/messages.py" line="332"/>
         <source>Hold your phone still for a moment</source>
         <translation>请保持手机稳定片刻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="308"/>
-        <location filename="../../ui/messages.py" line="309"/>
+        <location filename="../../ui/messages.py" line="333"/>
+        <location filename="../../ui/messages.py" line="334"/>
         <source>Turn up your phone&apos;s screen brightness</source>
         <translation>请调高手机屏幕亮度</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="310"/>
-        <location filename="../../ui/messages.py" line="311"/>
+        <location filename="../../ui/messages.py" line="335"/>
+        <location filename="../../ui/messages.py" line="336"/>
         <source>Show the whole code inside the frame</source>
         <translation>请让二维码完整出现在框内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="316"/>
+        <location filename="../../ui/messages.py" line="341"/>
         <source>Hold your phone steady, about 20 cm from the camera</source>
         <translation>请将手机保持稳定，距摄像头约 20 厘米</translation>
     </message>
@@ -943,39 +943,59 @@
 <context>
     <name>KeypadOverlay</name>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="119"/>
+        <location filename="../../ui/staff/keypad.py" line="167"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="201"/>
+        <source>Wrong name or PIN.</source>
+        <translation>姓名或 PIN 错误。</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/keypad.py" line="140"/>
+        <location filename="../../ui/staff/keypad.py" line="204"/>
         <source>Wrong PIN. %n attempt(s) left.</source>
         <translation>
             <numerusform>PIN 错误，还可尝试 %n 次。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="155"/>
+        <location filename="../../ui/staff/keypad.py" line="218"/>
+        <source>Not %1?</source>
+        <translation>不是 %1？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="225"/>
         <source>Too many wrong PINs. Try again in %1.</source>
         <translation>PIN 错误次数过多，请 %1 后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="157"/>
-        <source>Enter the staff PIN</source>
-        <translation>请输入员工 PIN</translation>
+        <location filename="../../ui/staff/keypad.py" line="229"/>
+        <source>Type your staff name</source>
+        <translation>请输入员工姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="167"/>
-        <source>Staff PIN</source>
-        <translation>员工 PIN</translation>
+        <location filename="../../ui/staff/keypad.py" line="231"/>
+        <source>Enter your PIN</source>
+        <translation>请输入您的 PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="168"/>
+        <location filename="../../ui/staff/keypad.py" line="241"/>
+        <source>Staff login</source>
+        <translation>员工登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="242"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="169"/>
+        <location filename="../../ui/staff/keypad.py" line="243"/>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/keypad.py" line="244"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -983,27 +1003,27 @@
 <context>
     <name>Lift</name>
     <message>
-        <location filename="../../ui/messages.py" line="365"/>
+        <location filename="../../ui/messages.py" line="390"/>
         <source>Door open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="366"/>
+        <location filename="../../ui/messages.py" line="391"/>
         <source>Door opening</source>
         <translation>门正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="367"/>
+        <location filename="../../ui/messages.py" line="392"/>
         <source>Door closed</source>
         <translation>门已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="368"/>
+        <location filename="../../ui/messages.py" line="393"/>
         <source>Door closing</source>
         <translation>门正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="369"/>
+        <location filename="../../ui/messages.py" line="394"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
     </message>
@@ -1540,12 +1560,12 @@
         <translation>急停按钮仍处于按下状态</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="207"/>
+        <location filename="../../ui/messages.py" line="208"/>
         <source>The lift cannot be reset while its emergency stop button is held in.</source>
         <translation>急停按钮未松开时，升降机无法复位。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="209"/>
+        <location filename="../../ui/messages.py" line="210"/>
         <source>Release the emergency stop at the tower, then acknowledge the fault again.</source>
         <translation>请先在塔楼松开急停按钮，然后再次确认故障。</translation>
     </message>
@@ -1555,7 +1575,7 @@
         <translation>升降机已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="214"/>
+        <location filename="../../ui/messages.py" line="215"/>
         <source>The lift reported a different car or bay from the one we asked for, so we stopped it.</source>
         <translation>升降机报告的车辆或车位与我们的指令不符，因此我们已将其停止。</translation>
     </message>
@@ -1565,84 +1585,99 @@
         <translation>已通知工作人员，他们会前来检查车辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="206"/>
-        <location filename="../../ui/messages.py" line="211"/>
+        <location filename="../../ui/messages.py" line="219"/>
+        <location filename="../../ui/messages.py" line="224"/>
         <source>The camera isn&apos;t working</source>
         <translation>摄像头暂时无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="207"/>
-        <location filename="../../ui/messages.py" line="212"/>
+        <location filename="../../ui/messages.py" line="220"/>
+        <location filename="../../ui/messages.py" line="225"/>
         <source>We can&apos;t see through the camera right now.</source>
         <translation>摄像头目前无法工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="216"/>
+        <location filename="../../ui/messages.py" line="229"/>
         <source>We can&apos;t reach our service</source>
         <translation>暂时无法连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="217"/>
+        <location filename="../../ui/messages.py" line="230"/>
         <source>The kiosk can&apos;t connect to our service right now.</source>
         <translation>本机目前无法连接到我们的服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="230"/>
+        <location filename="../../ui/messages.py" line="234"/>
         <source>We can&apos;t reach our service safely</source>
         <translation>暂时无法安全连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="231"/>
+        <location filename="../../ui/messages.py" line="236"/>
         <source>The kiosk couldn&apos;t confirm it was talking to our service, so it sent nothing.</source>
         <translation>本机无法确认正在连接的是我们的服务，所以未发送任何信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="221"/>
+        <location filename="../../ui/messages.py" line="240"/>
         <source>Staff entry is locked</source>
         <translation>员工入口已锁定</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="222"/>
+        <location filename="../../ui/messages.py" line="241"/>
         <source>Too many wrong attempts.</source>
         <translation>错误次数过多。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="223"/>
+        <location filename="../../ui/messages.py" line="242"/>
         <source>Try again in a few minutes.</source>
         <translation>请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="226"/>
+        <location filename="../../ui/messages.py" line="245"/>
         <source>Staff entry refused</source>
         <translation>员工验证失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="227"/>
+        <location filename="../../ui/messages.py" line="246"/>
         <source>That PIN or badge wasn&apos;t accepted.</source>
         <translation>PIN 码或工牌未通过验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="228"/>
+        <location filename="../../ui/messages.py" line="247"/>
         <source>Try again.</source>
         <translation>请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="233"/>
+        <location filename="../../ui/messages.py" line="250"/>
+        <source>Staff login needed</source>
+        <translation>需要员工登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="252"/>
+        <source>Changes to the inventory need a staff login checked by the server.</source>
+        <translation>修改库存需要经服务器验证的员工登录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="253"/>
+        <source>Log out and log in again once the server is reachable.</source>
+        <translation>服务器恢复连接后，请退出并重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="258"/>
         <source>Something went wrong</source>
         <translation>出了点问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="234"/>
+        <location filename="../../ui/messages.py" line="259"/>
         <source>Sorry, the kiosk couldn&apos;t finish that. It&apos;s not your fault.</source>
         <translation>抱歉，本机未能完成操作。这不是您的问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="240"/>
+        <location filename="../../ui/messages.py" line="265"/>
         <source>You can take your next test drive from {when}.</source>
         <translation>您可以从 {when} 起再次试驾。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="242"/>
+        <location filename="../../ui/messages.py" line="267"/>
         <source>You can try again from {when}, or ask a member of staff for help.</source>
         <translation>您可以从 {when} 起再试，或请工作人员帮助。</translation>
     </message>
@@ -2007,155 +2042,160 @@
 <context>
     <name>Staff</name>
     <message>
-        <location filename="../../ui/messages.py" line="444"/>
+        <location filename="../../ui/messages.py" line="469"/>
         <source>Finish or cancel the customer&apos;s journey first.</source>
         <translation>请先完成或取消客户当前的操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="446"/>
+        <location filename="../../ui/messages.py" line="471"/>
         <source>A customer&apos;s car is on the lift. Wait until it has arrived.</source>
         <translation>升降机上有客户的车，请等其到达后再操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="447"/>
+        <location filename="../../ui/messages.py" line="472"/>
         <source>Log in with the staff PIN first.</source>
         <translation>请先用员工 PIN 登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="448"/>
+        <location filename="../../ui/messages.py" line="473"/>
         <source>Staff entry is not set up on this kiosk.</source>
         <translation>本机未设置员工入口。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="449"/>
+        <location filename="../../ui/messages.py" line="474"/>
         <source>This kiosk does not have that part.</source>
         <translation>本机没有该部件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="476"/>
+        <source>Offline login: changes to the inventory need a login checked by the server.</source>
+        <translation>离线登录：修改库存需要经服务器验证的登录。</translation>
     </message>
 </context>
 <context>
     <name>StaffCode</name>
     <message>
-        <location filename="../../ui/messages.py" line="464"/>
+        <location filename="../../ui/messages.py" line="491"/>
         <source>live</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="465"/>
+        <location filename="../../ui/messages.py" line="492"/>
         <source>starting</source>
         <translation>启动中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="466"/>
+        <location filename="../../ui/messages.py" line="493"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="467"/>
+        <location filename="../../ui/messages.py" line="494"/>
         <source>stalled</source>
         <translation>卡住</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="468"/>
+        <location filename="../../ui/messages.py" line="495"/>
         <source>reopening</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="469"/>
+        <location filename="../../ui/messages.py" line="496"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="470"/>
+        <location filename="../../ui/messages.py" line="497"/>
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="471"/>
+        <location filename="../../ui/messages.py" line="498"/>
         <source>no frame</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="472"/>
+        <location filename="../../ui/messages.py" line="499"/>
         <source>absent</source>
         <translation>未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="473"/>
+        <location filename="../../ui/messages.py" line="500"/>
         <source>up</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="474"/>
+        <location filename="../../ui/messages.py" line="501"/>
         <source>down</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="475"/>
+        <location filename="../../ui/messages.py" line="502"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="476"/>
+        <location filename="../../ui/messages.py" line="503"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="477"/>
+        <location filename="../../ui/messages.py" line="504"/>
         <source>busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="478"/>
+        <location filename="../../ui/messages.py" line="505"/>
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="479"/>
+        <location filename="../../ui/messages.py" line="506"/>
         <source>emergency stop</source>
         <translation>急停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="480"/>
+        <location filename="../../ui/messages.py" line="507"/>
         <source>door obstructed</source>
         <translation>车门受阻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="481"/>
+        <location filename="../../ui/messages.py" line="508"/>
         <source>bay sensor mismatch</source>
         <translation>车位传感器不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="482"/>
+        <location filename="../../ui/messages.py" line="509"/>
         <source>overload</source>
         <translation>超载</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="483"/>
+        <location filename="../../ui/messages.py" line="510"/>
         <source>communication lost</source>
         <translation>通信中断</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="484"/>
+        <location filename="../../ui/messages.py" line="511"/>
         <source>open</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="485"/>
+        <location filename="../../ui/messages.py" line="512"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="486"/>
+        <location filename="../../ui/messages.py" line="513"/>
         <source>closed</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="487"/>
+        <location filename="../../ui/messages.py" line="514"/>
         <source>closing</source>
         <translation>正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="488"/>
+        <location filename="../../ui/messages.py" line="515"/>
         <source>obstructed</source>
         <translation>受阻</translation>
     </message>
@@ -2178,27 +2218,32 @@
         <translation>维护 · 自助机 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="146"/>
+        <location filename="../../ui/staff/screen.py" line="147"/>
+        <source>offline: local work only</source>
+        <translation>离线：仅限本机操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/screen.py" line="148"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="147"/>
+        <location filename="../../ui/staff/screen.py" line="149"/>
         <source>Health</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="147"/>
+        <location filename="../../ui/staff/screen.py" line="149"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="148"/>
+        <location filename="../../ui/staff/screen.py" line="150"/>
         <source>Audit</source>
         <translation>盘点</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="149"/>
+        <location filename="../../ui/staff/screen.py" line="151"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>

@@ -1,5 +1,7 @@
-"""The staff console without Qt: entry, lockout, idle logout, lift control refused
-during a customer job, the bay audit, service, logs, the bundle and the serial tap."""
+"""The staff console without Qt: entry (online login, offline PIN), lockout, idle
+logout, lift control refused during a customer job, moves and maintenance with
+the backend's staff session (queued while offline), the bay audit, service,
+logs, the bundle and the serial tap."""
 
 from __future__ import annotations
 
@@ -35,8 +37,9 @@ from kiosk.staff_diag import describe_frames
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import FakeServices
 
-PIN = "2468"
-PIN_HASH = hash_pin(PIN)
+PIN = "246813"
+PIN_HASH = hash_pin(PIN)  # the offline PIN of the rig's config
+NAME, ONLINE_PIN = "alice", "135790"  # an account of the rig's backend
 KIOSK_KEY = "kiosk-key-that-must-never-leak"
 
 
@@ -112,21 +115,57 @@ class StaffBackend:
         self.calls: list[tuple[Any, ...]] = []
         self.cars = {1: "C1", 2: "C2", 3: "C3", 4: "C4"}  # bay 5 missing, bay 4 extra
         self.unreachable = False
+        self.accounts = {NAME: ONLINE_PIN, "bob": "864200"}
+        self.tokens: dict[str, str] = {}  # live token -> name
+        self.sent: list[dict[str, Any]] = []  # (staff token's name, made_by) of book changes
+        self.locked: set[str] = set()
+
+    def _down(self) -> None:
+        if self.unreachable:
+            raise BackendError("backend down", reason=Reason.BACKEND_UNREACHABLE)
+
+    def open_staff_session(self, name: str, pin: str) -> Any:
+        self.calls.append(("open_staff_session", name))
+        self._down()
+        if name in self.locked:
+            raise BackendError("locked", reason=Reason.STAFF_LOCKED, code="STAFF_LOCKED",
+                               status=403, retry_after_s=60)
+        if self.accounts.get(name) != pin:
+            raise BackendError("Wrong name or PIN.", reason=Reason.STAFF_DENIED,
+                               code="STAFF_DENIED", status=403)
+        token = f"tok-{len(self.tokens)}-{name}"
+        self.tokens[token] = name
+        return SimpleNamespace(token=token, staff=name)
+
+    def end_staff_session(self, token: str) -> bool:
+        self.calls.append(("end_staff_session", self.tokens.get(token)))
+        self._down()
+        return self.tokens.pop(token, None) is not None
+
+    def _staff(self, token: str | None, made_by: str | None) -> None:
+        self._down()
+        if token not in self.tokens:
+            raise BackendError("needs a staff session", reason=Reason.STAFF_SESSION_REQUIRED,
+                               code="STAFF_SESSION_REQUIRED", status=403)
+        self.sent.append({"by": self.tokens[token], "made_by": made_by})
 
     def bays(self) -> TowerBays:
         self.calls.append(("bays",))
         return TowerBays(tower_id="T1", levels=1, bays_per_level=6, delivery_bays=(101,),
                          bays=tuple(bay(n, self.cars.get(n)) for n in range(1, 7)))
 
-    def set_bay_maintenance(self, bay_no: int, on: bool, note: str | None = None) -> BayRecord:
+    def set_bay_maintenance(self, bay_no: int, on: bool, note: str | None = None, *,
+                            staff_session: str | None = None,
+                            made_by: str | None = None) -> BayRecord:
         self.calls.append(("set_bay_maintenance", bay_no, on))
+        self._staff(staff_session, made_by)
         return bay(bay_no, self.cars.get(bay_no), "maintenance" if on else "stored", on)
 
-    def move_car(self, from_bay: int, to_bay: int, idempotency_key: str | None = None) -> CarMove:
+    def move_car(self, from_bay: int, to_bay: int, idempotency_key: str | None = None, *,
+                 staff_session: str | None = None, made_by: str | None = None) -> CarMove:
         """The backend's books, as /v1/bays/{bay}/move keeps them."""
         self.calls.append(("move_car", from_bay, to_bay))
-        if self.unreachable:
-            raise BackendError("backend down", reason=Reason.BACKEND_UNREACHABLE)
+        self._staff(staff_session, made_by)
         if from_bay not in self.cars:
             raise BackendError(f"The backend has no car in bay {from_bay}.",
                                reason=Reason.BACKEND_ERROR, code="BAY_EMPTY", status=409)
@@ -152,7 +191,8 @@ def rig(tmp_path: Path):
     services.lift = FakeLift()
     services.dispatcher = SimpleNamespace(busy=False, pending=lambda: [], journal=None)
     backend = StaffBackend()
-    for name in ("bays", "set_bay_maintenance", "move_car", "health"):
+    for name in ("bays", "set_bay_maintenance", "move_car", "health", "open_staff_session",
+                 "end_staff_session"):
         setattr(services.backend, name, getattr(backend, name))
     services.staff_backend = backend
     clock = Clock()
@@ -164,7 +204,7 @@ def rig(tmp_path: Path):
         return {"ok": True, "components": {"lift": {"ok": True, "ms": 1.0}}}
 
     exits: list[int] = []
-    console = StaffConsole.for_kiosk(kiosk, self_test=fake_self_test,
+    console = StaffConsole.for_kiosk(kiosk, self_test=fake_self_test, wall_clock=clock,
                                      on_exit=lambda: exits.append(1))
     console.follow_poll_s = 0.01
     console.record_backoff_s = (0.01, 0.05)
@@ -196,9 +236,16 @@ def results(r):
     return got, got.append
 
 
-def login(r) -> None:
-    r.console.login(PIN)
+def login(r, name: str = NAME, pin: str = ONLINE_PIN) -> None:
+    r.console.login(pin, name=name)
     assert r.kiosk.journey.state is State.STAFF
+
+
+def login_offline(r, name: str = "carol") -> None:
+    """The backend cannot be asked: the config's offline PIN lets staff in."""
+    r.backend.unreachable = True
+    login(r, name, PIN)
+    assert not r.console.online
 
 
 # -- entry ------------------------------------------------------------------------------
@@ -238,35 +285,74 @@ def test_entry_is_refused_when_no_pin_is_configured(tmp_path):
         kiosk.shutdown()
 
 
-def test_wrong_pins_lock_the_entry_for_five_minutes(rig):
+def test_an_online_login_is_the_backend_s_session_and_logout_ends_it(rig):
+    login(rig)
+    assert rig.console.online and rig.console.gate.session.who == NAME
+    assert rig.backend.calls == [("open_staff_session", NAME)]
+    rig.console.logout()
+    settle(rig.q, lambda: ("end_staff_session", NAME) in rig.backend.calls)
+    assert rig.backend.tokens == {}
+    entries = audit(rig)
+    assert [(e["who"], e["action"], e["result"], e.get("mode")) for e in entries] == [
+        (NAME, "login", "ok", "online"), (NAME, "logout", "exit", None)]
+    assert "tok-" not in json.dumps(entries)  # the token is never written down
+
+
+def test_the_backend_refusing_a_pin_is_final_even_if_it_is_the_offline_pin(rig):
+    """A guesser gets one lock to beat, not two: no offline check after a refusal."""
+    with pytest.raises(StaffError) as exc:
+        rig.console.login(PIN, name=NAME)  # the offline PIN, not alice's own
+    assert exc.value.reason is Reason.STAFF_DENIED and exc.value.context["mode"] == "online"
+    assert not rig.console.logged_in and rig.kiosk.journey.state is State.ATTRACT
+    rig.backend.locked.add(NAME)
+    with pytest.raises(StaffError) as exc:
+        rig.console.login(ONLINE_PIN, name=NAME)
+    assert exc.value.reason is Reason.STAFF_LOCKED and exc.value.context["locked_for_s"] == 60
+    assert rig.console.gate.locked_for_s() == 0  # the backend's lock, not the kiosk's
+    assert actions(rig) == [("login", "denied"), ("login", "locked")]
+
+
+def test_offline_pins_lock_the_entry_then_longer_and_a_restart_keeps_it(rig):
+    rig.backend.unreachable = True
     for left in (4, 3, 2, 1):
         with pytest.raises(StaffError) as exc:
-            rig.console.login("0000")
+            rig.console.login("000000", name="carol")
         assert exc.value.reason is Reason.STAFF_DENIED
         assert exc.value.context["attempts_left"] == left
     with pytest.raises(StaffError) as exc:
-        rig.console.login("0000")
+        rig.console.login("000000", name="carol")
     assert exc.value.reason is Reason.STAFF_LOCKED
-    assert exc.value.context["locked_for_s"] == 300
+    assert exc.value.context["locked_for_s"] == 300  # [staff] lockout_s
     rig.clock.t += 299
     with pytest.raises(StaffError) as exc:
-        rig.console.login(PIN)  # the right PIN, still locked
+        rig.console.login(PIN, name="carol")  # the right PIN, still locked
     assert exc.value.reason is Reason.STAFF_LOCKED
     assert rig.kiosk.journey.state is State.ATTRACT
+    # The kiosk restarts: a new console on the same data dir is still locked.
+    again = StaffConsole.for_kiosk(rig.kiosk, wall_clock=rig.clock)
+    assert again.gate.locked_for_s() == pytest.approx(1)
     rig.clock.t += 2
-    login(rig)
-    assert [a for a in actions(rig) if a[0] == "login"] == (
-        [("login", "denied")] * 4 + [("login", "denied; locked"), ("login", "locked"),
-                                     ("login", "ok")])
+    for _ in range(5):
+        with pytest.raises(StaffError) as exc:
+            again.login("000000", name="carol")
+    assert exc.value.context["locked_for_s"] == 1500  # escalated: 5 x the first lock
+    rig.clock.t += 1500
+    again.login(PIN, name="carol")
+    assert again.gate.session.who == "carol" and not again.online
+    logins = [a for a in actions(rig) if a[0] == "login"]
+    assert logins == ([("login", "denied")] * 4 + [("login", "denied; locked"),
+                                                   ("login", "locked")]
+                      + [("login", "denied")] * 4 + [("login", "denied; locked"),
+                                                     ("login", "ok")])
 
 
 def test_login_async_checks_the_pin_off_the_calling_thread(rig):
     done, errors = [], []
-    rig.console.login_async(PIN, lambda: done.append(1), errors.append)
+    rig.console.login_async(ONLINE_PIN, lambda: done.append(1), errors.append, name=NAME)
     settle(rig.q, lambda: done or errors)
     assert done and rig.kiosk.journey.state is State.STAFF
     rig.console.logout()
-    rig.console.login_async("1111", lambda: done.append(2), errors.append)
+    rig.console.login_async("111111", lambda: done.append(2), errors.append, name=NAME)
     settle(rig.q, lambda: errors)
     assert errors[0].reason is Reason.STAFF_DENIED and rig.kiosk.journey.state is State.ATTRACT
 
@@ -277,7 +363,7 @@ def test_logout_returns_to_attract_and_is_audited(rig):
     assert rig.kiosk.journey.state is State.ATTRACT and not rig.console.logged_in
     assert actions(rig)[-2:] == [("login", "ok"), ("logout", "exit")]
     entry = audit(rig)[-1]
-    assert entry["who"] == "staff" and entry["t"].endswith("Z")
+    assert entry["who"] == NAME and entry["t"].endswith("Z")
 
 
 def test_idle_staff_are_logged_out_after_two_minutes(rig):
@@ -446,6 +532,56 @@ def test_a_missed_move_is_given_up_after_a_while(rig):
     settle(rig.q, lambda: got and "still lacks this move" in got[-1].answer)
     assert not got[-1].ok and got[-1].answer.endswith("run Audit")
     assert actions(rig)[-1] == ("lift_move", "not recorded")
+
+
+def test_book_changes_carry_the_online_staff_session(rig):
+    login(rig)
+    got, put = results(rig)
+    rig.console.move(3, 6, put)
+    settle(rig.q, lambda: got and got[-1].final)
+    rig.console.set_maintenance(4, True, put)
+    settle(rig.q, lambda: got[-1].action == "bay_maintenance")
+    assert rig.backend.sent == [{"by": NAME, "made_by": NAME}] * 2
+
+
+def test_an_offline_login_does_local_work_and_its_move_waits_for_an_online_login(rig):
+    login_offline(rig, "carol")
+    got, put = results(rig)
+    rig.console.home(put)
+    settle(rig.q, lambda: got)
+    assert got[0].ok  # local work: the lift answers
+    job_id = rig.console.move(3, 6, put)
+    settle(rig.q, lambda: got[-1].final and got[-1].action == "lift_move" and len(got) > 1)
+    assert got[-1].ok and got[-1].answer.endswith("backend not told (offline login): run Audit")
+    assert rig.console.owed == {job_id}
+    with pytest.raises(StaffError) as exc:  # it moves nothing: it waits for an online login
+        rig.console.set_maintenance(4, True, put)
+    assert exc.value.reason is Reason.STAFF_SESSION_REQUIRED
+    assert exc.value.context["why"] == Why.OFFLINE.value
+    rig.backend.unreachable = False  # back, but nobody has logged in online yet
+    rig.console.logout()
+    login(rig)  # alice, online: the queued move goes with her session
+    settle(rig.q, lambda: got[-1].answer.endswith("the backend has now recorded the move"))
+    assert rig.backend.cars[6] == "C3" and 3 not in rig.backend.cars
+    assert [c for c in rig.backend.calls if c[0] == "move_car"] == [("move_car", 3, 6)]
+    assert rig.backend.sent == [{"by": NAME, "made_by": "carol"}]  # the audit has both
+    assert rig.console.owed == set()
+    recorded = audit(rig)[-1]
+    assert (recorded["who"], recorded["result"], recorded["made_by"]) == (NAME, "recorded",
+                                                                         "carol")
+
+
+def test_a_move_whose_session_the_backend_ended_is_recorded_with_the_next_login(rig):
+    login(rig)
+    rig.backend.tokens.clear()  # e.g. 8 hours are up, or the account was removed
+    got, put = results(rig)
+    rig.console.move(3, 6, put)
+    settle(rig.q, lambda: got and got[-1].final)
+    assert got[-1].answer.endswith("backend not told (STAFF_SESSION_REQUIRED): run Audit")
+    rig.console.logout()
+    login(rig, "bob", "864200")
+    settle(rig.q, lambda: got[-1].answer.endswith("the backend has now recorded the move"))
+    assert rig.backend.sent == [{"by": "bob", "made_by": NAME}]
 
 
 def test_the_busy_flag_of_the_dispatcher(tmp_path):
@@ -726,8 +862,8 @@ def test_staff_hash_command_prints_a_hash_for_the_config(capsys):
     from kiosk.cli import main
     from kiosk.staff import verify_pin
 
-    assert main(["staff-hash", "97531"]) == 0
+    assert main(["staff-hash", "975310"]) == 0
     out = capsys.readouterr().out.strip()
-    assert out.startswith("scrypt$") and verify_pin("97531", out)
-    assert main(["staff-hash", "12"]) == 2  # too short
-    assert "4 to 12 digits" in capsys.readouterr().err
+    assert out.startswith("scrypt$") and verify_pin("975310", out)
+    assert main(["staff-hash", "2468"]) == 2  # too short: 6 digits at least
+    assert "6 to 12 digits" in capsys.readouterr().err

@@ -1,6 +1,7 @@
-"""Staff mode in the real window (pytest-qt): the corner gesture and PIN keypad,
-lockout, idle logout, every tab, lift control refused during a customer job,
-moves with confirmation, audit, service, bundle, serial console, exit."""
+"""Staff mode in the real window (pytest-qt): the corner gesture, the name and
+PIN keypad (online via the backend, offline with the config's PIN), lockout,
+idle logout, every tab, lift control refused during a customer job, moves
+with confirmation, audit, service, bundle, serial console, exit."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from PySide6.QtTest import QTest
 from kiosk.journey import Flow, State
 from kiosk.staff import hash_pin
 from tests.ui.fakes import Rig, make_rig
-from ui.staff.canned import equip
+from ui.staff.canned import STAFF, equip
+from ui.staff.namepad import key_name
 
-PIN = "2468"
-PIN_HASH = hash_pin(PIN)
-ALICE_PIN = "1357"
+NAME = "sam"
+PIN = STAFF[NAME]  # sam's own PIN, checked by the (canned) backend
+OFFLINE_PIN = "975310"  # the config's: only when the backend cannot be asked
+PIN_HASH = hash_pin(OFFLINE_PIN)
+ALICE_PIN = "135790"  # alice's personal offline PIN
 
 
 @pytest.fixture
@@ -33,6 +37,7 @@ def srig(qtbot, tmp_path: Path):
     console.self_test = lambda services: {"ok": True, "components": {
         "lift": {"ok": True, "ms": 1.0}}}
     console.follow_poll_s = 0.01
+    console.gate.wall_clock = rig.clock  # the offline lockout counts down with the rig
     rig.exits: list[int] = []  # type: ignore[misc]
     console.on_exit = lambda: rig.exits.append(1)
     yield rig
@@ -53,6 +58,12 @@ def corner_press(rig: Rig) -> None:
     QTest.mouseRelease(target, Qt.MouseButton.LeftButton, pos=pos)
 
 
+def type_name(rig: Rig, name: str) -> None:
+    for ch in name:
+        touch(rig, key_name(ch))
+    touch(rig, "staff_name_next")
+
+
 def type_pin(rig: Rig, pin: str) -> None:
     for digit in pin:
         touch(rig, f"staff_key_{digit}")
@@ -63,9 +74,10 @@ def keypad(rig: Rig) -> Any:
     return rig.window.staff.keypad
 
 
-def login(rig: Rig, pin: str = PIN) -> None:
+def login(rig: Rig, pin: str = PIN, name: str = NAME) -> None:
     corner_press(rig)
     rig.wait(lambda: keypad(rig).isVisible())
+    type_name(rig, name)
     type_pin(rig, pin)
     rig.wait_state(State.STAFF)
     rig.wait(lambda: not keypad(rig).isVisible())
@@ -81,45 +93,92 @@ def audit_log(rig: Rig) -> list[tuple[str, str]]:
 
 # -- entry --------------------------------------------------------------------------------
 
-def test_corner_press_and_keypad_pin_enter_staff_mode(srig):
+def test_corner_press_then_name_and_pin_enter_staff_mode(srig):
     corner_press(srig)
     srig.wait(lambda: keypad(srig).isVisible())
-    for key in [str(d) for d in range(10)] + ["ok", "back", "cancel"]:
+    assert not srig.button("staff_name_next").isEnabled()  # a name first
+    type_name(srig, "sa")
+    touch(srig, "staff_key_name")  # "Not sa?": back to the name
+    touch(srig, key_name("s"))
+    assert keypad(srig).typed.text() == "sas_"
+    touch(srig, "staff_name_back")
+    touch(srig, "staff_name_back")
+    touch(srig, key_name("a"))
+    touch(srig, key_name("m"))
+    touch(srig, "staff_name_next")
+    for key in [str(d) for d in range(10)] + ["ok", "back", "cancel", "name"]:
         btn = srig.button(f"staff_key_{key}")
         assert btn.height() >= 60 and btn.width() >= 60
-    touch(srig, "staff_key_2")
-    touch(srig, "staff_key_4")
-    assert keypad(srig).dots.text() == "●●"  # masked, never the digits
-    assert not srig.button("staff_key_ok").isEnabled()  # 4 digits at least
-    touch(srig, "staff_key_6")
-    touch(srig, "staff_key_8")
+    for digit in PIN[:5]:
+        touch(srig, f"staff_key_{digit}")
+    assert keypad(srig).dots.text() == "●●●●●"  # masked, never the digits
+    assert not srig.button("staff_key_ok").isEnabled()  # 6 digits at least
+    touch(srig, f"staff_key_{PIN[5]}")
     touch(srig, "staff_key_ok")
     srig.wait_state(State.STAFF)
     srig.wait(lambda: not keypad(srig).isVisible())
     assert srig.button("staff_tab_health").isChecked()
     assert not srig.window.header.language.isVisible()
     assert audit_log(srig) == [("login", "ok")]
+    title = srig.window.staff.screen.title.text()
+    assert title.endswith("· sam") and "offline" not in title  # the backend's session
 
 
-def test_wrong_pins_say_how_many_attempts_are_left_then_lock(srig):
+def test_the_backend_says_wrong_name_or_pin_alike(srig):
     corner_press(srig)
     srig.wait(lambda: keypad(srig).isVisible())
     message = keypad(srig).message
-    type_pin(srig, "1111")
+    type_name(srig, "nobody")
+    type_pin(srig, PIN)
+    srig.wait(lambda: message.text() == "Wrong name or PIN.")
+    touch(srig, "staff_key_name")
+    for _ in "nobody":
+        touch(srig, "staff_name_back")
+    type_name(srig, NAME)
+    type_pin(srig, OFFLINE_PIN)  # the offline PIN is no way in while the backend answers
+    srig.wait(lambda: not keypad(srig).checking)
+    assert message.text() == "Wrong name or PIN." and srig.state is not State.STAFF
+
+
+def test_offline_wrong_pins_say_how_many_attempts_are_left_then_lock(srig):
+    srig.services.staff_bays.unreachable = True
+    corner_press(srig)
+    srig.wait(lambda: keypad(srig).isVisible())
+    message = keypad(srig).message
+    type_name(srig, "kim")
+    type_pin(srig, "111111")
     srig.wait(lambda: "4 attempt" in message.text())
     for left in (3, 2, 1):
-        type_pin(srig, "1111")
+        type_pin(srig, "111111")
         srig.wait(lambda n=left: f"{n} attempt" in message.text())
-    type_pin(srig, "1111")
+    type_pin(srig, "111111")
     srig.wait(lambda: "Try again in 5:00" in message.text())
     assert not srig.button("staff_key_5").isEnabled()
     srig.clock.advance(299)
     srig.wait(lambda: "Try again in 0:01" in message.text())
     srig.clock.advance(2)
     srig.wait(lambda: srig.button("staff_key_5").isEnabled())
-    assert message.text() == "Enter the staff PIN"
-    type_pin(srig, PIN)
+    assert message.text() == "Enter your PIN"
+    type_pin(srig, OFFLINE_PIN)
     srig.wait_state(State.STAFF)
+    title = srig.window.staff.screen.title.text()
+    assert "kim" in title and "offline: local work only" in title
+
+
+def test_offline_staff_cannot_change_maintenance(srig):
+    srig.services.staff_bays.unreachable = True
+    login(srig, OFFLINE_PIN, "kim")
+    touch(srig, "staff_tab_audit")
+    audit = page(srig, "audit")
+    touch(srig, "staff_btn_audit")
+    srig.wait(lambda: audit.report is not None)
+    btn = audit.maint_buttons[12]
+    btn.click()
+    srig.wait(lambda: audit.answers.count() == 1)
+    assert not btn.isChecked()  # nothing changed
+    assert "checked by the server" in audit.answers.latest()
+    assert ("set_bay_maintenance", 12, True) not in srig.services.staff_bays.calls
+    assert audit_log(srig)[-1] == ("bay_maintenance", "refused: offline")
 
 
 def test_no_keypad_while_a_member_is_mid_journey(srig):
@@ -342,10 +401,11 @@ def test_serial_console_shows_raw_frames(srig):
     assert "→ STATUS seq=49" in text and "02 00 31 21" in text and "← STATUS reply" in text
 
 
-def test_a_personal_pin_names_who_is_working(srig):
-    login(srig, ALICE_PIN)
+def test_a_personal_offline_pin_names_who_is_working(srig):
+    srig.services.staff_bays.unreachable = True
+    login(srig, ALICE_PIN, "x")  # whose PIN it is names who works, whatever was typed
     title = srig.window.staff.screen.title.text()
-    assert title.endswith("· alice"), title
+    assert "· alice ·" in title and title.endswith("offline: local work only"), title
     touch(srig, "staff_tab_lift")
     touch(srig, "staff_btn_home")
     srig.wait(lambda: ("lift_home", "ok") in audit_log(srig))
@@ -354,8 +414,9 @@ def test_a_personal_pin_names_who_is_working(srig):
     assert who == {"alice"}
     touch(srig, "staff_btn_logout")
     srig.wait_state(State.ATTRACT)
-    login(srig)  # the shared PIN: no name in the title
+    login(srig, OFFLINE_PIN, "kim")  # the shared offline PIN: the name typed
     assert "alice" not in srig.window.staff.screen.title.text()
+    assert "kim" in srig.window.staff.screen.title.text()
 
 
 def test_exit_asks_first(srig):

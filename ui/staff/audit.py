@@ -131,8 +131,14 @@ class AuditPage(StaffPage):
         return holder
 
     def set_maintenance(self, bay: int, on: bool) -> None:
+        def refused(err: Any) -> None:
+            self._refused(err)
+            btn = self.maint_buttons.get(bay)
+            if btn is not None:  # the click toggled it: nothing changed
+                btn.setChecked(not on)
+
         self.attempt(lambda: self.console.set_maintenance(bay, on, self._maintenance_done),
-                     self._refused)
+                     refused)
 
     def _maintenance_done(self, result: Any) -> None:
         self.answers.add_result(result)

@@ -7,6 +7,7 @@ the UI tests); ``kiosk run`` never uses them.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,9 +26,11 @@ from drivers.lift_proto import (
     encode_reply,
     encode_status,
 )
-from kiosk.backend_client import BayRecord, CarMove, TowerBays
+from kiosk.backend_client import BayRecord, CarMove, StaffTicket, TowerBays
 
 LEVELS, PER_LEVEL, DELIVERY = 5, 6, (101, 102)
+# Staff accounts the canned backend knows (name: PIN), like the demo seed's.
+STAFF = {"sam": "246813", "lee": "135792"}
 # Like the demo seed, with bay 12 out of step: the backend thinks it is empty.
 CARS = {1: ("Aurora", "white"), 2: ("Aurora", "black"), 3: ("Breeze", "silver"),
         4: ("Comet", "red"), 5: ("Aurora", "blue"), 7: ("Breeze", "white"),
@@ -118,12 +121,36 @@ class CannedLift:
 
 
 class CannedBays:
-    """The backend's side of the audit."""
+    """The backend's side of the audit, and its staff sessions: book changes
+    without a token it issued are refused, as the real backend does."""
 
     def __init__(self) -> None:
         self.maintenance = {30}
         self.cars = dict(CARS)  # the backend's books, which staff moves change
         self.calls: list[tuple[Any, ...]] = []
+        self.unreachable = False  # True: staff logins are checked offline
+        self.tokens: dict[str, str] = {}  # live token -> staff name
+
+    def open_staff_session(self, name: str, pin: str) -> StaffTicket:
+        self.calls.append(("open_staff_session", name))
+        if self.unreachable:
+            raise BackendError("backend down", reason=Reason.BACKEND_UNREACHABLE)
+        if STAFF.get(name) != pin:
+            raise BackendError("Wrong name or PIN.", reason=Reason.STAFF_DENIED,
+                               code="STAFF_DENIED", status=403)
+        token = f"canned-{len(self.tokens)}-{name}"
+        self.tokens[token] = name
+        return StaffTicket(token=token, staff=name, expires_at=datetime.now(UTC))
+
+    def end_staff_session(self, token: str) -> bool:
+        self.calls.append(("end_staff_session",))
+        return self.tokens.pop(token, None) is not None
+
+    def _staff(self, token: str | None) -> None:
+        if token not in self.tokens:
+            raise BackendError("This change needs a staff session of this kiosk.",
+                               reason=Reason.STAFF_SESSION_REQUIRED,
+                               code="STAFF_SESSION_REQUIRED", status=403)
 
     def record(self, bay: int) -> BayRecord:
         car = self.cars.get(bay)
@@ -139,13 +166,18 @@ class CannedBays:
                          delivery_bays=DELIVERY,
                          bays=tuple(self.record(b) for b in range(1, LEVELS * PER_LEVEL + 1)))
 
-    def set_bay_maintenance(self, bay: int, on: bool, note: str | None = None) -> BayRecord:
+    def set_bay_maintenance(self, bay: int, on: bool, note: str | None = None, *,
+                            staff_session: str | None = None,
+                            made_by: str | None = None) -> BayRecord:
         self.calls.append(("set_bay_maintenance", bay, on))
+        self._staff(staff_session)
         (self.maintenance.add if on else self.maintenance.discard)(bay)
         return self.record(bay)
 
-    def move_car(self, from_bay: int, to_bay: int, idempotency_key: str | None = None) -> CarMove:
+    def move_car(self, from_bay: int, to_bay: int, idempotency_key: str | None = None, *,
+                 staff_session: str | None = None, made_by: str | None = None) -> CarMove:
         self.calls.append(("move_car", from_bay, to_bay))
+        self._staff(staff_session)
         if from_bay not in self.cars:
             raise BackendError(f"The backend has no car in bay {from_bay}.",
                                reason=Reason.BACKEND_ERROR, code="BAY_EMPTY", status=409)
@@ -163,6 +195,7 @@ def equip(services: Any) -> Any:
     services.dispatcher = SimpleNamespace(busy=False, pending=lambda: [], journal=None)
     bays = CannedBays()
     services.staff_bays = bays
-    for name in ("bays", "set_bay_maintenance", "move_car", "health"):
+    for name in ("bays", "set_bay_maintenance", "move_car", "health", "open_staff_session",
+                 "end_staff_session"):
         setattr(services.backend, name, getattr(bays, name))
     return services

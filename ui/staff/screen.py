@@ -141,7 +141,9 @@ class StaffScreen(Screen):
         title = self.tr("Maintenance · kiosk %1").replace("%1", self.console.config.kiosk.id)
         session = self.console.gate.session
         if session is not None and session.who != self.console.who:
-            title += f" · {session.who}"  # a personal PIN: who is working here
+            title += f" · {session.who}"  # a personal login: who is working here
+        if session is not None and not session.online:
+            title += " · " + self.tr("offline: local work only")
         self.title.setText(title)
         self.btn_logout.setText(self.tr("Log out"))
         names = {"health": self.tr("Health"), "lift": self.tr("Lift"),

@@ -19,6 +19,7 @@ QLabel[role="staff_note"] { font-size: 18px; color: #A7B3C8; }
 QLabel[role="staff_message"] { font-size: 20px; color: #FBE3B4; }
 QLabel[role="staff_ok"] { font-size: 20px; font-weight: 700; color: #3DD9C1; }
 QLabel[role="staff_dots"] { font-size: 44px; color: #FFFFFF; letter-spacing: 10px; }
+QLabel[role="staff_typed"] { font-size: 40px; color: #FFFFFF; }
 
 QFrame[role="staff_card"] { background: #14213A; border: 1px solid #22345A; border-radius: 18px; }
 QFrame[role="staff_bar"] { background: #0E1A2D; border-bottom: 2px solid #F5B94A; }
@@ -47,6 +48,9 @@ QPushButton#staff_key_ok { min-height: 84px; font-size: 28px; padding: 0; }
 QPushButton[role="staff_toggle"]:checked { background: #3A2F1A; border-color: #F5B94A; }
 QPushButton[role="key"] {
     min-height: 84px; min-width: 100px; font-size: 34px; border-radius: 18px; padding: 0;
+}
+QPushButton[role="name_key"] {
+    min-height: 64px; min-width: 52px; font-size: 26px; border-radius: 12px; padding: 0;
 }
 
 QComboBox {

@@ -1,7 +1,8 @@
 """The ``staff-tour`` autopilot scenario: a member of staff does the rounds.
 
 Through the real demo parts and by touch only: the hidden corner press, the
-demo PIN on the keypad, Health (with a self-test), Lift (HOME, then one move
+demo staff name and PIN on the keypad (an online login: the backend checks the
+PIN and its session lets the move and the maintenance change the books), Health (with a self-test), Lift (HOME, then one move
 from a storage bay with a car to a free one, confirmed, which the backend
 records first), Audit (the two bays that move changed agree with the
 backend; the new one goes into maintenance),
@@ -121,10 +122,14 @@ class StaffTour(Autopilot):
         self._when(lambda: self.staff.keypad.isVisible(), self._keypad, "keypad")
 
     def _keypad(self) -> None:
-        from kiosk.demo import DEMO_STAFF_PIN
+        from kiosk.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
+        from ui.staff.namepad import key_name
 
         target, pos = self._corner_target
         QTest.mouseRelease(target, Qt.MouseButton.LeftButton, pos=pos)
+        for ch in DEMO_STAFF_NAME:
+            self._tap(key_name(ch))
+        self._tap("staff_name_next")
         for digit in DEMO_STAFF_PIN[:2]:
             self._tap(f"staff_key_{digit}")
         self._shoot("staff-keypad")
