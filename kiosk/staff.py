@@ -146,7 +146,7 @@ class StaffGate:
                              reason=Reason.STAFF_DENIED)
         if self.locked_for_s() > 0:
             self._record(who, "login", "locked", mode="offline")
-            raise StaffError("too many wrong PINs", reason=Reason.STAFF_LOCKED,
+            raise StaffError("too many wrong PINs", reason=Reason.STAFF_LOCKED, mode="offline",
                              locked_for_s=round(self.locked_for_s()))
         matched = self._who(pin, who)
         if matched is None:
@@ -155,9 +155,9 @@ class StaffGate:
                 self._record(who, "login", "denied; locked", mode="offline",
                              level=self._lockout.level)
                 raise StaffError("too many wrong PINs", reason=Reason.STAFF_LOCKED,
-                                 locked_for_s=round(self.locked_for_s()))
+                                 mode="offline", locked_for_s=round(self.locked_for_s()))
             self._record(who, "login", "denied", mode="offline")
-            raise StaffError("wrong PIN", reason=Reason.STAFF_DENIED,
+            raise StaffError("wrong PIN", reason=Reason.STAFF_DENIED, mode="offline",
                              attempts_left=self.attempts_left())
         self._set_lock(Lockout())
         return self._open(matched, None, "offline")
