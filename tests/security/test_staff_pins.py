@@ -91,7 +91,7 @@ def test_wrong_pins_lock_the_name_and_a_restart_keeps_the_lock(tmp_path):
 
 
 def test_staff_unlock_clears_a_lock(tmp_path, monkeypatch, capsys):
-    from backend.__main__ import main
+    from backend.admin import main
 
     db, clock = f"sqlite:///{tmp_path / 'staff.db'}", SettableClock(T0)
     with BackendServer(db, seed="demo", clock=clock) as srv, \
@@ -115,7 +115,7 @@ def test_staff_unlock_clears_a_lock(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("pin", ["1234", "12345", "abcdef", "1234567890123"])
 def test_pins_shorter_than_6_digits_are_refused_everywhere(pin, tower, tmp_path, monkeypatch,
                                                           capsys):
-    from backend.__main__ import main as backend_main
+    from backend.admin import main as backend_main
     from kiosk.cli import main as kiosk_main
 
     with pytest.raises(StaffError, match="6 to 12 digits"):
@@ -205,3 +205,20 @@ def test_no_pin_travels_or_rests_in_the_clear(tower, server):
         assert staff.pin_hash.startswith("scrypt$") and "24681357" not in staff.pin_hash
         hashes = [row.token_hash for row in s.query(StaffSession).filter_by(staff_name=name)]
     assert hashes == [hashlib.sha256(token.encode()).hexdigest()]
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stdin", "typed", "want"), [
+    (io.StringIO("24681357\n"), [], "24681357"),  # piped: one line, no prompt
+    (_Tty(""), ["24681357", "24681357"], "24681357"),  # a terminal: asked twice
+    (_Tty(""), ["24681357", "24681358"], None),  # the two differ: nothing is added
+])
+def test_staff_add_reads_the_pin_once_from_a_pipe_or_twice_from_a_terminal(stdin, typed, want):
+    from backend.staff_admin import read_pin
+
+    answers = iter(typed)
+    assert read_pin(stdin, prompt=lambda _label: next(answers)) == want
