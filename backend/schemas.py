@@ -141,6 +141,10 @@ class StaffLogoutOut(BaseModel):
     ended: bool
 
 
+class StaffAliveOut(BaseModel):
+    staff: str
+
+
 class HeartbeatIn(Strict):
     status: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
     health: dict[str, Any] = Field(default_factory=dict)

@@ -1,6 +1,7 @@
 """Staff sessions over HTTP, and the check every book-changing staff call makes.
 
     POST   /v1/staff/sessions          {name, pin} -> {token, staff, expires_at, ...}
+    GET    /v1/staff/sessions/current  X-Staff-Session: <token> -> {staff} (idle time restarts)
     DELETE /v1/staff/sessions/current  X-Staff-Session: <token> -> {ended}
 
 Both are kiosk calls (the Guard checks the kiosk key first). ``StaffDesk.
@@ -76,6 +77,19 @@ def add_routes(r: APIRouter, desk: StaffDesk) -> None:
     async def open_session(request: Request, body: schemas.StaffLoginIn) -> JSONResponse:
         answer = await book.login(request.state.kiosk, body.name, body.pin)
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+    @r.get("/staff/sessions/current", response_model=schemas.StaffAliveOut, tags=["staff"],
+           summary="Keep the staff session named in X-Staff-Session alive",
+           description="Its idle time starts over, as with a book change (the kiosk calls "
+                       "this while staff work on the kiosk alone); 403 "
+                       "STAFF_SESSION_REQUIRED once it has ended.", **GUARDED_DOC)
+    async def keep_session(request: Request) -> JSONResponse:
+        token = request.headers.get(STAFF_HEADER)
+        name = await desk.run_write(lambda: book.use_session(request.state.kiosk, token,
+                                                             "session", {}))
+        if name is None:
+            raise session_required()
+        return JSONResponse({"staff": name})
 
     @r.delete("/staff/sessions/current", response_model=schemas.StaffLogoutOut,
               tags=["staff"], summary="End the staff session named in X-Staff-Session",

@@ -432,6 +432,12 @@ class BackendClient:
             token=read_str(d, "token", max_len=128), staff=read_str(d, "staff", max_len=64),
             expires_at=read_time(d, "expires_at")), {"name": name, "pin": pin})
 
+    def keep_staff_session(self, token: str) -> str:
+        """The session's idle time starts over (staff still at work); its person's
+        name, or ``BackendError(STAFF_SESSION_REQUIRED)`` once it has ended."""
+        return self._call("GET", "/v1/staff/sessions/current",
+                          lambda d: read_str(d, "staff", max_len=64), extra_headers=_staff(token))
+
     def end_staff_session(self, token: str) -> bool:
         """Logout on the backend; False if the session had already ended."""
         return self._call("DELETE", "/v1/staff/sessions/current",

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # The backend's answers that decide a login: no offline PIN after these.
 BACKEND_REFUSALS = frozenset({Reason.STAFF_DENIED, Reason.STAFF_LOCKED})
 STAFF_LANE = "staff"  # the login (backend call, ~50 ms of scrypt) and log reading
+# While staff work at the kiosk, its backend session is kept alive this often
+# (the backend ends one unused for 15 minutes; local work uses it not at all).
+KEEPALIVE_S = 300.0
 ENTRY_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 
 
@@ -76,6 +79,7 @@ class StaffEntry:
     who: str
     services: Any
     runner: Any
+    _kept_at = 0.0  # when the backend session was last kept alive (kiosk clock)
 
     @property
     def logged_in(self) -> bool:
@@ -172,7 +176,28 @@ class StaffEntry:
             if self.kiosk.journey.state is State.STAFF:
                 self.kiosk.journey.fire(Event.STAFF_EXIT, self.kiosk.clock())
             return True
+        self._keep_alive()
         return False
+
+    def _keep_alive(self) -> None:
+        session = self.gate.session
+        keeper = getattr(getattr(self.services, "backend", None), "keep_staff_session", None)
+        if session is None or session.token is None or keeper is None:
+            return
+        now = self.kiosk.clock()
+        if now - max(self._kept_at, session.since) < KEEPALIVE_S:
+            return
+        self._kept_at = now
+        token = session.token
+
+        def lost(err: KioskError) -> None:
+            if err.reason is Reason.STAFF_SESSION_REQUIRED and self.gate.session is session:
+                # Ended on the backend (removed, 8 hours up): local work goes on,
+                # book changes wait for the next online login.
+                session.token = None
+                self.gate.record("session", "ended by the backend")
+
+        self.runner.run(HTTP_LANE, lambda: keeper(token), lambda _name: None, lost)
 
     def _require_session(self, action: str, **detail: Any) -> None:
         if not self.in_staff_mode:

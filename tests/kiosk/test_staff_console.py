@@ -137,6 +137,12 @@ class StaffBackend:
         self.tokens[token] = name
         return SimpleNamespace(token=token, staff=name)
 
+    def keep_staff_session(self, token: str) -> str:
+        self.calls.append(("keep_staff_session", self.tokens.get(token)))
+        self._staff(token, None)
+        self.sent.pop()  # a keepalive changes nothing
+        return self.tokens[token]
+
     def end_staff_session(self, token: str) -> bool:
         self.calls.append(("end_staff_session", self.tokens.get(token)))
         self._down()
@@ -192,7 +198,7 @@ def rig(tmp_path: Path):
     services.dispatcher = SimpleNamespace(busy=False, pending=lambda: [], journal=None)
     backend = StaffBackend()
     for name in ("bays", "set_bay_maintenance", "move_car", "health", "open_staff_session",
-                 "end_staff_session"):
+                 "keep_staff_session", "end_staff_session"):
         setattr(services.backend, name, getattr(backend, name))
     services.staff_backend = backend
     clock = Clock()
@@ -364,6 +370,28 @@ def test_logout_returns_to_attract_and_is_audited(rig):
     assert actions(rig)[-2:] == [("login", "ok"), ("logout", "exit")]
     entry = audit(rig)[-1]
     assert entry["who"] == NAME and entry["t"].endswith("Z")
+
+
+def test_the_backend_session_is_kept_alive_while_staff_work_locally(rig):
+    login(rig)
+    for _ in range(3):  # 6 minutes of lift work, touched every 2 minutes less a second
+        rig.clock.t += 119
+        rig.console.touch()
+        rig.console.tick()
+    settle(rig.q, lambda: ("keep_staff_session", NAME) in rig.backend.calls)
+    assert rig.backend.calls.count(("keep_staff_session", NAME)) == 1  # every 5 minutes
+    rig.backend.tokens.clear()  # then the backend ends it (removed, 8 hours up)
+    rig.clock.t += 119
+    rig.console.touch()
+    for _ in range(2):
+        rig.clock.t += 119
+        rig.console.touch()
+        rig.console.tick()
+    settle(rig.q, lambda: not rig.console.online)
+    assert rig.console.logged_in and actions(rig)[-1] == ("session", "ended by the backend")
+    with pytest.raises(StaffError) as exc:  # book changes wait for a new online login
+        rig.console.set_maintenance(4, True, lambda _r: None)
+    assert exc.value.reason is Reason.STAFF_SESSION_REQUIRED
 
 
 def test_idle_staff_are_logged_out_after_two_minutes(rig):

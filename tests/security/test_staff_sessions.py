@@ -128,6 +128,26 @@ def test_a_session_ends_at_logout_after_idle_minutes_and_after_a_shift(tower, se
     refused(lambda: client.set_bay_maintenance(bay, on, staff_session=ticket.token))
 
 
+def test_a_kept_alive_session_outlives_the_idle_time_until_logout(tower, server):
+    """The kiosk keeps the session alive while staff do local work (no book change)."""
+    name, pin = account(server)
+    client = tower.client
+    token = client.open_staff_session(name, pin).token
+    for _ in range(3):
+        tower.clock.advance(SESSION_IDLE_S - 60)
+        assert client.keep_staff_session(token) == name
+    tower.clock.advance(SESSION_IDLE_S - 60)
+    client.set_bay_maintenance(min(occupied(tower)), True, staff_session=token)
+    client.end_staff_session(token)
+    refused(lambda: client.keep_staff_session(token))
+    other = second_kiosk(tower)
+    try:
+        token = client.open_staff_session(name, pin).token
+        refused(lambda: other.keep_staff_session(token))  # not at another kiosk either
+    finally:
+        other.close()
+
+
 def test_a_replayed_book_change_needs_a_session_too(tower, server):
     """The stored answer of an Idempotency-Key is no way around the session."""
     name, pin = account(server)

@@ -142,6 +142,10 @@ class CannedBays:
         self.tokens[token] = name
         return StaffTicket(token=token, staff=name, expires_at=datetime.now(UTC))
 
+    def keep_staff_session(self, token: str) -> str:
+        self._staff(token)
+        return self.tokens[token]
+
     def end_staff_session(self, token: str) -> bool:
         self.calls.append(("end_staff_session",))
         return self.tokens.pop(token, None) is not None
@@ -196,6 +200,6 @@ def equip(services: Any) -> Any:
     bays = CannedBays()
     services.staff_bays = bays
     for name in ("bays", "set_bay_maintenance", "move_car", "health", "open_staff_session",
-                 "end_staff_session"):
+                 "keep_staff_session", "end_staff_session"):
         setattr(services.backend, name, getattr(bays, name))
     return services
