@@ -211,3 +211,13 @@ def test_personal_pins_alone_enable_staff_entry(tmp_path):
     gate = StaffGate("", pins={"carol": hash_pin("975310")}, audit=AuditLog(tmp_path))
     assert gate.enabled
     assert gate.login("975310").who == "carol"
+
+
+def test_the_demo_kiosk_logs_in_as_an_account_of_the_demo_seed():
+    from backend.seed import DEMO_STAFF
+    from kiosk.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
+    from ui.staff.canned import STAFF
+
+    assert DEMO_STAFF[DEMO_STAFF_NAME] == DEMO_STAFF_PIN
+    assert STAFF == DEMO_STAFF  # the canned backend of the gallery and UI tests too
+    assert all(valid_pin(pin) for pin in DEMO_STAFF.values())
