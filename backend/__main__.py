@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="database URL: sqlite:///path.db or postgresql+psycopg://user@host/db")
     p.add_argument("--seed", choices=("demo", "none"), default="none",
                    help="create the demo tower, kiosks and members (skipped if present)")
+    p.add_argument("--demo", action="store_true",
+                   help="mount the demo member-app pages (/member) and allow demo-only "
+                        "requests; on with --seed demo")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8700, help="0 picks a free port")
     p.add_argument("--pass-key", default=None,
@@ -61,57 +64,12 @@ class _AnnouncingServer(uvicorn.Server):
             sys.stdout.flush()
 
 
-def _tool(argv: list[str]) -> int:
-    """``enroll`` and ``issue-pass``: operator tools on the database."""
-    p = argparse.ArgumentParser(prog="kiosk-backend")
-    sub = p.add_subparsers(dest="tool", required=True)
-    db_help = "database URL (as for serving)"
-    default_db = os.environ.get("KIOSK_BACKEND_DB", "sqlite:///backend.db")
-    e = sub.add_parser("enroll", help="compute and store a member's face template from a photo")
-    e.add_argument("--db", default=default_db, help=db_help)
-    e.add_argument("member_id")
-    e.add_argument("photo", help="a photo with the member's face alone (JPEG or PNG)")
-    i = sub.add_parser("issue-pass", help="print a fresh member pass (last line: its text)")
-    i.add_argument("--db", default=default_db, help=db_help)
-    i.add_argument("member_id")
-    i.add_argument("--tower", default="T1")
-    args = p.parse_args(argv)
-    logging.basicConfig(level="WARNING", stream=sys.stderr)
-    from backend.enroll import EnrolError, enroll, open_service, template_from_file
-
-    try:
-        service = open_service(args.db)
-    except Exception as exc:  # noqa: BLE001 - one clear line for the operator
-        print(f"kiosk-backend: database {redact_url(args.db)}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if args.tool == "enroll":
-            try:
-                template = template_from_file(args.photo)
-                enroll(service.db, args.member_id, template)
-            except EnrolError as exc:
-                print(f"kiosk-backend enroll: {exc}", file=sys.stderr)
-                return 1
-            from common.errors import short_id
-
-            print(json.dumps({"enrolled": short_id(args.member_id), "dims": len(template)},
-                             ensure_ascii=False))
-            return 0
-        issued = service.current_pass(args.member_id, args.tower)
-        if issued is None:
-            print("kiosk-backend issue-pass: no such member or tower", file=sys.stderr)
-            return 1
-        print(json.dumps({"tower": issued.tower_id, "expires_at": issued.expires_at}))
-        print(issued.text)
-        return 0
-    finally:
-        service.db.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("enroll", "issue-pass"):
-        return _tool(argv)
+    from backend import admin
+
+    if argv and argv[0] in admin.TOOLS:
+        return admin.main(argv)
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -123,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         tls = check_tls(args.tls_cert, args.tls_key)
-        built = build(args.db, seed=args.seed, pass_key_path=args.pass_key,
+        built = build(args.db, seed=args.seed, demo=args.demo or args.seed == "demo",
+                      pass_key_path=args.pass_key,
                       default_tower=args.tower, judge_workers=max(1, args.judge_workers),
                       warm_judge=True)
         sock = bind_socket(args.host, args.port)

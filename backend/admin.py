@@ -141,6 +141,9 @@ def _issue_pass(args: argparse.Namespace, service: Any) -> int:
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level="WARNING", stream=sys.stderr)
+    from common.redact import install
+
+    install()  # the tools print keys once, on stdout; never in a log record
     from backend.enroll import open_service
 
     try:

@@ -87,10 +87,14 @@ def _pass_key(db: Database, pass_key_path: str | None) -> Ed25519PrivateKey:
 
 def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = None,
           clock: Any = None, default_tower: str = "T1", judge_workers: int = 2,
-          warm_judge: bool = False) -> Built:
+          warm_judge: bool = False, demo: bool | None = None,
+          auth_throttle: bool = True) -> Built:
     """``warm_judge``: start the judge workers (FaceMesh, dlib) at start-up
     rather than at the first selfie; the service process does it, tests that
-    never open a selfie do not pay for it."""
+    never open a selfie do not pay for it. ``demo``: mount the member-app
+    stand-in pages and allow demo-only requests (default: with the demo seed).
+    ``auth_throttle=False``: no 429s for failed sign-ins, for suites whose
+    many deliberate 401s from one address would otherwise block the rest."""
     try:
         db = Database(db_url)
         db.migrate()
@@ -106,7 +110,9 @@ def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = No
     ref_secret = bytes.fromhex(_setting(db, "member_ref_secret", lambda: secrets.token_hex(32)))
     service = Service(db, key, ref_secret, clock=clock)
     judge = JudgePool(judge_workers)
-    return Built(create_app(service, default_tower, judge, warm_judge), service, db, judge)
+    demo = seed == "demo" if demo is None else demo
+    app = create_app(service, default_tower, judge, warm_judge, demo, auth_throttle)
+    return Built(app, service, db, judge)
 
 
 def write_runner(db: Database) -> Callable[[Callable[[], T]], Awaitable[T]]:
@@ -143,7 +149,8 @@ def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
 
 
 def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | None = None,
-                warm_judge: bool = False) -> FastAPI:
+               warm_judge: bool = False, demo: bool = False,
+               auth_throttle: bool = True) -> FastAPI:
     judge = judge or JudgePool()
     desk = SelfieDesk(service, judge, write_runner(service.db))
 
@@ -182,10 +189,11 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
     _install_error_handlers(app)
     app.include_router(_public_router(service))
     app.include_router(_kiosk_router(service, desk))
-    app.include_router(pages.router(service, default_tower))
+    app.include_router(_member_router(service, demo))
+    app.include_router(pages.router(service, default_tower, demo))
     from backend.guard import Guard
 
-    app.add_middleware(Guard, db=service.db,
+    app.add_middleware(Guard, db=service.db, throttle=auth_throttle,
                        route_limits=((re.compile(FRAMES_PATH), FRAMES_BODY_LIMIT),))
     app.openapi = _openapi(app)
     return app
@@ -243,6 +251,28 @@ def _public_router(service: Service) -> APIRouter:
     @r.get("/pass-key", response_model=schemas.PassKeyOut)
     async def pass_key() -> dict[str, str]:
         return {"alg": "Ed25519", "public_key": service.public_key_b64}
+
+    return r
+
+
+def _member_router(service: Service, demo: bool) -> APIRouter:
+    """The member app's calls, authenticated by the member's own token (Guard)."""
+    r = APIRouter(prefix="/v1/member", tags=["member"])
+
+    @r.post("/pass", response_model=schemas.MemberPassOut,
+            summary="The member's current pass for a tower (read-only, single use)")
+    def member_pass(request: Request, body: schemas.MemberPassIn) -> JSONResponse:
+        member_id = request.state.member
+        if body.expired and not demo:
+            raise ApiError(422, "REQUEST_INVALID", "Expired passes exist only in the demo.")
+        p = (service.stale_pass(member_id, body.tower) if body.expired
+             else service.current_pass(member_id, body.tower))
+        if p is None:
+            # Deactivated since the Guard looked, or no such tower: say no
+            # more than the Guard would have.
+            raise ApiError(404, "NOT_FOUND", "No pass for this tower.")
+        return _answer(200, {"pass_text": p.text, "tower": p.tower_id,
+                             "expires_at": p.expires_at})
 
     return r
 
@@ -326,7 +356,7 @@ def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
 
     @r.post("/bays/{bay}/maintenance", response_model=schemas.BayOut, tags=["staff"],
             **GUARDED_DOC)
-    async def maintenance(request: Request, bay: int,
+    async def maintenance(request: Request, bay: schemas.BayNo,
                           body: schemas.MaintenanceIn) -> JSONResponse:
         return await staff.book_change(request, body, "bay_maintenance", lambda s, ctx: (
             service.op_set_maintenance(s, ctx, bay, body.in_maintenance, body.note)),
@@ -335,7 +365,7 @@ def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
     @r.post("/bays/{bay}/move", response_model=schemas.MoveOut, tags=["staff"],
             summary="Record a staff move of the car in a storage bay to another",
             **GUARDED_DOC)
-    async def move_car(request: Request, bay: int, body: schemas.MoveIn) -> JSONResponse:
+    async def move_car(request: Request, bay: schemas.BayNo, body: schemas.MoveIn) -> JSONResponse:
         return await staff.book_change(request, body, "bay_move", lambda s, ctx: (
             service.op_move_car(s, ctx, bay, body.to_bay)), bay=bay, to_bay=body.to_bay)
 
@@ -366,7 +396,7 @@ def _openapi(app: FastAPI) -> Any:
         if app.openapi_schema is None:
             from fastapi.openapi.utils import get_openapi
 
-            from backend.guard import PUBLIC_PATHS
+            from backend.guard import MEMBER_PREFIX, PUBLIC_PATHS
 
             schema = get_openapi(title=app.title, version=app.version,
                                  description=app.description, routes=app.routes)
@@ -378,9 +408,14 @@ def _openapi(app: FastAPI) -> Any:
             schema.setdefault("components", {})["securitySchemes"] = {
                 "kioskKey": {"type": "http", "scheme": "bearer",
                              "description": "The kiosk's key"},
-                "kioskId": {"type": "apiKey", "in": "header", "name": "X-Kiosk-Id"}}
+                "kioskId": {"type": "apiKey", "in": "header", "name": "X-Kiosk-Id"},
+                "memberToken": {"type": "http", "scheme": "bearer",
+                                "description": "The member app's token"}}
             for path, ops in schema["paths"].items():
-                if path.startswith("/v1/") and path not in PUBLIC_PATHS:
+                if path.startswith(MEMBER_PREFIX):
+                    for op in ops.values():
+                        op["security"] = [{"memberToken": []}]
+                elif path.startswith("/v1/") and path not in PUBLIC_PATHS:
                     for method, op in ops.items():
                         op["security"] = [{"kioskKey": [], "kioskId": []}]
                         if method == "post":

@@ -14,10 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 OptName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{0,32}$")]
+# A bay number in a path: bounded, so a 20-digit number is a 422, never an
+# integer overflow in the database driver (PostgreSQL's INTEGER is 32-bit).
+BayNo = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class MemberPassIn(Strict):
+    tower: Name = Field(description="The tower whose kiosks will read the pass")
+    expired: bool = Field(False, description="Demo service only: the pass as an old "
+                                             "screenshot shows it (expired ~10 min ago)")
+
+
+class MemberPassOut(BaseModel):
+    pass_text: str
+    tower: str
+    expires_at: int = Field(description="Unix seconds")
 
 
 class RedeemIn(Strict):

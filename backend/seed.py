@@ -41,6 +41,12 @@ DEMO_KIOSK_KEY = "demo-kiosk-key"
 # demo kiosk logs in as the first (kiosk.demo.DEMO_STAFF_NAME/PIN).
 DEMO_STAFF = {"sam": "246813", "lee": "135792"}
 
+
+def demo_member_token(member_id: str) -> str:
+    """The documented member-app token of a demo member (backend/README.md).
+    Stored hashed like any other; known only because this is the demo."""
+    return f"demo-token-{member_id}"
+
 MODELS = {"Aurora": "极光", "Breeze": "微风", "Comet": "彗星"}
 COLOURS = {"white": ("White", "白色"), "black": ("Black", "黑色"), "red": ("Red", "红色"),
            "blue": ("Blue", "蓝色")}
@@ -169,7 +175,8 @@ def seed_demo(db: Database, clock: Any = None) -> bool:
         for member_id, (name, credit, tpl, pre, active, _what) in DEMO_MEMBERS.items():
             s.add(Member(id=member_id, name=name, credit_score=credit,
                          template=templates.get(tpl) if tpl else None,
-                         preselected_model=pre, active=active))
+                         preselected_model=pre, active=active,
+                         token_hash=hash_key(demo_member_token(member_id))))
         s.flush()
         for i, days in enumerate((50, 40, 30, 20, 10)):
             start = now - days * DAY_S

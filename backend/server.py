@@ -107,8 +107,9 @@ class BackendServer:
                  host: str = "127.0.0.1", pass_key_path: str | None = None,
                  tower: str = "T1", clock: Any = None, log_level: str = "warning",
                  judge_workers: int = 1, tls_cert: str | None = None,
-                 tls_key: str | None = None) -> None:
+                 tls_key: str | None = None, auth_throttle: bool = True) -> None:
         self.db_url, self.seed, self.port, self.host = db_url, seed, port, host
+        self.auth_throttle = auth_throttle
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.judge_workers = judge_workers
         self.pass_key_path, self.tower, self.clock = pass_key_path, tower, clock
@@ -133,7 +134,8 @@ class BackendServer:
         tls = check_tls(self.tls_cert, self.tls_key)
         self.built = build(self.db_url, seed=self.seed, pass_key_path=self.pass_key_path,
                            clock=self.clock, default_tower=self.tower,
-                           judge_workers=self.judge_workers)
+                           judge_workers=self.judge_workers,
+                           auth_throttle=self.auth_throttle)
         self._sock = bind_socket(self.host, self.port)
         self.url = url_of(self._sock, tls)
         self._server = uvicorn.Server(uvicorn_config(self.built.app, self.log_level,

@@ -127,63 +127,82 @@ class Service(JobsMixin, IdentityMixin):
         return (free or list(delivery_bays))[0]
 
     # -- passes ----------------------------------------------------------
-    def current_pass(self, member_id: str, tower_id: str) -> MemberPass | None:
-        """The member's live pass for a tower, issuing a fresh one when the
-        last was redeemed or is near expiry. None: unknown member or tower."""
-        now = self.now()
-        with self.db.write() as s:
-            member = s.get(Member, member_id)
-            tower = s.get(Tower, tower_id)
-            if member is None or tower is None:
-                return None
-            row = s.scalars(select(Pass).where(
-                Pass.member_id == member_id, Pass.tower_id == tower_id,
-                Pass.redeemed_at.is_(None),
-                Pass.expires_at >= now + PASS_REFRESH_MARGIN_S)
-                .order_by(Pass.expires_at.desc()).limit(1)).first()
-            if row is not None:
-                return parse_and_verify(self.public_key, row.text)
-            return self._issue_pass(s, member, tower, issued_at=now)
+    _Q_PASS_SUBJECT = ("SELECT m.preselected_model, t.pass_lifetime_s, "
+                       "(SELECT count(*) FROM passes p WHERE p.member_id = m.id "
+                       "AND p.tower_id = t.id) FROM members m, towers t "
+                       "WHERE m.id = :member AND m.active AND t.id = :tower")
+
+    def current_pass(self, member_id: str, tower_id: str, age_s: float = 0.0
+                     ) -> MemberPass | None:
+        """The member's live pass for a tower. None: unknown or inactive
+        member, or unknown tower.
+
+        Read-only: a pass is a pure function of (member, tower, time window,
+        passes redeemed so far), signed on the fly, so showing it writes
+        nothing; only redeeming it records its nonce. Each window starts
+        ``PASS_REFRESH_MARGIN_S`` before the previous pass expires, so the pass
+        shown always has at least that long left; a redeemed pass bumps the
+        count and the next view shows a new one at once. ``age_s``: the pass
+        as an old screenshot shows it (the demo's expired pass)."""
+        now = self.now() - age_s
+        with self.db.read() as s:
+            row = s.execute(text(self._Q_PASS_SUBJECT),
+                            {"member": member_id, "tower": tower_id}).first()
+        if row is None:
+            return None
+        model, lifetime_s, redeemed = row[0], int(row[1]), int(row[2])
+        step_s = max(1, int(lifetime_s - PASS_REFRESH_MARGIN_S))
+        expires_at = int(now // step_s) * step_s + lifetime_s
+        return sign_pass(self.pass_key, tower_id, member_id, model, expires_at,
+                         nonce=self._pass_nonce(member_id, tower_id, expires_at, redeemed))
+
+    def _pass_nonce(self, member_id: str, tower_id: str, expires_at: int, redeemed: int) -> str:
+        """Keyed by the service's secret: a pass is issued only when its nonce
+        is this MAC, so even the signing key alone cannot mint one."""
+        msg = f"pass|{member_id}|{tower_id}|{int(expires_at)}|{redeemed}".encode()
+        return hmac.new(self._ref_secret, msg, hashlib.sha256).hexdigest()[:32]
 
     def stale_pass(self, member_id: str, tower_id: str, age_s: int = 600) -> MemberPass | None:
         """A pass as an old screenshot on the member's phone would show it:
-        genuinely issued and signed, but expired ``age_s`` ago (demo page)."""
-        now = self.now()
-        with self.db.write() as s:
-            member = s.get(Member, member_id)
-            tower = s.get(Tower, tower_id)
-            if member is None or tower is None:
-                return None
-            return self._issue_pass(s, member, tower,
-                                    issued_at=now - age_s - tower.pass_lifetime_s)
+        genuinely issued and signed, but expired about ``age_s`` ago."""
+        with self.db.read() as s:
+            lifetime_s = s.scalar(select(Tower.pass_lifetime_s).where(Tower.id == tower_id))
+        if lifetime_s is None:
+            return None
+        return self.current_pass(member_id, tower_id, age_s=age_s + lifetime_s)
 
-    def _issue_pass(self, s: Session, member: Member, tower: Tower,
-                    issued_at: float) -> MemberPass:
-        """Sign a pass living ``tower.pass_lifetime_s`` from ``issued_at`` and record it."""
-        p = sign_pass(self.pass_key, tower.id, member.id, member.preselected_model,
-                      int(issued_at) + tower.pass_lifetime_s)
-        s.add(Pass(nonce=p.nonce, member_id=member.id, tower_id=tower.id, text=p.text,
-                   issued_at=issued_at, expires_at=p.expires_at))
-        return p
+    _I_REDEEMED = ("INSERT INTO passes (nonce, member_id, tower_id, text, issued_at, "
+                   "expires_at, redeemed_at, redeemed_by) VALUES (:nonce, :member, :tower, "
+                   ":text, :issued, :expires, :now, :kiosk) ON CONFLICT (nonce) DO NOTHING")
 
-    def op_redeem(self, s: Session, ctx: KioskCtx, text: str) -> dict[str, Any]:
+    def op_redeem(self, s: Session, ctx: KioskCtx, pass_text: str) -> dict[str, Any]:
         now = self.now()
-        p = parse_and_verify(self.public_key, text)
+        p = parse_and_verify(self.public_key, pass_text)
         if p.tower_id != ctx.tower_id:
             raise Refusal("PASS_WRONG_TOWER", "This pass is for another tower.")
         if now > p.expires_at:
             raise Refusal("PASS_EXPIRED", "The pass has expired; show a fresh one.")
-        row = s.get(Pass, p.nonce)
-        if row is None or row.member_id != p.member_id or row.tower_id != p.tower_id:
-            raise Refusal("PASS_INVALID", "This pass was not issued by this service.")
+        # Issued means: our signature, and the nonce current_pass gives for
+        # the member's redemptions so far. The nonce, recorded here and only
+        # here, makes it single use (the primary key picks one winner).
+        if s.get(Pass, p.nonce) is not None:
+            raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
+        redeemed = s.scalar(select(func.count()).select_from(Pass).where(
+            Pass.member_id == p.member_id, Pass.tower_id == p.tower_id))
+        if not hmac.compare_digest(p.nonce, self._pass_nonce(p.member_id, p.tower_id,
+                                                              p.expires_at, redeemed or 0)):
+            raise Refusal("PASS_INVALID", "This pass was not issued by this service, "
+                                          "or a newer one replaced it.")
         member = s.get(Member, p.member_id)
         if member is None or not member.active:
             raise Refusal("MEMBER_UNKNOWN", "This membership is not active.")
-        used = s.execute(update(Pass).where(Pass.nonce == p.nonce, Pass.redeemed_at.is_(None))
-                         .values(redeemed_at=now, redeemed_by=ctx.kiosk_id))
+        tower = self._tower(s, ctx.tower_id)
+        used = s.execute(text(self._I_REDEEMED), {
+            "nonce": p.nonce, "member": p.member_id, "tower": p.tower_id, "text": p.text,
+            "issued": p.expires_at - tower.pass_lifetime_s, "expires": p.expires_at,
+            "now": now, "kiosk": ctx.kiosk_id})
         if used.rowcount != 1:
             raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
-        tower = self._tower(s, ctx.tower_id)
         sess = KioskSession(id=new_id("S", 12), member_id=member.id, kiosk_id=ctx.kiosk_id,
                             tower_id=ctx.tower_id, created_at=now,
                             expires_at=now + tower.session_s)

@@ -33,6 +33,7 @@ from kiosk.procs import Child, spawn_cli
 log = logging.getLogger(__name__)
 
 DEMO_KIOSK_ID = "K1"
+DEMO_TOWER = "T1"
 DEMO_KIOSK_KEY = "demo-kiosk-key"
 # A staff account of the demo seed (backend.seed.DEMO_STAFF): the backend checks
 # this PIN for an online login; the demo config's offline PIN is the same.
@@ -250,7 +251,7 @@ class DemoStack:
         from kiosk.staff import hash_pin
 
         self.config = parse_config({
-            "kiosk": {"id": DEMO_KIOSK_ID, "tower_id": "T1", "kiosk_mode": False,
+            "kiosk": {"id": DEMO_KIOSK_ID, "tower_id": DEMO_TOWER, "kiosk_mode": False,
                       "data_dir": str(self.workdir / "data"),
                       "log_dir": str(self.workdir / "logs")},
             "backend": {"url": self.backend_url, "kiosk_key": DEMO_KIOSK_KEY,
@@ -283,10 +284,10 @@ class DemoStack:
     def member_pass(self, member_id: str, expired: bool = False) -> str:
         """The member's current pass, as their phone app would show it
         (``expired``: an old screenshot of one)."""
-        r = requests.get(f"{self.backend_url}/member/{member_id}/pass.txt", timeout=10,
-                         params={"expired": "1"} if expired else None)
-        r.raise_for_status()
-        return r.text.strip()
+        from kiosk.member_app import fetch_member_pass
+
+        return fetch_member_pass(self.backend_url, member_id, DEMO_TOWER, expired=expired,
+                                 timeout_s=10)
 
     def stop(self) -> None:
         for child in (self.sim, self.backend):
