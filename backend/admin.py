@@ -59,12 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     i = with_db(sub.add_parser("issue-pass", help="print a fresh member pass (last line)"))
     i.add_argument("member_id")
     i.add_argument("--tower", default="T1")
-    try:
-        from backend import staff_admin
-    except ImportError:  # the staff tools ship with backend.staff_admin
-        pass
-    else:
-        staff_admin.add_parsers(sub, with_db)
+    from backend import staff_admin
+
+    staff_admin.add_parsers(sub, with_db)
     return p
 
 

@@ -23,9 +23,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backend import schemas
+from backend.errors import ApiError
 from backend.staff_service import STAFF_HEADER, StaffBook, session_required
+from backend.throttle import Limit, Throttle
 
 Write = Callable[..., Awaitable[JSONResponse]]
+
+# Each name locks itself after 5 wrong PINs, but a kiosk key could spray
+# many names (each try costs the service ~50 ms of scrypt): 10 refused
+# logins a minute from one kiosk pause that kiosk's logins (doubling).
+LOGIN_LIMIT = Limit(failures=10, window_s=60.0, block_s=60.0, max_block_s=3600.0)
 
 # OpenAPI of the guarded routes (the handler reads the header itself, like
 # Idempotency-Key: a declared Header parameter costs dependency solving).
@@ -49,6 +56,7 @@ class StaffDesk:
         self.book = book
         self.run_write = run_write
         self.write = write
+        self.logins = Throttle(LOGIN_LIMIT)
 
     async def book_change(self, request: Request, body: BaseModel | None, action: str,
                           op: Callable[[Any, Any], dict[str, Any]], **detail: Any
@@ -75,7 +83,19 @@ def add_routes(r: APIRouter, desk: StaffDesk) -> None:
                         "Idempotency-Key is accepted but no answer is stored. Wrong PINs "
                         "lock the name on an escalating schedule (backend/REASONS.md).")
     async def open_session(request: Request, body: schemas.StaffLoginIn) -> JSONResponse:
-        answer = await book.login(request.state.kiosk, body.name, body.pin)
+        ctx = request.state.kiosk
+        wait = desk.logins.retry_after_s(ctx.kiosk_id)
+        if wait:
+            return JSONResponse({"error": {"reason": "TOO_MANY_ATTEMPTS",
+                                           "message": "Too many refused staff logins at this "
+                                                      "kiosk; try again later."}},
+                                status_code=429, headers={"Retry-After": str(wait)})
+        try:
+            answer = await book.login(ctx, body.name, body.pin)
+        except ApiError as exc:
+            if exc.status == 403:
+                desk.logins.fail(ctx.kiosk_id)
+            raise
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
     @r.get("/staff/sessions/current", response_model=schemas.StaffAliveOut, tags=["staff"],

@@ -127,12 +127,17 @@ class SelfieSection:
 
 @dataclass(frozen=True)
 class StaffSection:
-    # scrypt hash "scrypt$n$r$p$salt_b64$hash_b64" of a shared PIN (audited as
-    # "staff"); empty and no ``pins`` = staff entry disabled.
+    # The OFFLINE PIN: scrypt hash "scrypt$n$r$p$salt_b64$hash_b64" (6-12
+    # digits) checked on the kiosk only when the backend cannot answer, for
+    # local work (health, lift control, logs); audited as "staff". Online,
+    # the backend checks each person's own PIN and issues a staff session.
+    # Empty and no ``pins``: no offline entry (online logins still work).
     pin_hash: str = field(default="", repr=False)
-    # One PIN per person, name -> hash: the audit log then says who did what.
+    # Offline PINs per person, name -> hash: the audit log then says who.
     pins: dict[str, str] = field(default_factory=dict, repr=False)
     max_attempts: int = 5
+    # The first offline lockout; later ones escalate (x5, x30, x120) and
+    # survive a restart (data_dir/staff_lockout.json).
     lockout_s: float = 300.0
     idle_logout_s: float = 120.0
     corner_press_s: float = 3.0

@@ -156,3 +156,19 @@ def test_a_job_is_reported_only_by_the_kiosk_that_started_it(tmp_path):
         assert stolen.json()["error"]["reason"] == "JOB_UNKNOWN"
         own = post(srv.url, f"/v1/jobs/{job['job_id']}/report", {"outcome": "delivered"})
         assert own.status_code == 200 and own.json()["state"] == "delivered"
+
+
+def test_a_kiosk_spraying_staff_names_is_paused(srv):
+    """Each name locks itself after 5 wrong PINs; many names from one kiosk
+    key are counted per kiosk too (the Guard's 401 throttle never sees them:
+    a refused staff login is a 403 to an authenticated kiosk)."""
+    from backend.staff_routes import LOGIN_LIMIT
+
+    codes = [post(srv.url, "/v1/staff/sessions", {"name": f"guess{i}", "pin": "000000"}
+                  ).status_code for i in range(LOGIN_LIMIT.failures + 1)]
+    assert codes[:-1] == [403] * LOGIN_LIMIT.failures and codes[-1] == 429
+    # The real staff member at another kiosk is not affected.
+    k2 = {"Authorization": "Bearer demo-kiosk-key-2", "X-Kiosk-Id": "K2"}
+    ok = post(srv.url, "/v1/staff/sessions", {"name": "sam", "pin": "246813"}, headers=k2,
+              http=client_from("127.0.1.200"))  # K2's own address
+    assert ok.status_code == 200, ok.text
