@@ -188,7 +188,7 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
     app.state.service = service
     _install_error_handlers(app)
     app.include_router(_public_router(service))
-    app.include_router(_kiosk_router(service, desk))
+    app.include_router(_kiosk_router(service, desk, auth_throttle))
     app.include_router(_member_router(service, demo))
     app.include_router(pages.router(service, default_tower, demo))
     from backend.guard import Guard
@@ -284,7 +284,7 @@ async def _warm(judge: JudgePool) -> None:
         log.exception("judge warm-up failed")
 
 
-def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
+def _kiosk_router(service: Service, desk: SelfieDesk, auth_throttle: bool = True) -> APIRouter:
     # Auth is the Guard middleware's; _openapi documents it (security
     # dependencies here would run on every request for nothing).
     r = APIRouter(prefix="/v1", tags=["kiosk"], responses=_ERRORS)
@@ -306,7 +306,8 @@ def _kiosk_router(service: Service, desk: SelfieDesk) -> APIRouter:
         return _answer(status, answer)
 
     # Book changes by staff need a staff session too (backend.staff_routes).
-    staff = StaffDesk(StaffBook(service.db, service.now), run_write, write)
+    staff = StaffDesk(StaffBook(service.db, service.now), run_write, write,
+                      throttle=auth_throttle)
 
     @r.post("/sessions", response_model=schemas.SessionOut, summary="Redeem a member pass")
     async def redeem(request: Request, body: schemas.RedeemIn) -> JSONResponse:
