@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from common.errors import KioskError, LiftError, Reason
+from drivers.lift_client import echo_mismatch
 from kiosk import staff_diag as diag
 from kiosk.tasks import HTTP_LANE
 
@@ -151,6 +152,15 @@ class StaffMove:
                 raise
             if diag.name_of(polled.phase) == "UNKNOWN":
                 continue  # the controller restarted and forgot it: keep asking until the deadline
+            wrong = echo_mismatch(polled, self.job_id, self.from_bay, self.to_bay)
+            if wrong is not None:
+                # It runs (or reports) another car than staff asked for: stop
+                # it where it is; where the cars are is for the Audit to say.
+                stopped = self.lift.stop_quietly()
+                raise LiftError(f"{self.job_id}: the controller answered {wrong}; lift "
+                                f"{'stopped' if stopped else 'STOP not confirmed'}",
+                                reason=Reason.LIFT_ECHO_MISMATCH, code="ECHO_MISMATCH",
+                                job_id=self.job_id, stopped=stopped)
             job = polled
             if diag.name_of(job.phase) != last and not job.phase.final:
                 last = diag.name_of(job.phase)

@@ -895,3 +895,32 @@ def test_staff_hash_command_prints_a_hash_for_the_config(capsys):
     assert out.startswith("scrypt$") and verify_pin("975310", out)
     assert main(["staff-hash", "2468"]) == 2  # too short: 6 digits at least
     assert "6 to 12 digits" in capsys.readouterr().err
+
+
+def test_a_staff_move_the_controller_runs_for_another_car_is_stopped(rig):
+    """#13: every controller answer is checked, the follow-up polls of a staff
+    move too: the simulator's ``swap_source`` accepts our bays, then runs and
+    reports another source bay."""
+    from drivers.lift_client import LiftClient
+    from drivers.lift_proto import FaultCode
+    from drivers.lift_sim import TowerSimulator
+
+    sim = TowerSimulator(levels=1, bays_per_level=6, delivery_bays=(101,), occupied={1, 2, 3, 4},
+                         travel_s_per_level=0.3, door_s=0.3, transfer_s=0.3)
+    client = None
+    try:
+        client = LiftClient(sim.serve_pty(), reply_timeout_s=5.0).open(wait_s=10.0)
+        rig.services.lift = client
+        login(rig)
+        sim.trigger("swap_source")
+        got, put = results(rig)
+        rig.console.move(4, 6, put)
+        settle(rig.q, lambda: got and got[-1].final)
+        assert not got[-1].ok and got[-1].reason == "LIFT_ECHO_MISMATCH", got[-1].answer
+        assert "run Audit" in got[-1].answer
+        with sim.locked() as t:
+            assert FaultCode.ESTOP in t.faults and t.current is None  # the kiosk's STOP
+    finally:
+        if client is not None:
+            client.close()
+        sim.stop()
