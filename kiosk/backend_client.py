@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import random
 import re
@@ -35,7 +34,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from common.errors import BackendError, Reason, RefusedError
+from common.errors import BackendError, Reason
 from kiosk.api_answers import (
     JOB_OUTCOMES,
     Authorization,
@@ -56,10 +55,10 @@ from kiosk.api_answers import (
     bay_record,
     heartbeat_answer,
 )
+from kiosk.api_errors import REFUSAL_REASONS, error_of, read_body
 from kiosk.api_read import (
     ID_RE,
     BadAnswer,
-    error_context,
     read_bool,
     read_field,
     read_id,
@@ -94,19 +93,7 @@ __all__ = ["JOB_OUTCOMES", "REFUSAL_REASONS", "Authorization", "BackendClient", 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_RESPONSE_BYTES = 1 << 20
 _RETRY_STATUS = frozenset({500, 502, 503, 504})
-_UNREACHABLE_STATUS = frozenset({502, 503, 504})
-# Reasons the backend may refuse with (backend/REASONS.md); anything else in a
-# 409 is not a member-facing refusal.
-REFUSAL_REASONS = frozenset({
-    Reason.NOT_SUPER_MEMBER, Reason.QUOTA_EXCEEDED, Reason.DRIVE_OPEN, Reason.DRIVE_OVERDUE,
-    Reason.FACE_MISMATCH, Reason.LIVENESS_FAILED, Reason.PASS_INVALID, Reason.PASS_EXPIRED,
-    Reason.PASS_REPLAYED, Reason.PASS_WRONG_TOWER, Reason.CAR_UNAVAILABLE,
-    Reason.RESERVATION_EXPIRED, Reason.NO_OPEN_DRIVE, Reason.MEMBER_UNKNOWN,
-    Reason.RETURN_BAY_INVALID, Reason.IDENTITY_LOCKED})
-# 403s of staff logins and book changes, raised with their own reason.
-STAFF_REASONS = frozenset({"STAFF_DENIED", "STAFF_LOCKED", "STAFF_SESSION_REQUIRED"})
 
 
 # -- the client -------------------------------------------------------------------------
@@ -189,7 +176,7 @@ class BackendClient:
                     method, url, json=body, headers=headers, stream=True,
                     timeout=(self.connect_timeout_s, self.timeout_s), allow_redirects=False)
                 try:
-                    status, data = resp.status_code, self._read(resp)
+                    status, data = resp.status_code, read_body(resp)
                 finally:
                     resp.close()
             except requests.RequestException as exc:
@@ -210,65 +197,16 @@ class BackendClient:
             log.debug("%s %s -> %d in %.0f ms", method, path, status,
                       (time.monotonic() - t0) * 1000)
             if status in _RETRY_STATUS:
-                last = self._error(status, data, path)
+                last = error_of(status, data, path)
                 continue
             if 200 <= status < 300:
                 if not isinstance(data, dict):
                     raise BackendError("backend answer is not a JSON object",
                                        reason=Reason.BACKEND_BAD_RESPONSE, path=path)
                 return data
-            raise self._error(status, data, path)
+            raise error_of(status, data, path)
         assert last is not None
         raise last
-
-    @staticmethod
-    def _read(resp: requests.Response) -> Any:
-        """The body as JSON, or ``BadAnswer`` wrapped by the caller; never huge."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in resp.iter_content(65536):
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                return BadAnswer("answer too large")
-            chunks.append(chunk)
-        raw = b"".join(chunks)
-        ctype = resp.headers.get("Content-Type", "")
-        if "json" not in ctype.lower():
-            return BadAnswer(f"answer is {ctype or 'untyped'}, not JSON")
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return BadAnswer("answer is not valid JSON")
-
-    @staticmethod
-    def _error(status: int, data: Any, path: str) -> BackendError:
-        err = data.get("error") if isinstance(data, dict) else None
-        code = err.get("reason") if isinstance(err, dict) else None
-        message = err.get("message") if isinstance(err, dict) else None
-        message = message if isinstance(message, str) else f"backend answered {status}"
-        message = message[:300]
-        if status == 401:
-            return BackendError("the backend refused this kiosk's credentials",
-                                reason=Reason.BACKEND_UNAUTHORIZED, path=path)
-        if status in _UNREACHABLE_STATUS:
-            return BackendError(message, reason=Reason.BACKEND_UNREACHABLE, status=status,
-                                path=path)
-        if status == 409 and isinstance(code, str) and code in Reason.__members__:
-            reason = Reason(code)
-            if reason in REFUSAL_REASONS:
-                return RefusedError(message, reason=reason, **error_context(err))
-        if status == 410 and code == Reason.SESSION_EXPIRED.value:
-            # The member took too long between steps: a refusal they can act on.
-            return RefusedError(message, reason=Reason.SESSION_EXPIRED, path=path)
-        if status == 403 and code in STAFF_REASONS:
-            # A staff login or book change refused (backend/REASONS.md): staff read why.
-            return BackendError(message, reason=Reason(code), **{
-                **error_context(err), "status": status, "code": code, "path": path})
-        if not isinstance(code, str) or not re.fullmatch(r"[A-Z_]{1,40}", code):
-            return BackendError(f"backend answered {status} without a reason",
-                                reason=Reason.BACKEND_BAD_RESPONSE, status=status, path=path)
-        return BackendError(message, reason=Reason.BACKEND_ERROR, status=status, code=code,
-                            path=path)
 
     def _parse(self, data: Any, path: str, parse: Callable[[Mapping[str, Any]], T]) -> T:
         try:

@@ -60,6 +60,7 @@ class FakeLift:
         self.link_up = True
         self.occupied = {1, 2, 3, 5}
         self._phases: dict[str, list[JobPhase]] = {}
+        self._bays: dict[str, tuple[int, int]] = {}
 
     def _call(self, name: str, *args: Any) -> None:
         self.calls.append((name, *args))
@@ -89,6 +90,7 @@ class FakeLift:
     def move(self, job_id: str, from_bay: int, to_bay: int) -> MoveAccepted:
         self._call("move", job_id, from_bay, to_bay)
         self._phases[job_id] = [JobPhase.TO_SOURCE, JobPhase.TO_TARGET, JobPhase.DONE]
+        self._bays[job_id] = (from_bay, to_bay)  # echoed in every answer, as a controller does
         return MoveAccepted(JobState(job_id, JobPhase.QUEUED, from_bay=from_bay, to_bay=to_bay),
                             duplicate=False)
 
@@ -96,7 +98,8 @@ class FakeLift:
         self._call("job_status", job_id)
         phases = self._phases[job_id]
         phase = phases.pop(0) if len(phases) > 1 else phases[0]
-        return JobState(job_id, phase, car_moved=True, level=1)
+        from_bay, to_bay = self._bays[job_id]
+        return JobState(job_id, phase, car_moved=True, level=1, from_bay=from_bay, to_bay=to_bay)
 
     def bay_map(self) -> BayMap:
         self._call("bay_map")
