@@ -14,18 +14,28 @@ BENCHES = ("backend", "lift", "qr", "liveness", "startup")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure speed; prints JSON as the last line")
-    names = p.add_subparsers(dest="bench", metavar="NAME")
+    p = sub.add_parser("bench", help="measure speed; prints JSON as the last line",
+                       description="Speed figures, median of several runs; the last line "
+                                   "is JSON. `kiosk bench NAME --help` for a benchmark's "
+                                   "options.")
+    # The metavar lists the names: argparse's "NAME" alone named none of them.
+    names = p.add_subparsers(dest="bench", title="benchmarks", metavar="{" + ",".join(BENCHES)
+                             + "}")
     names.required = True
     for name in BENCHES:
-        bp = names.add_parser(name)
         try:
             mod = importlib.import_module(f"kiosk.bench.{name}")
         except ModuleNotFoundError as exc:
             if exc.name != f"kiosk.bench.{name}":
                 raise
-            bp.set_defaults(func=_missing(name))
+            names.add_parser(name, help="(not available in this build)").set_defaults(
+                func=_missing(name))
             continue
+        summary = (mod.__doc__ or name).strip().splitlines()[0]
+        if summary.startswith("``"):
+            summary = summary.split(": ", 1)[-1]  # "``kiosk bench qr``: what it does"
+        bp = names.add_parser(name, help=summary, description=mod.__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
         if hasattr(mod, "add_arguments"):
             mod.add_arguments(bp)
         bp.set_defaults(func=_runner(mod))

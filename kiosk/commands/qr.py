@@ -3,8 +3,9 @@
 ``{"file": ..., "text": <decoded text or null>, "ms": <decode time>}``; a file
 that is missing, unreadable or not an image has ``"text": null`` and an
 ``"error"``. A code that is in view but unreadable adds ``"seen": true`` and
-the ``"hint"`` the scan screen would show. Exit status 0, unless ``--strict``
-and some file gave no text (1).
+the ``"hint"`` the scan screen would show. Exit status as ``verify-face``:
+2 when a file could not be read as an image (missing, unreadable, not an
+image), else 1 with ``--strict`` if some image gave no text, else 0.
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ def main(args: argparse.Namespace) -> int:
     from vision.qr import QrDecoder
 
     decoder = QrDecoder(track=False)  # files are unrelated: no region tracking
-    missed = 0
+    missed = unreadable = 0
     for path in args.files:
         line = decode_file(path, decoder)
+        unreadable += "error" in line
         missed += line["text"] is None
         print(json.dumps(line, ensure_ascii=False), flush=True)
+    if unreadable:
+        return 2  # the input was wrong, not the code in it: as verify-face says
     return 1 if args.strict and missed else 0
 

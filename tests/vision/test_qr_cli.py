@@ -34,7 +34,7 @@ def _lines(capsys) -> list[dict]:
 def test_decode_qr_prints_one_json_line_per_file(scan_files, capsys):
     names = ["good", "junk", "empty", "blank", "missing", "dir"]
     rc = main(["decode-qr", *(str(scan_files[n]) for n in names)])
-    assert rc == 0
+    assert rc == 2  # some files could not be read: the same status as verify-face's
     lines = _lines(capsys)
     assert [line["file"] for line in lines] == [str(scan_files[n]) for n in names]
     good, junk, empty, blank, missing, folder = lines
@@ -47,7 +47,16 @@ def test_decode_qr_prints_one_json_line_per_file(scan_files, capsys):
 
 def test_decode_qr_strict_exit_status(scan_files, capsys):
     assert main(["decode-qr", "--strict", str(scan_files["good"])]) == 0
-    assert main(["decode-qr", "--strict", str(scan_files["good"]), str(scan_files["junk"])]) == 1
+    assert main(["decode-qr", "--strict", str(scan_files["good"]), str(scan_files["blank"])]) == 1
+    assert main(["decode-qr", str(scan_files["good"]), str(scan_files["blank"])]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("bad", ["missing", "junk", "empty", "dir"])
+def test_decode_qr_exits_2_when_a_file_cannot_be_read_like_verify_face(scan_files, capsys, bad):
+    """#15: decode-qr exited 0 for a missing file while verify-face exits 2."""
+    assert main(["decode-qr", str(scan_files["good"]), str(scan_files[bad])]) == 2
+    assert main(["verify-face", str(scan_files[bad]), str(scan_files["good"])]) == 2
     capsys.readouterr()
 
 
