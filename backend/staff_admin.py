@@ -13,13 +13,12 @@ land in the shell history and the process list). Names are case-insensitive
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import re
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any
 
 from backend.db import Database
 from backend.staff_service import (
@@ -31,6 +30,7 @@ from backend.staff_service import (
     unlock_staff,
 )
 from common.errors import StaffError
+from common.pins import read_pin
 
 NAME_RE = re.compile(r"[a-z0-9._-]{1,32}")
 
@@ -57,19 +57,6 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def read_pin(stdin: TextIO | None = None, prompt: Callable[[str], str] = getpass.getpass
-             ) -> str | None:
-    """The PIN from the terminal (twice, no echo) or one line of piped stdin;
-    None if the two entries differ."""
-    stdin = stdin or sys.stdin
-    if not stdin.isatty():
-        return stdin.readline().strip()
-    first = prompt("PIN (6-12 digits): ")
-    if prompt("Again: ") != first:
-        return None
-    return first.strip()
-
-
 def run(args: argparse.Namespace, db: Database) -> int:
     now = time.time()
     if args.action == "list":
@@ -82,7 +69,7 @@ def run(args: argparse.Namespace, db: Database) -> int:
     try:
         if args.action == "add":
             try:
-                pin = read_pin()
+                pin = read_pin()  # common.pins: once from a pipe, twice at a terminal
             except (EOFError, KeyboardInterrupt):
                 return _fail("no PIN given", 2)
             if pin is None:

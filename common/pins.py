@@ -16,11 +16,14 @@
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TextIO
 
 from common.errors import Reason, StaffError
 
@@ -107,3 +110,16 @@ class Lockout:
 
     def attempts_left(self, after: int = LOCK_AFTER) -> int:
         return after - self.failures
+
+
+def read_pin(stdin: TextIO | None = None, prompt: Callable[[str], str] = getpass.getpass
+             ) -> str | None:
+    """The PIN from the terminal (twice, no echo) or one line of piped stdin;
+    None if the two entries differ."""
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().strip()
+    first = prompt("PIN (6-12 digits): ")
+    if prompt("Again: ") != first:
+        return None
+    return first.strip()

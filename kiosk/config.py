@@ -319,6 +319,19 @@ def _check_backend(backend: BackendSection) -> None:
                                   key=f"backend.{key}", value=getattr(backend, key))
 
 
+def _check_journey(journey: JourneySection) -> None:
+    """The idle warning comes before the idle timeout of every screen it warns on."""
+    timers = {k: v for k, v in vars(journey).items() if k.endswith("_idle_s")}
+    for key, value in timers.items():
+        if not value > 0:
+            raise _bad("journey", key, value, "expected more than 0 seconds")
+    shortest = min(timers, key=timers.__getitem__)
+    if not 0 < journey.warn_s < timers[shortest]:
+        raise _bad("journey", "warn_s", journey.warn_s,
+                   f"expected more than 0 and less than journey.{shortest} "
+                   f"({timers[shortest]:g} s): the warning comes before the timeout")
+
+
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
     """Validate ``data`` (+ ``KIOSK_*`` overrides in ``env``) into a Config."""
     env = env or {}
@@ -354,6 +367,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None) 
                 values[key] = _coerce(name, key, kind, raw[key], from_env=False)
         sections[name] = section_type(**values)
     _check_backend(sections["backend"])
+    _check_journey(sections["journey"])
     return Config(**sections)
 
 

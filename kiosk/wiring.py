@@ -156,6 +156,10 @@ def build_services(config: Config | None, demo: bool = False,
         if demo_stack is not None:
             config = demo_stack.config
         assert config is not None
+        # Built (not started) before anything is asked of the network: a junk
+        # camera.url is a configuration error (exit 2, not restarted), found
+        # at once rather than after the backend answers.
+        camera = open_camera(config.camera.url, stall_timeout_s=config.camera.stall_timeout_s)
         backend = BackendClient(config.backend.url, config.kiosk.id, config.backend.kiosk_key,
                                 timeout_s=config.backend.timeout_s,
                                 retries=config.backend.retries,
@@ -164,7 +168,6 @@ def build_services(config: Config | None, demo: bool = False,
                                 allow_insecure_http=config.backend.allow_insecure_http)
         stack.callback(backend.close)
         pass_key = _pass_key(config, backend)
-        camera = open_camera(config.camera.url, stall_timeout_s=config.camera.stall_timeout_s)
         camera.start()
         stack.callback(camera.stop)
         lift = LiftClient(config.lift.url, ack_timeout_s=config.lift.ack_timeout_s,

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from common.errors import ConfigError, KioskError
+    from common.errors import ConfigError, KioskError, Reason
     from kiosk.config import load_config
 
     try:
@@ -77,5 +77,10 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_CONFIG
     except KioskError as err:
+        if err.reason is Reason.CONFIG_INVALID:
+            # A value only its part can judge (a camera URL's scheme): still the
+            # config's fault, so exit 2, which the systemd unit does not restart.
+            print(f"kiosk run: bad configuration: {err}", file=sys.stderr)
+            return EXIT_CONFIG
         print(f"kiosk run: cannot start: {err} [{err.reason.value}]", file=sys.stderr)
         return EXIT_UNAVAILABLE

@@ -10,15 +10,14 @@ asked (local work only); staff accounts for online logins are the backend's
     [staff.pins]                           # or one per person, audited by name
     alice = "scrypt$16384$8$1$..."
 
-Without ``PIN`` it asks twice without echo (a PIN on the command line lands in
-the shell history). Exit 0 with the hash on stdout; 2 if the PIN is not 6 to
+Without ``PIN`` it asks twice without echo at a terminal (a PIN on the
+command line lands in the shell history), or reads one line from a pipe. Exit 0 with the hash on stdout; 2 if the PIN is not 6 to
 12 digits or the two entries differ.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 
@@ -30,16 +29,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from common.errors import StaffError
+    from common.pins import read_pin
     from kiosk.staff import hash_pin
 
     pin = args.pin
     if pin is None:
         try:
-            pin = getpass.getpass("Staff PIN: ")
-            if getpass.getpass("Again: ") != pin:
-                print("the two PINs differ", file=sys.stderr)
-                return 2
+            # One line from a pipe: asking a pipe twice read the next line as
+            # "Again" (#15), so `echo 246813 | kiosk staff-hash` failed.
+            pin = read_pin()
         except (EOFError, KeyboardInterrupt):
+            pin = ""
+        if pin is None:
+            print("the two PINs differ", file=sys.stderr)
+            return 2
+        if not pin:
             print("no PIN given", file=sys.stderr)
             return 2
     try:

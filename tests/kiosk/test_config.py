@@ -36,6 +36,12 @@ def test_defaults_are_valid():
     ({"lift": {"colour": "red"}}, "lift.colour"),
     ({"printer": {}}, "printer"),
     ({"lift": "fast"}, "lift"),
+    # #15: warn_s = 999 was accepted (a warning after every timeout)
+    ({"journey": {"warn_s": 999}}, "journey.warn_s"),
+    ({"journey": {"warn_s": 30}}, "journey.warn_s"),  # = refused_idle_s: no time to warn
+    ({"journey": {"warn_s": 0}}, "journey.warn_s"),
+    ({"journey": {"scan_idle_s": 0}}, "journey.scan_idle_s"),
+    ({"journey": {"warn_s": 5, "result_idle_s": 4}}, "journey.warn_s"),
 ])
 def test_bad_values_name_the_key(data, key):
     with pytest.raises(ConfigError) as info:

@@ -900,6 +900,20 @@ def test_staff_hash_command_prints_a_hash_for_the_config(capsys):
     assert "6 to 12 digits" in capsys.readouterr().err
 
 
+def test_staff_hash_reads_one_pin_from_a_pipe():
+    """#15: from a pipe it asked twice (the second read found nothing)."""
+    import subprocess
+    import sys
+
+    from kiosk.staff import verify_pin
+
+    done = subprocess.run([sys.executable, "-m", "kiosk.cli", "staff-hash"], input="975310\n",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert verify_pin("975310", done.stdout.strip())
+    assert "Again" not in done.stderr + done.stdout
+
+
 def test_a_staff_move_the_controller_runs_for_another_car_is_stopped(rig):
     """#13: every controller answer is checked, the follow-up polls of a staff
     move too: the simulator's ``swap_source`` accepts our bays, then runs and

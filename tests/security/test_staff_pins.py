@@ -218,7 +218,7 @@ class _Tty(io.StringIO):
     (_Tty(""), ["24681357", "24681358"], None),  # the two differ: nothing is added
 ])
 def test_staff_add_reads_the_pin_once_from_a_pipe_or_twice_from_a_terminal(stdin, typed, want):
-    from backend.staff_admin import read_pin
+    from common.pins import read_pin
 
     answers = iter(typed)
     assert read_pin(stdin, prompt=lambda _label: next(answers)) == want

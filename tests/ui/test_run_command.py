@@ -40,6 +40,29 @@ def test_bad_config_exits_2_naming_the_key_before_building_anything(tmp_path, ca
     assert "kiosk.language" in err and "'fr'" in err
 
 
+@pytest.mark.parametrize("url", ["nonsense", "webcam:0", ":0"])
+def test_a_junk_camera_url_exits_2_before_the_backend_is_asked(tmp_path, capsys, url):
+    """#15: a junk camera.url was found only after the backend answered, and
+    exited 3, which the systemd unit restarts forever. The backend here is a
+    listening socket that is never answered: asking it would hang the test."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        cfg = tmp_path / "kiosk.toml"
+        cfg.write_text(f'[kiosk]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n'
+                       f'[backend]\nurl = "http://127.0.0.1:{silent.getsockname()[1]}"\n'
+                       f'timeout_s = 30.0\nretries = 0\n[camera]\nurl = "{url}"\n',
+                       encoding="utf-8")
+        assert main(["run", "--config", str(cfg)]) == 2
+    finally:
+        silent.close()
+    err = capsys.readouterr().err
+    assert "bad configuration" in err and "camera" in err
+
+
 def test_missing_config_file_is_a_config_error(tmp_path, capsys):
     assert main(["run", "--config", str(tmp_path / "nope.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
