@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import random
@@ -30,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from common.errors import FrameError
 from drivers import lift_proto as p
@@ -194,6 +196,7 @@ class TowerSimulator:
 
         ``arrive BAY`` / ``depart BAY``: a car is driven into / out of a
         delivery bay; ``trigger NAME``: a named fault (see TRIGGERS);
+        ``line corrupt|drop FRACTION``: line noise from now on (0 ends it);
         ``estop`` / ``estop-release``: someone presses / releases the E-stop
         button (no frame on the line can release it)."""
         words = line.split()
@@ -204,6 +207,8 @@ class TowerSimulator:
                 self.trigger(words[1])
             elif words in (["estop"], ["estop-release"]):
                 self.trigger(words[0].replace("-", "_"))
+            elif len(words) == 3 and words[0] == "line" and words[1] in ("corrupt", "drop"):
+                self.set_line(**{words[1]: _fraction(words[2])})
             else:
                 return f"error unknown command {line.strip()!r}"
         except (ValueError, KeyError) as exc:
@@ -425,8 +430,23 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     ap.add_argument("--control-stdin", action="store_true",
                     help="read 'arrive BAY' / 'depart BAY' / 'estop' / 'estop-release' / "
-                         "'trigger NAME' lines from stdin")
+                         "'trigger NAME' / 'line corrupt|drop FRACTION' lines from stdin")
+    ap.add_argument("--moves-log", metavar="FILE",
+                    help="append one JSON line per car picked up or set down (job id, bays)")
     return ap
+
+
+def _moves_logger(path: str) -> Any:
+    """Physical moves, appended and flushed as they happen: a restarted
+    simulator adds to the same file, so a car moved twice for one job shows."""
+    out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
+
+    def log_move(kind: str, job_id: str, from_bay: int, to_bay: int) -> None:
+        out.write(json.dumps({"kind": kind, "job": job_id, "from": from_bay, "to": to_bay,
+                              "t": time.time()}) + "\n")
+        out.flush()
+
+    return log_move
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"kiosk-liftsim: {exc}", file=sys.stderr)
         return 2
+    if args.moves_log:
+        sim.tower.on_move = _moves_logger(args.moves_log)
     stop = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:

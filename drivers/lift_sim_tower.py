@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from common.errors import FrameError
 from drivers import lift_proto as p
@@ -83,6 +84,9 @@ class Tower(TowerFaults):
     transfer_s: float = 1.0
     occupied: set[int] = field(default_factory=set)
     armed: set[str] = field(default_factory=set)
+    # Told of every physical pick-up ("load") and set-down ("unload") with the
+    # job's id and bays, as it happens: the soak's ledger of real moves.
+    on_move: Any = None
 
     def __post_init__(self) -> None:
         storage = self.levels * self.bays_per_level
@@ -388,6 +392,7 @@ class Tower(TowerFaults):
         if self.current is not None:
             self.current.car_moved = True
             self.loads[self.current.job_id] += 1
+            self._tell("load", self.current)
         return True
 
     def _complete(self, step: _Step, t: float) -> None:
@@ -406,6 +411,11 @@ class Tower(TowerFaults):
             job = self.current
             if job is not None:
                 self.arrivals.append((job.job_id, job.from_bay, job.to_bay))
+                self._tell("unload", job)
+
+    def _tell(self, kind: str, job: _Job) -> None:
+        if self.on_move is not None:
+            self.on_move(kind, job.job_id, job.from_bay, job.to_bay)
 
     def _finish_job(self, now: float) -> None:
         job, self.current = self.current, None

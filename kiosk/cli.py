@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "self-test": "selftest",
     "serve-backend": "children",
+    "soak": "soak",
     "staff-hash": "staff",
     "verify-face": "vision",
 }

@@ -1,0 +1,273 @@
+"""``kiosk soak``: one kiosk process through many journeys, with faults.
+
+The supervisor plays systemd and the world around the kiosk: it owns the
+backend and the simulator (``ui.soak.stack``), starts the kiosk process
+(``ui.soak.worker``) and restarts it if it dies, sends it one journey at a
+time from the seeded mix (``ui.soak.plan``), strikes a journey's fault when
+the kiosk reports the state it is aimed at, checks the outcome against what
+the script and the fault define, and after every journey compares the
+journal, the backend's jobs and the simulator's physical moves. The last
+line it prints is the JSON report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from kiosk.procs import _child_env, cli_command
+from ui.soak.faults import strike
+from ui.soak.ledger import Ledger
+from ui.soak.plan import FAULTS, SCRIPTS, Journey, Planner
+from ui.soak.report import Figures
+
+log = logging.getLogger(__name__)
+
+STUCK_S = 120.0
+READY_S = 300.0
+
+
+class KioskProcess:
+    """The kiosk under test, in its own process group (its camera goes with it)."""
+
+    def __init__(self, config_path: Path, log_path: Path) -> None:
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        err = open(log_path, "ab")  # noqa: SIM115 - the child holds its own copy
+        try:
+            self.proc = subprocess.Popen(
+                cli_command("soak", "--worker", str(config_path)), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=err, env=_child_env(), start_new_session=True)
+        finally:
+            err.close()
+        threading.Thread(target=self._read, name="soak-kiosk-out", daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace")
+            if line.startswith("SOAK "):
+                self.events.put(json.loads(line[5:]))
+        self.events.put({"ev": "exit"})
+
+    def send(self, cmd: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # it died: the reader reports the exit
+
+    def wait_for(self, ev: str, timeout_s: float) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                e = self.events.get(timeout=left)
+            except queue.Empty:
+                return None
+            if e["ev"] == ev:
+                return e
+            if e["ev"] == "exit":
+                return None
+        return None
+
+    def kill(self) -> None:
+        """SIGKILL the whole group, as systemd does to a unit's processes."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self.send({"cmd": "quit"})
+        try:
+            self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+
+
+class Soak:
+    def __init__(self, journeys: int, faults: bool, seed: int, workdir: Path,
+                 only_fault: str | None = None) -> None:
+        from ui.soak.stack import SoakStack
+
+        self.n = journeys
+        self.planner = Planner(seed, faults)
+        self.only_fault = only_fault
+        self.workdir = workdir
+        self.data_dir = workdir / "kiosk-data"
+        self.stack = SoakStack(workdir)
+        self.kiosk: KioskProcess | None = None
+        self.config_path = workdir / "kiosk-config.json"
+        self.drivers_out: list[str] = []
+        self.forced: list[str] = []
+        self.outcomes: Counter[str] = Counter()
+        self.unexpected: list[dict[str, Any]] = []
+        self.stuck = 0
+        self.restarts = 0
+        self.figures = Figures()
+        self.ledger = Ledger(self.stack, self.data_dir)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        t0 = time.monotonic()
+        try:
+            self.stack.start()
+            self.config_path.write_text(json.dumps(self.stack.kiosk_config(self.data_dir)))
+            self._start_kiosk(first=True)
+            for i in range(self.n):
+                self._journey(i)
+        finally:
+            if self.kiosk is not None:
+                self.kiosk.stop()
+            self.stack.stop()
+        hours = (time.monotonic() - t0) / 3600
+        return self.report(hours)
+
+    def _start_kiosk(self, first: bool = False) -> None:
+        self.kiosk = KioskProcess(self.config_path, self.workdir / "kiosk.log")
+        ready = self.kiosk.wait_for("ready", READY_S)
+        if ready is None:
+            raise RuntimeError("the kiosk process did not come up (see kiosk.log)")
+        self.figures.ready(ready, first)
+
+    # -- one journey --------------------------------------------------------------------
+    def _journey(self, i: int) -> None:
+        assert self.kiosk is not None
+        forced = self.forced.pop(0) if self.forced else None
+        if forced:
+            j = Journey(i, forced, SCRIPTS[forced][1])
+        else:
+            j = self.planner.next(i, len(self.drivers_out), force_fault=self._fault_for(i))
+        member = self._member(j)
+        cmd = {"cmd": "journey", "i": i, "script": j.script, "expect": j.expect,
+               "member": member, "done_by": j.done_by, "passes": self._passes(j, member)}
+        if j.script == "return":
+            self.stack.sim_send("arrive 101")  # the member parked first
+        self.kiosk.send(cmd)
+        outcome, end = self._follow(j)
+        self.stack.clear_delivery_bays()
+        if outcome == "handover":
+            self.drivers_out.append(member)
+        if j.fault == "estop":
+            self.forced.append("staff")  # staff acknowledge the released E-stop
+        self.outcomes[outcome] += 1
+        if not j.ok(outcome):
+            self.unexpected.append({"i": i, "script": j.script, "fault": j.fault,
+                                    "outcome": outcome, "expected": j.expect})
+            log.warning("journey %d %s (fault %s): %s, expected %s", i, j.script, j.fault,
+                        outcome, j.expect)
+        if end is not None:
+            self.figures.journey_end(i, end)
+        self.ledger.check(i)
+        log.info("journey %d %s fault=%s -> %s", i, j.script, j.fault, outcome)
+
+    def _fault_for(self, i: int) -> str | None:
+        return self.only_fault if self.only_fault and i % 2 == 0 else None
+
+    def _member(self, j: Journey) -> str:
+        kind = SCRIPTS[j.script][0]
+        if kind == "fresh":
+            return self.stack.clone_member("demo-ok")
+        if kind == "face":
+            return self.stack.clone_member("demo-face")
+        if kind == "driver":
+            return self.drivers_out.pop(0)
+        return kind
+
+    def _passes(self, j: Journey, member: str) -> dict[str, str]:
+        if j.script == "staff":
+            return {}
+        texts = {"good": self.stack.member_pass(member)}
+        if j.script == "bad-pass":
+            texts["expired"] = self.stack.member_pass(member, expired=True)
+        return texts
+
+    def _follow(self, j: Journey) -> tuple[str, dict[str, Any] | None]:
+        """Events of journey ``j`` until its end; strikes its fault on the way."""
+        assert self.kiosk is not None
+        fault = FAULTS.get(j.fault) if j.fault else None
+        striking: threading.Thread | None = None
+        outcome = "no_outcome"
+        deadline = time.monotonic() + 400.0
+        while time.monotonic() < deadline:
+            try:
+                e = self.kiosk.events.get(timeout=5.0)
+            except queue.Empty:
+                continue
+            kind = e["ev"]
+            if kind == "state" and fault is not None and striking is None \
+                    and e.get("state") in fault.at:
+                striking = threading.Thread(target=strike, args=(fault.name, self),
+                                            name="soak-fault", daemon=True)
+                striking.start()
+            elif kind == "outcome":
+                outcome = e["outcome"]
+            elif kind == "end":
+                if e.get("stuck"):
+                    self.stuck += 1
+                    self._restart_kiosk()
+                if striking is not None:
+                    striking.join()
+                return outcome, e
+            elif kind == "exit":
+                if striking is not None:
+                    striking.join()
+                # Killed by its fault (or it crashed): systemd starts it again.
+                crashed = not (fault is not None and fault.name == "kiosk-kill")
+                self._restart_kiosk(killed=False)
+                return ("crashed" if crashed else "killed"), None
+        self.stuck += 1
+        self._restart_kiosk()
+        return "no_end", None
+
+    def _restart_kiosk(self, killed: bool = True) -> None:
+        if killed and self.kiosk is not None:
+            self.kiosk.kill()
+        self.restarts += 1
+        self._start_kiosk()
+
+    # -- report -------------------------------------------------------------------------
+    def report(self, hours: float) -> dict[str, Any]:
+        done = sum(self.outcomes.values())
+        return {
+            "journeys": done, "outcomes": dict(sorted(self.outcomes.items())),
+            "unexpected": len(self.unexpected), "unexpected_detail": self.unexpected[:20],
+            "stuck": self.stuck, "lost_jobs": self.ledger.lost(),
+            "double_moves": self.ledger.double_moves(), "jobs": self.ledger.jobs_seen(),
+            "kiosk_restarts": self.restarts, **self.figures.summary(),
+            "journeys_per_hour": round(done / hours, 1) if hours > 0 else None,
+            "hours": round(hours, 3), "ledger_notes": self.ledger.notes[:20],
+        }
+
+
+def run_soak(journeys: int, faults: bool, seed: int, workdir: str | None = None,
+             only_fault: str | None = None) -> dict[str, Any]:
+    own = workdir is None
+    wd = Path(workdir or tempfile.mkdtemp(prefix="kiosk-soak-"))
+    soak = Soak(journeys, faults, seed, wd, only_fault)
+    try:
+        return soak.run()
+    finally:
+        if own:
+            import shutil
+
+            shutil.rmtree(wd, ignore_errors=True)
