@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from common.errors import Reason, VisionError
+from common.native_log import native_stderr_to_log
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ N_LANDMARKS = 478  # 468 mesh points + 10 iris points (refine_landmarks)
 _lock = threading.Lock()
 _mesh: Any = None
 _load_error: BaseException | None = None
+# Runs routed through native_stderr_to_log until a face was found (its
+# landmark step prints once too), bounded: a camera without faces for ever
+# must not pay for the redirection on every frame.
+QUIET_RUNS_MAX = 300
+_quiet_runs = 0
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,17 @@ def _load() -> Any:
 def _run(image_bgr: np.ndarray, x0: int = 0, y0: int = 0) -> list[FaceLandmarks]:
     h, w = image_bgr.shape[:2]
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    global _quiet_runs
     with _lock:
-        mesh = _load()
-        result = mesh.process(rgb)
+        if _quiet_runs >= QUIET_RUNS_MAX:
+            result = _load().process(rgb)
+        else:
+            # Loading, the first inference and the first face found make
+            # mediapipe/TFLite print to fd 2 from C++: into the log at DEBUG
+            # instead (common.native_log).
+            with native_stderr_to_log(log):
+                result = _load().process(rgb)
+            _quiet_runs = QUIET_RUNS_MAX if result.multi_face_landmarks else _quiet_runs + 1
     faces: list[FaceLandmarks] = []
     for lms in result.multi_face_landmarks or ():
         pts = np.array([(p.x * w + x0, p.y * h + y0, p.z * w) for p in lms.landmark],

@@ -121,10 +121,32 @@ def _astronaut_png() -> np.ndarray | None:
                           / "astronaut.png")
     for path in candidates:
         if path.is_file():
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            data = np.frombuffer(png_without_iccp(path.read_bytes()), np.uint8)
+            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
             if image is not None:
                 return image
     return None
+
+
+def png_without_iccp(data: bytes) -> bytes:
+    """The PNG without its iCCP chunk (the pixels are unchanged).
+
+    scikit-image's astronaut carries a colour profile libpng calls "known
+    incorrect": reading it printed "libpng warning: iCCP" on every start.
+    Anything that is not a well-formed PNG comes back as it was."""
+    sig = b"\x89PNG\r\n\x1a\n"
+    if not data.startswith(sig):
+        return data
+    out, i = [sig], len(sig)
+    while i + 12 <= len(data):
+        length = int.from_bytes(data[i:i + 4], "big")
+        end = i + 12 + length
+        if end > len(data):
+            return data  # truncated: let the decoder say what it thinks
+        if data[i + 4:i + 8] != b"iCCP":
+            out.append(data[i:end])
+        i = end
+    return b"".join(out) if i == len(data) else data
 
 
 def load_face_photo(name: str) -> np.ndarray | None:
