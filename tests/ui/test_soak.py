@@ -1,0 +1,36 @@
+"""A tiny soak through the real parts: one kiosk process, journeys played by
+touches, one fault (the E-stop mid-move, then staff acknowledge it), and the
+report's shape: nothing unexpected, stuck, lost or moved twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_a_tiny_soak_with_one_fault_reports_nothing_lost(tmp_path):
+    cmd = [sys.executable, "-m", "kiosk.cli", "soak", "--journeys", "3", "--only-fault",
+           "estop", "--seed", "2", "--workdir", str(tmp_path)]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["journeys"] == 3, report
+    assert (report["unexpected"], report["stuck"], report["lost_jobs"],
+            report["double_moves"]) == (0, 0, 0, 0), report
+    assert proc.returncode == 0
+    for key in ("start", "end"):
+        for figure in ("rss_mb", "threads", "fds"):
+            assert report[figure][key] > 0, report
+    assert set(report["gui_stall_ms"]) >= {"p50", "p99", "max"}
+    assert report["gui_stall_ms"]["samples"] > 0
+    assert report["journeys_per_hour"] > 0
+    # The E-stop journey ended on the lift error screen; staff then acknowledged it.
+    assert report["outcomes"].get("staff_ok", 0) >= 1, report
