@@ -39,7 +39,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     from kiosk.logs import setup_logging
 
-    setup_logging(config.kiosk.log_dir, config.kiosk.log_level, secrets=config.secret_values())
+    # The demo keeps its logs in its own folder (the staff log viewer and the
+    # diagnostics bundle read that one): until it exists, the console only,
+    # so a demo never writes into the installed kiosk's log folder.
+    setup_logging(None if args.demo else config.kiosk.log_dir, config.kiosk.log_level,
+                  secrets=config.secret_values())
     try:
         from kiosk.wiring import build_services
     except ModuleNotFoundError as exc:
@@ -56,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with build_services(config, demo=args.demo) as services:
+            if args.demo:
+                demo = services.config
+                setup_logging(demo.kiosk.log_dir, config.kiosk.log_level,
+                              secrets=(*config.secret_values(), *demo.secret_values()))
             poster = make_poster()
             kiosk = Kiosk(services, TaskRunner(poster))
             director = None

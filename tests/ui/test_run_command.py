@@ -111,3 +111,44 @@ def test_run_builds_the_kiosk_and_starts_the_app(monkeypatch, tmp_path):
     assert seen["kiosk"].services is services
     assert main(["run", "--windowed", "--language", "en", "--config", str(cfg)]) == 0
     assert seen["windowed"] is True and seen["language"] == "en"
+
+
+def test_the_demo_logs_into_its_own_folder_not_the_installed_kiosks(monkeypatch, tmp_path):
+    """#15: in demo mode the staff log viewer said "(no log lines)" and the
+    diagnostics bundle had no log: the logger wrote to the configured folder
+    while the viewer read the demo's, and the demo wrote into the real one."""
+    import kiosk.demo
+    import kiosk.wiring
+    import ui.app
+    from kiosk.config import parse_config
+    from kiosk.logs import LOG_FILE
+
+    real, demo_logs = tmp_path / "real-logs", tmp_path / "demo-logs"
+    services = CannedServices(parse_config({"kiosk": {"log_dir": str(demo_logs)}}))
+    services.demo = None
+
+    @contextlib.contextmanager
+    def fake_build(config, demo=False):
+        yield services
+
+    def fake_run_app(kiosk, windowed, language):
+        logging.getLogger("kiosk.demo").warning("a line the staff log viewer must show")
+        return 0
+
+    class Director:  # plays a member in demo mode; not under test here
+        def __init__(self, kiosk, demo):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(kiosk.demo, "DemoDirector", Director)
+    monkeypatch.setattr(kiosk.wiring, "build_services", fake_build)
+    monkeypatch.setattr(ui.app, "run_app", fake_run_app)
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[kiosk]\nlog_dir = "{real}"\n', encoding="utf-8")
+    assert main(["run", "--demo", "--config", str(cfg)]) == 0
+    for h in logging.getLogger().handlers:
+        h.flush()
+    assert not (real / LOG_FILE).exists()
+    assert "staff log viewer" in (demo_logs / LOG_FILE).read_text(encoding="utf-8")
