@@ -45,19 +45,19 @@ class LanguageManager(QObject):
         if code not in LANGUAGES:
             raise KioskError(f"unsupported language {code!r}", reason=Reason.CONFIG_INVALID,
                              language=code)
-        if code == self.language and (code == "en" or self._translator is not None):
+        if code == self.language and self._translator is not None:
             return
         app = QCoreApplication.instance()
         if self._translator is not None:
             app.removeTranslator(self._translator)
             self._translator = None
-        if code != "en":
-            translator = QTranslator(self)
-            if not translator.load(qm_path(code)):
-                raise KioskError(f"cannot load translations {qm_path(code)}",
-                                 reason=Reason.INTERNAL, language=code)
-            app.installTranslator(translator)
-            self._translator = translator
+        # English loads one too: its plurals ("%n second(s)" -> "1 second").
+        translator = QTranslator(self)
+        if not translator.load(qm_path(code)):
+            raise KioskError(f"cannot load translations {qm_path(code)}",
+                             reason=Reason.INTERNAL, language=code)
+        app.installTranslator(translator)
+        self._translator = translator
         # Dates and numbers follow the language the member reads.
         QLocale.setDefault(QLocale("zh_CN" if code == "zh_CN" else "en_GB"))
         global _current

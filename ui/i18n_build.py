@@ -1,6 +1,7 @@
 """Refresh and compile the translations.
 
-    python -m ui.i18n_build            # lupdate (extract) + lrelease (compile)
+    python -m ui.i18n_build            # lupdate (extract) + lrelease (compile), and
+                                       # the English plurals file made from it
     python -m ui.i18n_build --check    # fail if a string lacks a translation
 
 English is the source language: every user-facing string in ``ui/`` goes
@@ -24,6 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 UI = ROOT / "ui"
 TS = ROOT / "assets" / "i18n" / "kiosk_zh_CN.ts"
 QM = TS.with_suffix(".qm")
+# English needs a file too, for its plurals only: "in %n second(s)" is the
+# source text; "in 1 second" / "in 15 seconds" are its English translations.
+TS_EN = TS.with_name("kiosk_en.ts")
+QM_EN = TS_EN.with_suffix(".qm")
 
 
 def tool(name: str) -> str:
@@ -49,6 +54,35 @@ def untranslated(ts: Path = TS) -> list[str]:
     return missing
 
 
+def plural_forms(source: str) -> tuple[str, str]:
+    """English (one, other) of a ``%n`` source text written with "(s)"/"(es)"."""
+    one = source.replace("(es)", "").replace("(s)", "")
+    other = source.replace("(es)", "es").replace("(s)", "s")
+    return one, other
+
+
+def english_ts(zh_ts: Path = TS) -> str:
+    """The English plurals file: every numerus message of ``zh_ts``, with its
+    English singular and plural (the other English texts are the sources)."""
+    root = ET.Element("TS", version="2.1", language="en", sourcelanguage="en")
+    for ctx in ET.parse(zh_ts).getroot().iter("context"):
+        msgs = [m for m in ctx.iter("message") if m.get("numerus") == "yes"]
+        if not msgs:
+            continue
+        out_ctx = ET.SubElement(root, "context")
+        ET.SubElement(out_ctx, "name").text = ctx.findtext("name")
+        for msg in msgs:
+            source = msg.findtext("source") or ""
+            out = ET.SubElement(out_ctx, "message", numerus="yes")
+            ET.SubElement(out, "source").text = source
+            tr = ET.SubElement(out, "translation")
+            for form in plural_forms(source):
+                ET.SubElement(tr, "numerusform").text = form
+    ET.indent(root)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n'
+            + ET.tostring(root, encoding="unicode") + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report missing translations")
@@ -63,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 1 if missing else 0
     subprocess.run([tool("pyside6-lrelease"), str(TS), "-qm", str(QM)], cwd=ROOT, check=True)
+    TS_EN.write_text(english_ts(), encoding="utf-8")
+    subprocess.run([tool("pyside6-lrelease"), str(TS_EN), "-qm", str(QM_EN)], cwd=ROOT,
+                   check=True)
     return 1 if missing else 0
 
 

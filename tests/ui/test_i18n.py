@@ -82,3 +82,51 @@ def test_build_script_check_mode_passes():
     done = subprocess.run([sys.executable, "-m", "ui.i18n_build", "--check"],
                           cwd=i18n_build.ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# -- English plurals (#15: "in 15 second(s)", "4 attempt(s) left") --------------------------
+
+@pytest.mark.parametrize("source,one,other", [
+    ("%n bay(s) checked", "%n bay checked", "%n bays checked"),
+    ("%n mismatch(es)", "%n mismatch", "%n mismatches"),
+    ("Wrong PIN. %n attempt(s) left.", "Wrong PIN. %n attempt left.",
+     "Wrong PIN. %n attempts left."),
+    ("%n available", "%n available", "%n available"),
+    ("+%n more", "+%n more", "+%n more"),
+])
+def test_english_plural_forms(source, one, other):
+    assert i18n_build.plural_forms(source) == (one, other)
+
+
+def test_the_english_plurals_file_is_made_from_the_sources(tmp_path):
+    assert i18n_build.TS_EN.read_text(encoding="utf-8") == i18n_build.english_ts(), \
+        "kiosk_en.ts is stale: run python -m ui.i18n_build"
+    numerus = {m.findtext("source") for m in ET.parse(TS).getroot().iter("message")
+               if m.get("numerus") == "yes"}
+    english = {m.findtext("source") for m in
+               ET.parse(i18n_build.TS_EN).getroot().iter("message")}
+    assert numerus and english == numerus
+    out = tmp_path / "en.qm"
+    subprocess.run([i18n_build.tool("pyside6-lrelease"), str(i18n_build.TS_EN), "-qm", str(out)],
+                   check=True, capture_output=True)
+    assert out.read_bytes() == i18n_build.QM_EN.read_bytes(), "kiosk_en.qm is stale"
+
+
+def test_english_says_one_second_and_fifteen_seconds(qapp):
+    from PySide6.QtCore import QCoreApplication
+
+    from ui.i18n import LanguageManager
+
+    manager = LanguageManager()
+    try:
+        manager.set_language("en")
+        text = "To keep your details private, we'll start over in %n second(s)."
+
+        def said(n: int) -> str:
+            return QCoreApplication.translate("StillThereOverlay", text, "", n)
+
+        assert said(1).endswith("in 1 second.") and said(15).endswith("in 15 seconds.")
+        manager.set_language("zh_CN")
+        assert "15" in said(15) and "second" not in said(15)
+    finally:
+        manager.set_language("en")
