@@ -274,6 +274,24 @@ def _member_router(service: Service, demo: bool) -> APIRouter:
         return _answer(200, {"pass_text": p.text, "tower": p.tower_id,
                              "expires_at": p.expires_at})
 
+    @r.get("/payments/{payment_id}", response_model=schemas.PaymentOut,
+           summary="One of the member's payments (what the app shows before paying)")
+    def member_payment(request: Request, payment_id: schemas.Ident) -> JSONResponse:
+        return _answer(200, service.member_payment(request.state.member, payment_id,
+                                                   str(request.base_url)))
+
+    @r.post("/payments/{payment_id}/pay", response_model=schemas.PaymentOut,
+            summary="The member pays a paid drive in the app (paying twice changes nothing)")
+    def member_pay(request: Request, payment_id: schemas.Ident) -> JSONResponse:
+        return _answer(200, service.member_settle(request.state.member, payment_id, True,
+                                                  str(request.base_url)))
+
+    @r.post("/payments/{payment_id}/cancel", response_model=schemas.PaymentOut,
+            summary="The member declines the payment in the app")
+    def member_decline(request: Request, payment_id: schemas.Ident) -> JSONResponse:
+        return _answer(200, service.member_settle(request.state.member, payment_id, False,
+                                                  str(request.base_url)))
+
     return r
 
 
@@ -332,7 +350,26 @@ def _kiosk_router(service: Service, desk: SelfieDesk, auth_throttle: bool = True
             summary="Liveness, face, member rules, then authorise the lift job")
     async def verify(request: Request, body: schemas.VerifyIn) -> JSONResponse:
         return await write(request, body, lambda raw, ctx: service.op_verify(
-            raw, ctx, body.session_id, body.reservation_id, body.selfie_id), raw_op=True)
+            raw, ctx, body.session_id, body.reservation_id, body.selfie_id,
+            body.payment_id), raw_op=True)
+
+    @r.post("/payments", response_model=schemas.PaymentOut,
+            summary="A paid drive below the credit threshold: open (or get) the payment")
+    async def open_payment(request: Request, body: schemas.PaymentIn) -> JSONResponse:
+        base = str(request.base_url)
+        return await write(request, body, lambda raw, ctx: service.op_open_payment(
+            raw, ctx, body.session_id, base), raw_op=True)
+
+    @r.get("/payments/{payment_id}", response_model=schemas.PaymentOut)
+    def payment(request: Request, payment_id: schemas.Ident) -> JSONResponse:
+        return _answer(200, service.payment(_ctx(request), payment_id, str(request.base_url)))
+
+    @r.post("/payments/{payment_id}/cancel", response_model=schemas.PaymentOut,
+            summary="Cancel a pending payment (a paid, unused one is refunded)")
+    async def cancel_payment(request: Request, payment_id: schemas.Ident) -> JSONResponse:
+        base = str(request.base_url)
+        return await write(request, None, lambda raw, ctx: service.op_cancel_payment(
+            raw, ctx, payment_id, base), raw_op=True)
 
     @r.post("/jobs/{job_id}/report", response_model=schemas.JobOut)
     async def report_job(request: Request, job_id: schemas.Ident,

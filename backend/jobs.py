@@ -78,6 +78,8 @@ class JobsMixin:
             return
         if r is not None:
             r.state = ReservationState.RELEASED.value
+        # A paid drive that never reached the member is refunded (recorded).
+        self.refund_job_payment(Raw.of(s), job.id, "lift_failed", now)
         if outcome == JobState.FAILED_IN_BAY.value:
             car.state = CarState.STORED.value
         else:

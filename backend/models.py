@@ -85,6 +85,11 @@ class Tower(Base):
     lockout_failures: Mapped[int] = mapped_column(Integer, default=5)
     lockout_window_s: Mapped[int] = mapped_column(Integer, default=180)
     lockout_s: Mapped[int] = mapped_column(Integer, default=1800)
+    # Issue #14: the next drive of a different model (0: repeats allowed), and
+    # a paid drive below ``credit_min`` (fee 0: none offered).
+    repeat_model_days: Mapped[int] = mapped_column(Integer, default=60)
+    paid_drive_fee: Mapped[float] = mapped_column(Float, default=99.0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
 
 
 class Kiosk(Base):
@@ -105,6 +110,10 @@ class CarModel(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_en: Mapped[str] = mapped_column(String(64))
     name_zh: Mapped[str] = mapped_column(String(64))
+    # Key facts the dispatch screen shows while the lift runs (None: unknown).
+    range_km: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seats: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    accel_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0-100 km/h
 
 
 class Colour(Base):
@@ -236,6 +245,38 @@ class Order(Base):
     tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class PaymentState(str, Enum):
+    PENDING = "pending"  # shown as a QR, waiting for the member's app
+    PAID = "paid"  # the member paid; verify may use it once
+    USED = "used"  # a verify authorised a drive with it
+    CANCELLED = "cancelled"  # cancelled before it was paid
+    EXPIRED = "expired"  # not paid in time
+    REFUNDED = "refunded"  # paid, then no drive came of it (lift failed, refused...)
+
+
+class Payment(Base):
+    """A paid test drive below the credit threshold, for one kiosk session.
+    Amounts in minor units (cents/fen): no float rounding on money."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_session", "session_id"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    tower_id: Mapped[str] = mapped_column(ForeignKey("towers.id"))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16), default=PaymentState.PENDING.value)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    paid_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # cancelled/expired
+    job_id: Mapped[str | None] = mapped_column(String(40), nullable=True)  # the drive it paid
+    refunded_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    refund_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class SelfieState(str, Enum):

@@ -77,6 +77,43 @@ document.getElementById("signin").addEventListener("submit", (e) => {{
 </script>"""
 
 
+_PAY_PAGE = """<h1>Paid test drive</h1>
+<p><small>Demo of the member app's payment: sign in with the member's token
+(backend/README.md lists the demo members' tokens). Nothing is charged.</small></p>
+<form id="signin"><p><input id="token" type="password" autocomplete="off"
+ placeholder="member token" required> <button>Sign in</button></p></form>
+<div id="bill" hidden><p id="what"></p>
+<p><button id="pay">Pay</button> <button id="decline">Decline</button></p></div>
+<p><small id="status"></small></p>
+<script>
+// As on /member: the token stays in this page's memory, sent only as a
+// bearer token to the API.
+let token = null;
+const api = "/v1/member/payments/{payment_id}";
+const status = (t) => document.getElementById("status").textContent = t;
+async function call(method, path) {{
+  const r = await fetch(api + path, {{method: method,
+    headers: {{"Authorization": "Bearer " + token}}}});
+  const body = await r.json();
+  if (!r.ok) {{ status(body.error ? body.error.message : "Sign-in failed."); return null; }}
+  return body;
+}}
+function show(p) {{
+  document.getElementById("what").textContent =
+    "A 3-day test drive: " + p.amount + " " + p.currency + " (" + p.state + ")";
+  document.getElementById("bill").hidden = false;
+  status(p.state === "paid" ? "Paid. The kiosk continues in a moment." : "");
+}}
+document.getElementById("signin").addEventListener("submit", async (e) => {{
+  e.preventDefault(); token = document.getElementById("token").value;
+  const p = await call("GET", ""); if (p) show(p); }});
+document.getElementById("pay").addEventListener("click", async () => {{
+  const p = await call("POST", "/pay"); if (p) show(p); }});
+document.getElementById("decline").addEventListener("click", async () => {{
+  const p = await call("POST", "/cancel"); if (p) show(p); }});
+</script>"""
+
+
 def router(service: Service, default_tower: str, demo: bool) -> APIRouter:
     """The order page; with ``demo``, also the member-app stand-in pages."""
     r = APIRouter(tags=["pages"])
@@ -96,6 +133,14 @@ def router(service: Service, default_tower: str, demo: bool) -> APIRouter:
             svg = segno.make(text, error="m").svg_inline(scale=6, border=4)
             return Response(svg, media_type="image/svg+xml",
                             headers={"Cache-Control": "no-store"})
+
+        @r.get("/member/pay/{payment_id}", response_class=HTMLResponse,
+               summary="Demo member app: pay a paid drive (what the kiosk's QR opens)")
+        def pay_page(payment_id: str):
+            if not _ID_RE.fullmatch(payment_id):
+                return _not_found("No such payment.")
+            # The page holds no data: the payment is fetched with the member's token.
+            return _page("Paid test drive", _PAY_PAGE.format(payment_id=payment_id))
 
     @r.get("/orders/{order_id}", response_class=HTMLResponse, summary="An order opened by Buy")
     def order_page(order_id: str):

@@ -59,6 +59,23 @@ class VerifyIn(Strict):
     session_id: Ident
     reservation_id: Ident
     selfie_id: Ident
+    payment_id: Ident | None = Field(None, description=(
+        "A paid drive: the session's paid payment (needed below the credit threshold)."))
+
+
+class PaymentIn(Strict):
+    session_id: Ident
+
+
+class PaymentOut(BaseModel):
+    payment_id: str
+    session_id: str
+    amount: str = Field(description='Decimal string in the currency, e.g. "99.00"')
+    currency: str = Field(description="ISO 4217, e.g. CNY")
+    state: Literal["pending", "paid", "used", "cancelled", "expired", "refunded"]
+    expires_at: str = Field(description="A pending payment expires then")
+    pay_url: str = Field(description="What the kiosk shows as a QR: the member's app opens "
+                                     "it and pays with the member's own token")
 
 
 class SelfieIn(Strict):
@@ -197,6 +214,34 @@ class SessionOut(BaseModel):
     preselected_model: str | None
     has_open_drive: bool
     expires_at: str
+    eligibility: EligibilityOut
+
+
+class PaidDriveOut(BaseModel):
+    amount: str
+    currency: str
+    days: int
+
+
+class RecentModelOut(BaseModel):
+    model: str
+    driven_at: str
+    again_from: str = Field(description="The first moment this model may be driven again")
+
+
+class EligibilityOut(BaseModel):
+    """Whether the member can take a test drive today, said at the scan."""
+
+    can_drive: bool
+    reason: str | None = Field(description="The refusal verify would give (REASONS.md): "
+                                           "IDENTITY_LOCKED, DRIVE_OVERDUE, DRIVE_OPEN, "
+                                           "QUOTA_EXCEEDED or NOT_SUPER_MEMBER")
+    context: dict[str, Any] = Field(description="That refusal's context (next_possible_at, "
+                                                "due_at, retry_at, credit_min...)")
+    paid_drive: PaidDriveOut | None = Field(description="NOT_SUPER_MEMBER only: the paid "
+                                                        "drive offered instead (none: off)")
+    recent_models: list[RecentModelOut] = Field(description="Models driven within "
+                                                            "repeat_model_days")
 
 
 class Names(BaseModel):
@@ -210,6 +255,9 @@ class OptionOut(BaseModel):
     model_name: Names
     colour_name: Names
     available_count: int
+    range_km: int | None = None
+    seats: int | None = None
+    accel_s: float | None = Field(None, description="0-100 km/h in seconds")
 
 
 class InventoryOut(BaseModel):

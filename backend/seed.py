@@ -48,6 +48,9 @@ def demo_member_token(member_id: str) -> str:
     return f"demo-token-{member_id}"
 
 MODELS = {"Aurora": "极光", "Breeze": "微风", "Comet": "彗星"}
+# Key facts the dispatch screen shows while the lift runs: range km, seats,
+# 0-100 km/h in seconds.
+MODEL_FACTS = {"Aurora": (520, 5, 6.9), "Breeze": (410, 5, 8.4), "Comet": (610, 4, 3.9)}
 COLOURS = {"white": ("White", "白色"), "black": ("Black", "黑色"), "red": ("Red", "红色"),
            "blue": ("Blue", "蓝色")}
 # Stock of tower T1 per model x colour. Comet/blue is carried but out of stock
@@ -77,6 +80,8 @@ DEMO_MEMBERS: dict[str, tuple[str, int, str | None, str | None, bool, str]] = {
     "demo-buy": ("Ivy", 730, "astronaut", None, True, "Buy (ordered); one past drive"),
     "demo-gone": ("Jon", 720, "astronaut", None, False,
                   "MEMBER_UNKNOWN (membership deactivated)"),
+    "demo-repeat": ("Kim", 770, "astronaut", None, True,
+                    "MODEL_ALREADY_DRIVEN for the Breeze (driven 12 days ago); others authorised"),
 }
 
 
@@ -108,7 +113,9 @@ def add_kiosk(s: Session, kiosk_id: str, tower_id: str, key: str) -> None:
 def add_catalog(s: Session) -> None:
     for m, zh in MODELS.items():
         if s.get(CarModel, m) is None:
-            s.add(CarModel(id=m, name_en=m, name_zh=zh))
+            rng, seats, accel = MODEL_FACTS.get(m, (None, None, None))
+            s.add(CarModel(id=m, name_en=m, name_zh=zh, range_km=rng, seats=seats,
+                           accel_s=accel))
     for c, (en, zh) in COLOURS.items():
         if s.get(Colour, c) is None:
             s.add(Colour(id=c, name_en=en, name_zh=zh))
@@ -188,4 +195,7 @@ def seed_demo(db: Database, clock: Any = None) -> bool:
         buy_start = now - 20 * DAY_S
         add_drive(s, "D-buy", "demo-buy", "T1-04", "T1", buy_start,
                   returned_at=buy_start + 2 * DAY_S)
+        repeat_start = now - 12 * DAY_S
+        add_drive(s, "D-repeat", "demo-repeat", "T1-09", "T1", repeat_start,
+                  returned_at=repeat_start + DAY_S)
     return True

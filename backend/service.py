@@ -41,6 +41,7 @@ from backend.models import (
     Tower,
 )
 from backend.passes import MemberPass, parse_and_verify, public_key_b64, sign_pass
+from backend.payments import PaymentsMixin
 from backend.rawsql import Raw, json_value
 from backend.util import KioskCtx, new_id
 
@@ -50,8 +51,9 @@ PASS_REFRESH_MARGIN_S = 20.0
 RECORDS_KEEP_S = 86400.0
 
 
-class Service(JobsMixin, IdentityMixin):
-    """Every operation of the API (jobs, returns, orders, staff: ``JobsMixin``)."""
+class Service(JobsMixin, IdentityMixin, PaymentsMixin):
+    """Every operation of the API (jobs, returns, orders, staff: ``JobsMixin``;
+    paid drives: ``PaymentsMixin``)."""
 
     def __init__(self, db: Database, pass_key: Ed25519PrivateKey, ref_secret: bytes,
                  clock: Any = None) -> None:
@@ -125,6 +127,39 @@ class Service(JobsMixin, IdentityMixin):
         busy = {b for (b,) in raw.all(cls._Q_BUSY_BAYS, {"tower": tower_id})}
         free = [b for b in delivery_bays if b not in busy]
         return (free or list(delivery_bays))[0]
+
+    _Q_POLICY = ("SELECT credit_min, quota_drives, quota_window_days, drive_max_h, "
+                 "delivery_bays, repeat_model_days, paid_drive_fee, currency "
+                 "FROM towers WHERE id = :id")
+    _Q_MEMBER = "SELECT credit_score FROM members WHERE id = :id"
+    # With each drive's model: the next drive is of a different one.
+    _Q_DRIVES = ("SELECT d.started_at, d.due_at, d.returned_at, c.model_id FROM drives d "
+                 "LEFT JOIN cars c ON c.id = d.car_id WHERE d.member_id = :member")
+    _Q_PENDING = ("SELECT count(*) FROM jobs WHERE member_id = :member AND kind = 'delivery' "
+                  "AND state = 'pending'")
+
+    def policy(self, raw: Raw, tower_id: str) -> rules.Policy:
+        return self.policy_and_bays(raw, tower_id)[0]
+
+    def policy_and_bays(self, raw: Raw, tower_id: str) -> tuple[rules.Policy, list[int]]:
+        """The tower's member rules and its delivery bays, in one statement."""
+        t = raw.one(self._Q_POLICY, {"id": tower_id})
+        if t is None:
+            raise ApiError(404, "TOWER_UNKNOWN", "This kiosk's tower is not configured.")
+        return rules.Policy(credit_min=t[0], quota_drives=t[1], quota_window_days=t[2],
+                            drive_max_h=t[3], repeat_model_days=t[5],
+                            paid_drive_fee_minor=rules.to_minor(t[6]),
+                            currency=t[7]), json_value(t[4])
+
+    def member_facts(self, raw: Raw, member_id: str, lock: bool = False
+                     ) -> tuple[int, list[rules.DriveFact], int]:
+        """Credit score, drives (with models) and deliveries on their way.
+        ``lock``: the member row is locked (PostgreSQL) for the transaction."""
+        (credit,) = raw.one(self._Q_MEMBER + (raw.for_update if lock else ""),
+                            {"id": member_id})
+        drives = [rules.DriveFact(*d) for d in raw.all(self._Q_DRIVES, {"member": member_id})]
+        (pending,) = raw.one(self._Q_PENDING, {"member": member_id})
+        return credit, drives, pending or 0
 
     # -- passes ----------------------------------------------------------
     _Q_PASS_SUBJECT = ("SELECT m.preselected_model, t.pass_lifetime_s, "
@@ -209,10 +244,16 @@ class Service(JobsMixin, IdentityMixin):
         s.add(sess)
         open_drive = s.scalar(select(Drive.id).where(
             Drive.member_id == member.id, Drive.returned_at.is_(None)).limit(1))
+        # Said now, before the member chooses or poses; verify checks again.
+        raw = Raw.of(s)
+        credit, drives, pending = self.member_facts(raw, member.id)
+        lock = raw.one(self._Q_LOCK, {"member": member.id})
         return {"session_id": sess.id, "member_ref": self.member_ref(member.id),
                 "preselected_model": p.model or member.preselected_model or None,
                 "has_open_drive": open_drive is not None,
-                "expires_at": rules.iso(sess.expires_at)}
+                "expires_at": rules.iso(sess.expires_at),
+                "eligibility": rules.eligibility(self.policy(raw, ctx.tower_id), credit, drives,
+                                                 pending, lock[0] if lock else None, now)}
 
     # -- inventory and reservations ----------------------------------------
     def inventory(self, ctx: KioskCtx) -> dict[str, Any]:
@@ -221,7 +262,8 @@ class Service(JobsMixin, IdentityMixin):
             self._tower(s, ctx.tower_id)
             offers = s.execute(
                 select(Offering.model_id, Offering.colour_id, CarModel.name_en,
-                       CarModel.name_zh, Colour.name_en, Colour.name_zh)
+                       CarModel.name_zh, Colour.name_en, Colour.name_zh, CarModel.range_km,
+                       CarModel.seats, CarModel.accel_s)
                 .join(CarModel, CarModel.id == Offering.model_id)
                 .join(Colour, Colour.id == Offering.colour_id)
                 .where(Offering.tower_id == ctx.tower_id)
@@ -235,8 +277,9 @@ class Service(JobsMixin, IdentityMixin):
         return {"tower_id": ctx.tower_id, "options": [
             {"model": m, "colour": c, "model_name": {"en": men, "zh_CN": mzh},
              "colour_name": {"en": cen, "zh_CN": czh},
-             "available_count": int(counts.get((m, c), 0))}
-            for m, c, men, mzh, cen, czh in offers]}
+             "available_count": int(counts.get((m, c), 0)),
+             "range_km": rng, "seats": seats, "accel_s": accel}
+            for m, c, men, mzh, cen, czh, rng, seats, accel in offers]}
 
     # The reserve path is the hot one (every kiosk, every contender): DBAPI-level
     # SQL (backend.rawsql), no ORM identity map, as few statements as the rules allow.
@@ -253,6 +296,11 @@ class Service(JobsMixin, IdentityMixin):
     _Q_ANY_COLOUR = _Q_CANDIDATES.format(colour="")
     _Q_ONE_COLOUR = _Q_CANDIDATES.format(colour="AND c.colour_id = :colour ")
     _Q_HOLD_S = "SELECT reservation_s FROM towers WHERE id = :id"
+    _Q_REPEAT = ("SELECT max(d.started_at), t.repeat_model_days FROM towers t "
+                 "LEFT JOIN drives d ON d.member_id = :member AND d.started_at > "
+                 ":now - t.repeat_model_days * 86400.0 AND d.car_id IN "
+                 "(SELECT id FROM cars WHERE model_id = :model) "
+                 "WHERE t.id = :tower GROUP BY t.repeat_model_days")
     _I_RESERVATION = (
         "INSERT INTO reservations (id, session_id, member_id, tower_id, car_id, bay, "
         "created_at, expires_at, state) VALUES (:id, :sid, :member, :tower, :car, :bay, "
@@ -285,6 +333,11 @@ class Service(JobsMixin, IdentityMixin):
         # One bay per session: choosing again gives the previous bay back.
         self._release_rows(raw, raw.all(self._Q_HELD_BY, {"sid": session_id}),
                            ReservationState.RELEASED)
+        repeat = raw.one(self._Q_REPEAT, {"member": member_id, "now": now, "model": model,
+                                          "tower": ctx.tower_id})
+        if repeat is not None and repeat[0] is not None and repeat[1] > 0:
+            started = rules.DriveFact(float(repeat[0]), 0.0, 0.0, model)
+            rules.check_model(rules.Policy(repeat_model_days=repeat[1]), [started], model, now)
         params = {"tower": ctx.tower_id, "model": model, "no": False}
         if colour:
             params["colour"] = colour
@@ -321,12 +374,6 @@ class Service(JobsMixin, IdentityMixin):
     _Q_RESERVATION = ("SELECT r.session_id, r.car_id, r.bay, r.state, r.expires_at, "
                       "r.tower_id, s.kiosk_id FROM reservations r "
                       "JOIN sessions s ON s.id = r.session_id WHERE r.id = :id")
-    _Q_POLICY = ("SELECT credit_min, quota_drives, quota_window_days, drive_max_h, "
-                 "delivery_bays FROM towers WHERE id = :id")
-    _Q_MEMBER = "SELECT credit_score FROM members WHERE id = :id"
-    _Q_DRIVES = "SELECT started_at, due_at, returned_at FROM drives WHERE member_id = :member"
-    _Q_PENDING = ("SELECT count(*) FROM jobs WHERE member_id = :member AND kind = 'delivery' "
-                  "AND state = 'pending'")
     _Q_CAR_IN_BAY = ("SELECT c.state, c.bay, c.model_id, c.colour_id, b.maintenance FROM cars c "
                      "LEFT JOIN bays b ON b.tower_id = :tower AND b.bay = :bay WHERE c.id = :car")
     _U_RES_AUTHORISE = "UPDATE reservations SET state = 'authorised' WHERE id = :id"
@@ -335,7 +382,7 @@ class Service(JobsMixin, IdentityMixin):
               ":member, :car, :res, :from_bay, :to_bay, 'pending', :now)")
 
     def op_verify(self, raw: Raw, ctx: KioskCtx, session_id: str, reservation_id: str,
-                  selfie_id: str) -> dict[str, Any]:
+                  selfie_id: str, payment_id: str | None = None) -> dict[str, Any]:
         """Identity (the lock, then the selfie the backend judged), member rules
         and the hold, then a delivery job.
 
@@ -349,22 +396,22 @@ class Service(JobsMixin, IdentityMixin):
         r_session, car_id, bay, state, hold_until, r_tower, _ = r
         if r_session != session_id:
             raise ApiError(404, "RESERVATION_UNKNOWN", "The reservation is not this session's.")
-        t = raw.one(self._Q_POLICY, {"id": ctx.tower_id})
-        if t is None:
-            raise ApiError(404, "TOWER_UNKNOWN", "This kiosk's tower is not configured.")
-        policy = rules.Policy(credit_min=t[0], quota_drives=t[1], quota_window_days=t[2],
-                              drive_max_h=t[3])
+        policy, delivery_bays = self.policy_and_bays(raw, ctx.tower_id)
         # Row lock (PostgreSQL): one member's rules are checked and acted on by
         # one transaction at a time, whichever kiosk or replica. (SQLite: a
         # write transaction already excludes every other writer.)
-        (credit_score,) = raw.one(self._Q_MEMBER + raw.for_update, {"id": member_id})
+        credit_score, drives, pending = self.member_facts(raw, member_id, lock=True)
         hold = [(reservation_id, car_id)]
-        car = None
+        car = raw.one(self._Q_CAR_IN_BAY, {"tower": r_tower, "bay": bay, "car": car_id})
+        payment = None
         try:
             self.use_selfie(raw, ctx, selfie_id, session_id, member_id, now)
-            drives = [rules.DriveFact(*d) for d in raw.all(self._Q_DRIVES, {"member": member_id})]
-            (pending,) = raw.one(self._Q_PENDING, {"member": member_id})
-            rules.check_member(policy, credit_score, drives, pending or 0, now)
+            if credit_score < policy.credit_min:
+                payment = self.paid_payment(raw, payment_id, session_id, now)
+            rules.check_member(policy, credit_score, drives, pending, now,
+                               paid=payment is not None)
+            if car is not None:
+                rules.check_model(policy, drives, car[2], now)
             # Still held, and the car still reserved in its bay?
             if state == ReservationState.HELD.value and hold_until <= now:
                 self._release_rows(raw, hold, ReservationState.EXPIRED)
@@ -373,19 +420,36 @@ class Service(JobsMixin, IdentityMixin):
                 raise Refusal("RESERVATION_EXPIRED", "The car was held for too long; choose again.")
             if state != ReservationState.HELD.value:
                 raise Refusal("CAR_UNAVAILABLE", "That car is no longer held for you.")
-            car = raw.one(self._Q_CAR_IN_BAY, {"tower": r_tower, "bay": bay, "car": car_id})
             if car is None or car[0] != CarState.RESERVED.value or car[1] != bay or car[4]:
                 raise Refusal("CAR_UNAVAILABLE", "That car has just become unavailable.")
         except Refusal:
             if state == ReservationState.HELD.value:
                 self._release_rows(raw, hold, ReservationState.RELEASED)
+            # No drive came of a paid payment of this session: money back.
+            refund = payment or self._unneeded_payment(raw, payment_id, session_id, now)
+            if refund is not None:
+                self.refund_payment(raw, refund, "refused", now)
             raise
         raw.run(self._U_RES_AUTHORISE, {"id": reservation_id})
         job_id = new_id("J", 6)
-        to_bay = self._delivery_bay(raw, ctx.tower_id, json_value(t[4]))
+        if payment is not None:
+            self.use_payment(raw, payment, job_id)
+        else:
+            unneeded = self._unneeded_payment(raw, payment_id, session_id, now)
+            if unneeded is not None:  # the drive is free after all
+                self.refund_payment(raw, unneeded, "not_needed", now)
+        to_bay = self._delivery_bay(raw, ctx.tower_id, delivery_bays)
         raw.run(self._I_JOB, {"id": job_id, "tower": ctx.tower_id, "kiosk": ctx.kiosk_id,
                               "member": member_id, "car": car_id, "res": reservation_id,
                               "from_bay": bay, "to_bay": to_bay, "now": now})
         return {"job_id": job_id, "source_bay": bay, "delivery_bay": to_bay,
                 "return_by": rules.iso(now + policy.drive_max_s), "car_id": car_id,
                 "model": car[2], "colour": car[3]}
+
+    def _unneeded_payment(self, raw: Raw, payment_id: str | None, session_id: str,
+                          now: float) -> Any:
+        """This session's paid payment that verify did not use, if any."""
+        try:
+            return self.paid_payment(raw, payment_id, session_id, now)
+        except Refusal:
+            return None

@@ -50,10 +50,12 @@ class TowerRig:
 
     def member(self, credit: int = 760, template: list[float] | None = ASTRONAUT,
                drives: list[tuple[float, float | None]] = (), active: bool = True,
-               preselected: str | None = None) -> str:
-        """A new member; ``drives`` are (started_at, returned_at) in clock time."""
+               preselected: str | None = None, drive_model: str = "Comet") -> str:
+        """A new member; ``drives`` are (started_at, returned_at) in clock time,
+        of ``drive_model`` (by default one the test towers do not carry, so
+        only the tests of the repeat rule meet it)."""
         member_id = f"m-{secrets.token_hex(6)}"
-        cars = [self.add_car("Aurora", "white", bay=None) for _ in drives]
+        cars = [self.add_car(drive_model, "white", bay=None) for _ in drives]
         with self.server.db.write() as s:
             s.add(Member(id=member_id, name="Test", credit_score=credit, template=template,
                          preselected_model=preselected, active=active,
@@ -63,6 +65,15 @@ class TowerRig:
                 add_drive(s, f"D-{member_id}-{i}", member_id, car_id, self.tower_id, started,
                           returned_at=returned)
         return member_id
+
+    def settings(self, **columns: Any) -> None:
+        """Change this tower's settings (``repeat_model_days=0``, ``paid_drive_fee=...``)."""
+        from backend.models import Tower
+
+        with self.server.db.write() as s:
+            tower = s.get(Tower, self.tower_id)
+            for name, value in columns.items():
+                setattr(tower, name, value)
 
     def add_car(self, model: str, colour: str, bay: int | None = -1) -> str:
         """A car in the lowest free bay (bay=-1), a given bay, or out (None)."""

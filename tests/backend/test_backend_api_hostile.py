@@ -59,10 +59,14 @@ def test_public_endpoints_need_no_credentials(tower):
     assert {"/v1/sessions", "/v1/verify", "/v1/reservations", "/v1/jobs/{job_id}/report",
             "/v1/returns", "/v1/orders", "/v1/bays", "/v1/heartbeat", "/v1/selfies",
             "/v1/selfies/{selfie_id}/frames", "/v1/selfies/{selfie_id}/finish",
+            "/v1/payments", "/v1/payments/{payment_id}", "/v1/payments/{payment_id}/cancel",
+            "/v1/member/payments/{payment_id}/pay",
             } <= set(spec["paths"])
-    # Verify names a selfie the backend judged: never a live flag or an embedding.
+    # Verify names a selfie the backend judged (and a paid drive's payment):
+    # never a live flag or an embedding.
     verify_in = spec["components"]["schemas"]["VerifyIn"]
-    assert set(verify_in["properties"]) == {"session_id", "reservation_id", "selfie_id"}
+    assert set(verify_in["properties"]) == {"session_id", "reservation_id", "selfie_id",
+                                            "payment_id"}
     assert set(verify_in["required"]) == {"session_id", "reservation_id", "selfie_id"}
     assert verify_in["additionalProperties"] is False
 
