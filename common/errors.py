@@ -36,6 +36,11 @@ class Reason(str, Enum):
     # Too many failed identity attempts (selfie or face) in a short time: the
     # backend refuses selfies and verify until ``retry_at``.
     IDENTITY_LOCKED = "IDENTITY_LOCKED"
+    # The member drove this model within the tower's repeat_model_days.
+    MODEL_ALREADY_DRIVEN = "MODEL_ALREADY_DRIVEN"
+    # A paid drive's payment ran out of time, or was cancelled or declined.
+    PAYMENT_EXPIRED = "PAYMENT_EXPIRED"
+    PAYMENT_CANCELLED = "PAYMENT_CANCELLED"
     # Kiosk-side input problems (the scan screen keeps scanning).
     QR_NOT_A_PASS = "QR_NOT_A_PASS"
     QR_TOO_LARGE = "QR_TOO_LARGE"

@@ -21,6 +21,7 @@ from kiosk.api_read import (
     read_str,
     read_time,
 )
+from kiosk.rules_api import ELIGIBLE, Eligibility, ModelFacts
 
 JOB_OUTCOMES = ("delivered", "failed_in_bay", "failed_moved")
 BAY_STATES = ("free", "stored", "reserved", "maintenance", "out")
@@ -46,6 +47,8 @@ class PassSession:
     preselected_model: str | None
     has_open_drive: bool
     expires_at: datetime
+    # Can this member drive today (said at the scan; verify checks again).
+    eligibility: Eligibility = ELIGIBLE
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class CarOption:
     model_names: Mapping[str, str]  # language ("en", "zh_CN") -> display name
     colour_names: Mapping[str, str]
     available_count: int
+    facts: ModelFacts = ModelFacts()  # range, seats, 0-100 km/h (the dispatch showcase)
 
     @property
     def available(self) -> bool:

@@ -14,6 +14,7 @@ Callbacks (all on the GUI thread):
 - ``on_selfie(update)``                   liveness progress (LivenessUpdate)
 - ``on_selfie_stage(SelfieStage)``        opening, live, checking (kiosk.selfie_step)
 - ``on_progress(progress)``               lift progress during dispatch
+- ``on_payment(Payment)``                 a paid drive's payment as last seen (kiosk.next_steps)
 - ``on_health(HealthSnapshot)``           parts up/down
 - ``on_alert(KioskError)``                a staff alert (also logged)
 """
@@ -23,11 +24,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from common.errors import KioskError, Reason, RefusedError, short_id
 from kiosk.journey import Event, Flow, Journey, State
+from kiosk.kiosk_health import HealthMixin
+from kiosk.next_steps import NextStepsMixin
 from kiosk.reports import HealthSnapshot, ScanFeedback, ScanStatus
 from kiosk.selfie_step import SelfieStage, SelfieStep
 from kiosk.services import Services
@@ -46,7 +48,7 @@ _RESCAN_REASONS = frozenset({Reason.PASS_INVALID, Reason.PASS_EXPIRED, Reason.PA
 _REPEAT_HOLDOFF_S = 3.0
 
 
-class Kiosk:
+class Kiosk(HealthMixin, NextStepsMixin):
     def __init__(self, services: Services, runner: TaskRunner,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.services = services
@@ -137,43 +139,13 @@ class Kiosk:
         """Called a few times a second by the UI (or a test loop)."""
         now = self.clock()
         self.journey.tick(now)
+        self._tick_payment(now)
         if now >= self._next_health and not self._health_inflight:
             self._next_health = now + self._health_every_s
             self.check_health()
         if now >= self._next_heartbeat:
             self._next_heartbeat = now + self._heartbeat_every_s
             self.send_heartbeat()
-
-    def status_word(self) -> str:
-        """One word for the fleet view: what this kiosk is doing."""
-        state = self.journey.state
-        if state is State.OUT_OF_SERVICE:
-            return "out_of_service"
-        if state is State.STAFF:
-            return "maintenance"
-        return "ok" if state is State.ATTRACT else "busy"
-
-    def send_heartbeat(self) -> None:
-        """Tell the backend we are alive (fleet view); failures only log."""
-        from kiosk import __version__
-
-        h = self.health
-        health = {"version": __version__, "backend_ok": h.backend_ok, "lift_ok": h.lift_ok, "camera_ok": h.camera_ok,
-                  "backend_latency_ms": h.backend_latency_ms, "state": self.journey.state.value,
-                  "alerts": len(self.alerts), **{k: v for k, v in h.detail.items()
-                                                 if isinstance(v, (str, int, float, bool))}}
-        status = self.status_word()
-        self.runner.run(HTTP_LANE, lambda: self.services.backend.heartbeat(
-            status, health, version=__version__), self._heartbeat_done,
-            lambda err: log.warning("heartbeat failed: %s", err.reason.value))
-
-    def _heartbeat_done(self, answer: Any) -> None:
-        """Keep the tower's identity lockouts for staff Health (short ids only)."""
-        lockouts = tuple(getattr(answer, "alerts", ()))
-        if lockouts != self.health.lockouts:
-            log.info("identity lockouts: %s", ", ".join(
-                f"{a.member} until {a.retry_at:%H:%M}Z" for a in lockouts) or "none")
-        self.health.lockouts = lockouts
 
     def start_up(self) -> None:
         """First health check, then settle any lift job a crash left unfinished.
@@ -218,49 +190,6 @@ class Kiosk:
             self.runner.run("vision", warm, None,
                             lambda err: log.warning("model warm-up failed: %s", err.to_dict()))
 
-    def check_health(self) -> None:
-        self._health_inflight = True
-        self.runner.run(HTTP_LANE, self.services.probe_health, self._health_done,
-                        self._health_failed)
-
-    def _health_done(self, snap: HealthSnapshot) -> None:
-        self._health_inflight = False
-        snap = replace(snap, lockouts=self.health.lockouts)  # they come with the heartbeat
-        # One bad probe (a GC pause, a model loading) is not an outage: it
-        # takes two in a row to put the kiosk out of service.
-        self._bad_probes = 0 if snap.service_ok else self._bad_probes + 1
-        if not snap.service_ok and self._bad_probes < 2 and self.health.service_ok:
-            self.health = HealthSnapshot(**{**snap.__dict__, "backend_ok": True,
-                                            "lift_ok": True, "camera_ok": True})
-            self.health.detail["suspect"] = True
-            self._next_health = self.clock()  # look again at the next tick
-            return
-        self.health = snap
-        self._apply_service()
-        self._emit("health", snap)
-        if self._retry_reconcile and snap.lift_ok:
-            self._retry_reconcile = False
-            self.runner.run("lift", self.services.reconcile, self._reconciled,
-                            self._reconcile_retry_later)
-        if snap.backend_ok and not self.options and self.journey.state is State.ATTRACT:
-            # The attract loop shows this tower's cars by name: load stock once.
-            self._load_options()
-
-    def set_manual_out_of_service(self, out: bool) -> None:
-        """Staff take the kiosk out of service (or back); health alone cannot undo it."""
-        self.manual_out_of_service = out
-        self._apply_service()
-
-    def _apply_service(self) -> None:
-        ok = self.health.service_ok and not self.manual_out_of_service and not self.recovering
-        if self.journey.state is not State.STAFF:
-            self.journey.set_service(ok, self.clock())
-        else:
-            self.journey.service_ok = ok  # applied when staff leave
-
-    def _health_failed(self, err: KioskError) -> None:
-        self._health_done(HealthSnapshot(backend_ok=False, detail={"error": err.to_dict()}))
-
     def _camera_state(self, old: Any, new: Any) -> None:
         """A camera that stalls or fails is a staff alert; the screens say so too."""
         value = getattr(new, "value", str(new))
@@ -288,11 +217,18 @@ class Kiosk:
     def _on_journey(self, old: State, new: State, event: Event, session: Any) -> None:
         self._stop_loop()
         self._end_selfie()  # on to verify, or the member left: no more uploads
+        self._end_payment()  # left the payment screen: an unpaid payment is cancelled
         if new in (State.ATTRACT, State.OUT_OF_SERVICE):
-            # Cancel or timeout before the car was authorised: give the bay back.
+            # Cancel or timeout before the car was authorised: give the bay back,
+            # and a paid drive's money (the backend refunds a paid, unused payment).
             if session.reservation is not None and session.authorisation is None:
                 self._release(session.reservation)
-        if new is State.SCAN:
+            if session.payment is not None and session.authorisation is None:
+                pid = session.payment.payment_id
+                self.runner.run(HTTP_LANE, lambda: self.services.backend.cancel_payment(pid))
+        if new is State.SCAN and session.session_id is not None:
+            self._return_now()  # "Return my car" after a refusal: already scanned
+        elif new is State.SCAN:
             self.last_scan = ScanFeedback(ScanStatus.LOOKING)
             self._start_scan()
         elif new is State.CHOOSE:
@@ -300,6 +236,8 @@ class Kiosk:
         elif new is State.SELFIE:
             # The get-ready screen comes first: the selfie opens on begin_selfie().
             self.last_selfie = None
+        elif new is State.PAYMENT:
+            self._begin_payment()
         elif new is State.VERIFY:
             self._verify(session)
         elif new is State.DISPATCH:
@@ -373,8 +311,14 @@ class Kiosk:
                             lambda bay: self._start_return(ps.session_id, bay),
                             self._refuse_or_fail)
             return
-        self._fire(Event.PASS_ACCEPTED, session_id=ps.session_id, member_ref=ps.member_ref,
-                   member_short=member, model=model or None)
+        ids = {"session_id": ps.session_id, "member_ref": ps.member_ref, "member_short": member}
+        eligibility = getattr(ps, "eligibility", None)
+        if session.flow is Flow.TEST_DRIVE and eligibility is not None \
+                and not eligibility.can_drive:
+            # Said before the member chooses or poses (verify checks again).
+            self._refused_at_scan(eligibility, **ids)
+            return
+        self._fire(Event.PASS_ACCEPTED, eligibility=eligibility, model=model or None, **ids)
 
     def _start_return(self, session_id: str, bay: int | None) -> None:
         if self.journey.state is not State.SCAN:
@@ -407,6 +351,9 @@ class Kiosk:
         self._emit("options", self.options)
 
     def _choose_failed(self, err: KioskError) -> None:
+        if err.reason is Reason.MODEL_ALREADY_DRIVEN and self.journey.state is State.CHOOSE:
+            self._emit("notice", err)  # another model, or Buy this one: stay here
+            return
         if err.reason is Reason.CAR_UNAVAILABLE and self.journey.state is State.CHOOSE:
             # Someone else got that car first: show fresh stock, stay here.
             self._emit("notice", err)
@@ -457,8 +404,10 @@ class Kiosk:
 
     # -- verify and dispatch --------------------------------------------
     def _verify(self, session: Any) -> None:
+        payment_id = getattr(session.payment, "payment_id", None)
         self.runner.run(HTTP_LANE, lambda: self.services.backend.verify(
-            session.session_id, session.reservation.reservation_id, session.selfie_id),
+            session.session_id, session.reservation.reservation_id, session.selfie_id,
+            payment_id=payment_id),
             lambda auth: self._fire(Event.AUTHORISED, authorisation=auth),
             self._refuse_or_fail)
 
@@ -539,6 +488,7 @@ class Kiosk:
             unsubscribe()
         self._stop_loop()
         self._end_selfie()
+        self._end_payment()
         self._drop_vision()
         self.runner.shutdown(wait=True)
         self.services.close()

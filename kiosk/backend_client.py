@@ -75,6 +75,7 @@ from kiosk.http_transport import (
     is_pin_mismatch,
     transport_factory,
 )
+from kiosk.rules_api import Payment, eligibility_of, model_facts_of, payment_of
 from kiosk.selfie_api import (
     SelfieTicket,
     SelfieVerdict,
@@ -250,7 +251,8 @@ class BackendClient:
         return self._call("POST", "/v1/sessions", lambda d: PassSession(
             session_id=read_id(d, "session_id"), member_ref=read_str(d, "member_ref", max_len=32),
             preselected_model=read_str(d, "preselected_model", optional=True, max_len=32) or None,
-            has_open_drive=read_bool(d, "has_open_drive"), expires_at=read_time(d, "expires_at")),
+            has_open_drive=read_bool(d, "has_open_drive"), expires_at=read_time(d, "expires_at"),
+            eligibility=eligibility_of(read_field(d, "eligibility", dict))),
             {"pass_text": text}, idempotency_key)
 
     def inventory(self) -> list[CarOption]:
@@ -259,7 +261,8 @@ class BackendClient:
             return [CarOption(model=read_id(o, "model"), colour=read_id(o, "colour"),
                               model_names=read_names(o, "model_name"),
                               colour_names=read_names(o, "colour_name"),
-                              available_count=read_int(o, "available_count"))
+                              available_count=read_int(o, "available_count"),
+                              facts=model_facts_of(o))
                     for o in (read_obj(x, "option") for x in read_list(d, "options", 1000))]
 
         return self._call("GET", "/v1/inventory", parse)
@@ -302,11 +305,15 @@ class BackendClient:
                           lambda d: parse_verdict(d, selfie_id), {}, idempotency_key)
 
     def verify(self, session_id: str, reservation_id: str, selfie_id: str,
-               idempotency_key: str | None = None) -> Authorization:
+               idempotency_key: str | None = None, payment_id: str | None = None
+               ) -> Authorization:
         """The backend's judged selfie, face, member rules, reservation -> a
-        lift job, or RefusedError (LIVENESS_FAILED, FACE_MISMATCH, IDENTITY_LOCKED...)."""
+        lift job, or RefusedError (LIVENESS_FAILED, FACE_MISMATCH, IDENTITY_LOCKED...).
+        ``payment_id``: a paid drive's payment (a member below the threshold)."""
         body = {"session_id": session_id, "reservation_id": reservation_id,
                 "selfie_id": selfie_id}
+        if payment_id:
+            body["payment_id"] = payment_id
         return self._call("POST", "/v1/verify", lambda d: Authorization(
             job_id=read_id(d, "job_id"), source_bay=read_int(d, "source_bay", 1),
             delivery_bay=read_int(d, "delivery_bay", 1), return_by=read_time(d, "return_by"),
@@ -331,6 +338,21 @@ class BackendClient:
 
         return self._call("POST", f"/v1/jobs/{self._path_id(job_id)}/report", parse,
                           {"outcome": outcome}, idempotency_key)
+
+    # -- paid drives (backend/REASONS.md, "Paid drives") ----------------------------------
+    def open_payment(self, session_id: str, idempotency_key: str | None = None) -> Payment:
+        """The session's paid-drive payment (a new one, or its live one)."""
+        return self._call("POST", "/v1/payments", payment_of, {"session_id": session_id},
+                          idempotency_key)
+
+    def payment(self, payment_id: str) -> Payment:
+        """Poll a payment: paid yet? (expired, cancelled...)"""
+        return self._call("GET", f"/v1/payments/{self._path_id(payment_id)}", payment_of)
+
+    def cancel_payment(self, payment_id: str, idempotency_key: str | None = None) -> Payment:
+        """Cancel a pending payment (a paid, unused one is refunded)."""
+        return self._call("POST", f"/v1/payments/{self._path_id(payment_id)}/cancel",
+                          payment_of, None, idempotency_key)
 
     def start_return(self, session_id: str, from_bay: int | None = None,
                      idempotency_key: str | None = None) -> ReturnJob:

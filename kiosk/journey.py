@@ -26,6 +26,7 @@ class State(str, Enum):
     SCAN = "scan"
     CHOOSE = "choose"
     SELFIE = "selfie"
+    PAYMENT = "payment"  # a paid drive: the QR until the member's app has paid
     VERIFY = "verify"
     DISPATCH = "dispatch"
     HANDOVER = "handover"
@@ -58,6 +59,11 @@ class Event(str, Enum):
     CAR_STORED = "car_stored"
     ORDERED = "ordered"
     BUY = "buy"  # "buy this car" after a return
+    # The next steps a refusal at the scan offers (issue #14).
+    PAY = "pay"  # a paid drive below the credit threshold
+    PAID = "paid"  # the member's app paid: on to Choose
+    SWITCH_RETURN = "switch_return"  # return the car that is out, same session
+    SWITCH_BUY = "switch_buy"  # buy instead, same session
     REFUSED = "refused"
     FAILED = "failed"
     CANCEL = "cancel"
@@ -79,7 +85,7 @@ STEPS: dict[Flow, tuple[State, ...]] = {
 
 # States a member can leave with Cancel. Dispatch and Verify cannot be
 # cancelled: a car may already be moving or a decision be in flight.
-CANCELLABLE = frozenset({State.SCAN, State.CHOOSE, State.SELFIE})
+CANCELLABLE = frozenset({State.SCAN, State.CHOOSE, State.SELFIE, State.PAYMENT})
 
 # States that end an errand; DONE or the idle timer goes back to Attract.
 TERMINAL = frozenset({State.HANDOVER, State.RETURNED, State.ORDERED, State.REFUSED, State.ERROR})
@@ -102,22 +108,32 @@ _TABLE: dict[tuple[State, Event], State] = {
     (State.DISPATCH, Event.CAR_DELIVERED): State.HANDOVER,
     (State.DISPATCH, Event.CAR_STORED): State.RETURNED,
     (State.RETURNED, Event.BUY): State.ORDERED,
+    (State.PAYMENT, Event.PAID): State.CHOOSE,
 }
 
 # Which flows may take each flow-specific move.
 _FLOW_ONLY: dict[tuple[State, Event], frozenset[Flow]] = {
     (State.CHOOSE, Event.CAR_RESERVED): frozenset({Flow.TEST_DRIVE}),
-    (State.CHOOSE, Event.ORDERED): frozenset({Flow.BUY}),
+    # A test drive may end in an order too: Buy offered for a model the
+    # member drove too recently.
+    (State.CHOOSE, Event.ORDERED): frozenset({Flow.BUY, Flow.TEST_DRIVE}),
+    (State.PAYMENT, Event.PAID): frozenset({Flow.TEST_DRIVE}),
     (State.DISPATCH, Event.CAR_DELIVERED): frozenset({Flow.TEST_DRIVE}),
     (State.DISPATCH, Event.CAR_STORED): frozenset({Flow.RETURN}),
 }
+
+# A refusal's next steps: (REFUSED, event) -> state; the flow becomes the
+# event's (``Kiosk`` passes it), the session stays.
+_NEXT_STEPS = {Event.PAY: State.PAYMENT, Event.SWITCH_RETURN: State.SCAN,
+               Event.SWITCH_BUY: State.CHOOSE}
 
 _FLOW_OF_START = {Event.START: Flow.TEST_DRIVE, Event.START_RETURN: Flow.RETURN,
                   Event.START_BUY: Flow.BUY}
 
 # States where the backend or the lift answer is awaited: a refusal or a
 # failure can only arrive from these.
-_BUSY = frozenset({State.SCAN, State.CHOOSE, State.SELFIE, State.VERIFY, State.DISPATCH})
+_BUSY = frozenset({State.SCAN, State.CHOOSE, State.SELFIE, State.PAYMENT, State.VERIFY,
+                   State.DISPATCH})
 
 
 @dataclass
@@ -146,6 +162,10 @@ class Session:
     # selfie the backend judged, which verify names.
     liveness: dict[str, Any] | None = None
     selfie_id: str | None = None
+    # Said at the scan (kiosk.rules_api.Eligibility): recent models, a paid
+    # drive offered. None: not known (a return, a buy).
+    eligibility: Any = None
+    payment: Any = None  # a paid drive's Payment, once opened
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,9 @@ DEFAULT_IDLE_S: dict[State, float] = {
     State.SCAN: 60.0,
     State.CHOOSE: 90.0,
     State.SELFIE: 90.0,
+    # The member is busy with their phone: the payment's own expiry (3 min)
+    # normally ends this first.
+    State.PAYMENT: 240.0,
     State.HANDOVER: 45.0,
     State.RETURNED: 45.0,
     State.ORDERED: 60.0,
@@ -268,6 +291,11 @@ class Journey:
             return State.CHOOSE if flow in (Flow.TEST_DRIVE, Flow.BUY) else None
         if event is Event.RETURN_AUTHORISED and state is State.SCAN:
             return State.DISPATCH if flow is Flow.RETURN else None
+        if state is State.REFUSED and event in _NEXT_STEPS:
+            # Only a refusal said at the scan (a live session, nothing chosen yet).
+            ready = self.session.session_id is not None and flow is Flow.TEST_DRIVE \
+                and self.session.reservation is None
+            return _NEXT_STEPS[event] if ready else None
         target = _TABLE.get((state, event))
         if target is None:
             return None

@@ -322,3 +322,26 @@ def test_inventory_carries_each_models_key_facts(tower):
     options = tower.get("/v1/inventory").json()["options"]
     aurora = next(o for o in options if o["model"] == "Aurora")
     assert (aurora["range_km"], aurora["seats"], aurora["accel_s"]) == (520, 5, 6.9)
+
+
+# -- the kiosk's client against the real service ------------------------------------------
+def test_the_kiosk_client_reads_the_rules(tower):
+    from common.errors import Reason
+    from kiosk.rules_api import PaymentState
+
+    member = tower.member(credit=699)
+    ps = tower.session(member)
+    assert (ps.eligibility.can_drive, ps.eligibility.reason) == (False, Reason.NOT_SUPER_MEMBER)
+    assert ps.eligibility.paid_drive.amount == "99.00"
+    pay = tower.client.open_payment(ps.session_id)
+    assert (pay.state, pay.currency) == (PaymentState.PENDING, "CNY")
+    member_call(tower, member, pay.payment_id)
+    assert tower.client.payment(pay.payment_id).paid
+    res = tower.client.reserve(ps.session_id, "Aurora", "white")
+    selfie = tower.judged_selfie(ps.session_id)
+    auth = tower.client.verify(ps.session_id, res.reservation_id, selfie,
+                               payment_id=pay.payment_id)
+    assert auth.job_id
+    assert tower.client.cancel_payment(pay.payment_id).state is PaymentState.USED
+    facts = {o.model: o.facts for o in tower.client.inventory()}
+    assert facts["Aurora"].range_km == 520

@@ -27,6 +27,8 @@ class FakeBackend:
         self.challenges = ("turn_left", "blink")
         self.live = True  # the backend's verdict at finish
         self.lockouts: tuple[LockAlert, ...] = ()  # what the heartbeat answers
+        self.eligibility: Any = None  # what redeem says (None: not said, an older backend)
+        self.payment_states: list[str] = []  # what each payment poll answers, in turn
 
     def _call(self, name: str, *args: Any) -> None:
         self.gate.wait(5)
@@ -41,7 +43,8 @@ class FakeBackend:
 
     def redeem_pass(self, text):
         self._call("redeem_pass", text)
-        return SimpleNamespace(session_id="S1", member_ref="m-1", preselected_model=None)
+        return SimpleNamespace(session_id="S1", member_ref="m-1", preselected_model=None,
+                               eligibility=self.eligibility)
 
     def inventory(self):
         self._call("inventory")
@@ -69,8 +72,9 @@ class FakeBackend:
         return SimpleNamespace(selfie_id=selfie_id, live=self.live,
                                reason=None if self.live else "no_motion")
 
-    def verify(self, session_id, reservation_id, selfie_id):
-        self._call("verify", session_id, reservation_id, selfie_id)
+    def verify(self, session_id, reservation_id, selfie_id, payment_id=None):
+        self._call("verify", session_id, reservation_id, selfie_id, *(
+            (payment_id,) if payment_id else ()))
         return SimpleNamespace(job_id="J1", source_bay=7, delivery_bay=101, return_by=0)
 
     def start_return(self, session_id, from_bay=None):
@@ -80,6 +84,25 @@ class FakeBackend:
     def heartbeat(self, status, health, version=None):
         self._call("heartbeat", status, health)
         return HeartbeatAnswer(server_time=datetime.now(UTC), alerts=self.lockouts)
+
+    def _payment(self, state):
+        from kiosk.rules_api import Payment, PaymentState
+
+        return Payment(payment_id="P1", session_id="S1", amount="99.00", currency="CNY",
+                       state=PaymentState(state), expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+                       pay_url="http://x/member/pay/P1")
+
+    def open_payment(self, session_id):
+        self._call("open_payment", session_id)
+        return self._payment("pending")
+
+    def payment(self, payment_id):
+        self._call("payment", payment_id)
+        return self._payment(self.payment_states.pop(0) if self.payment_states else "pending")
+
+    def cancel_payment(self, payment_id):
+        self._call("cancel_payment", payment_id)
+        return self._payment("cancelled")
 
     def buy(self, session_id, model):
         self._call("buy", session_id, model)
