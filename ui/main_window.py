@@ -45,6 +45,9 @@ class MainWindow(QWidget):
         self.setWindowTitle("Car Tower kiosk")
         self.kiosk = kiosk
         self.languages = languages or language_manager()
+        # The tower's language: each new member starts in it, whatever the
+        # last one chose (the session's end resets it, see _on_state).
+        self.home_language = self.languages.language
         self.bridge = KioskBridge(kiosk, self)
         lay = vbox(self, spacing=0)
         self.header = Header()
@@ -129,6 +132,10 @@ class MainWindow(QWidget):
         return self.screens[state]
 
     def _on_state(self, old: State, new: State, event: Event, session: Any) -> None:
+        if new is State.ATTRACT and old is not State.ATTRACT:
+            # A journey ended (done, Cancel, walked away): the next person
+            # finds the screen as the tower set it, not in the last one's language.
+            self.languages.set_language(self.home_language)
         self._show_state(new)
 
     def _show_state(self, state: State) -> None:

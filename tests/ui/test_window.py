@@ -54,6 +54,20 @@ def test_language_switch_retranslates_the_visible_screen_live(rig):
     assert not CJK.search(rig.texts(rig.screen()))
 
 
+def test_the_next_person_starts_in_the_towers_language_after_cancel(rig):
+    """#15: after Cancel, Chinese stayed selected for the next person."""
+    rig.to_choose()
+    zh = rig.button("btn_lang_zh")
+    QTest.mouseClick(zh, Qt.MouseButton.LeftButton, pos=zh.rect().center())
+    rig.wait(lambda: "取消" in rig.texts())
+    cancel = rig.button("btn_cancel")
+    QTest.mouseClick(cancel, Qt.MouseButton.LeftButton, pos=cancel.rect().center())
+    rig.wait(lambda: rig.state is State.ATTRACT)
+    rig.wait(lambda: rig.button("btn_lang_en").isChecked())
+    assert rig.window.languages.language == "en" and not zh.isChecked()
+    assert not CJK.search(rig.texts(rig.screen()))
+
+
 # Words that stay as they are in Chinese: the app's name, model names, units.
 _LATIN_OK = re.compile(r"App|Aurora|Breeze|Comet|Dune|QR|PIN|[0-9:./ -]")
 
