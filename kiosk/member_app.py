@@ -27,3 +27,15 @@ def fetch_member_pass(base_url: str, member_id: str, tower: str, *, expired: boo
                   timeout=timeout_s)
     r.raise_for_status()
     return r.json()["pass_text"]
+
+
+def pay_in_app(base_url: str, member_id: str, payment_id: str, *, decline: bool = False,
+               http: Any = requests, timeout_s: float = 30.0) -> str:
+    """The member pays (or declines) a paid drive in the app, with their own
+    token: what the kiosk's payment QR leads to. Returns the payment's state."""
+    action = "cancel" if decline else "pay"
+    r = http.post(f"{base_url}/v1/member/payments/{payment_id}/{action}",
+                  headers={"Authorization": f"Bearer {member_token(member_id)}"},
+                  timeout=timeout_s)
+    r.raise_for_status()
+    return r.json()["state"]

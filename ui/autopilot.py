@@ -52,7 +52,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("happy", "handover", description="a Super Member takes a test drive"),
     Scenario("bad-pass", "handover", passes=("junk", "expired", "good"),
              description="a junk QR, then an expired pass, then a good one"),
-    Scenario("refused-credit", "NOT_SUPER_MEMBER", member="demo-credit"),
+    Scenario("refused-credit", "NOT_SUPER_MEMBER", member="demo-credit",
+             description="below the credit threshold; declines the paid drive"),
+    Scenario("paid-drive", "handover", member="demo-credit", extra={"pay": True},
+             description="below the credit threshold; pays for the drive in the app"),
+    Scenario("same-model", "handover", member="demo-repeat", extra={"first_model": "Breeze"},
+             description="picks the model driven 12 days ago, then another one"),
     Scenario("refused-quota", "QUOTA_EXCEEDED", member="demo-quota"),
     Scenario("refused-open-drive", "DRIVE_OPEN", member="demo-open"),
     Scenario("return", "returned", flow=Flow.RETURN, member="demo-return"),
@@ -130,6 +135,8 @@ class Autopilot(QObject):
         kiosk.subscribe("state", self._on_state)
         kiosk.subscribe("scan", self._on_scan)
         kiosk.subscribe("selfie", self._on_selfie)
+        kiosk.subscribe("notice", self._on_notice)
+        self._first_model: str | None = scenario.extra.get("first_model")
         self._deadline = QTimer(self)
         self._deadline.setSingleShot(True)
         self._deadline.timeout.connect(lambda: self._finish("timeout"))
@@ -158,6 +165,14 @@ class Autopilot(QObject):
             QTimer.singleShot(_SETTLE_MS, self._act_choose)
         elif new is State.SELFIE:
             QTimer.singleShot(_SETTLE_MS, self._act_selfie)
+        elif new is State.PAYMENT:
+            QTimer.singleShot(_SETTLE_MS, self._act_payment)
+        elif new is State.REFUSED and self.s.extra.get("pay") and session.refusal is not None \
+                and session.refusal.value == "NOT_SUPER_MEMBER":
+            # The member takes the paid drive the refusal offers.
+            QTimer.singleShot(_SETTLE_MS, lambda: (self._shoot("refused-offer"),
+                                                   self._press("btn_paid_drive")))
+            return
         elif new in (State.VERIFY, State.DISPATCH):
             QTimer.singleShot(_SETTLE_MS // 2, lambda st=new: self._shoot(st.value))
         elif new is State.ATTRACT and old in CANCELLABLE:
@@ -199,6 +214,8 @@ class Autopilot(QObject):
         session = self.kiosk.journey.session
         models = [o for o in self.kiosk.options if o.available_count > 0]
         wanted = session.model or (models[0].model if models else None)
+        if self._first_model:  # the member goes for the model they drove before
+            wanted, self._first_model = self._first_model, None
         btn = find_button(self.window, f"btn_model_{wanted}") if wanted else None
         if btn is not None:
             touch(btn)
@@ -215,6 +232,37 @@ class Autopilot(QObject):
                     touch(btn)
                     return
         log.warning("autopilot found no colour to pick for %s", model)
+
+    def _on_notice(self, err: Any) -> None:
+        if _v(getattr(err, "reason", None)) != "MODEL_ALREADY_DRIVEN" or self._finished:
+            return
+        refused = (getattr(err, "context", {}) or {}).get("model")
+
+        def other_model() -> None:
+            self._shoot("choose-MODEL_ALREADY_DRIVEN")
+            models = [o.model for o in self.kiosk.options
+                      if o.available_count > 0 and o.model != refused]
+            btn = find_button(self.window, f"btn_model_{models[0]}") if models else None
+            if btn is None:
+                self._finish("no_other_model")
+                return
+            touch(btn)
+            QTimer.singleShot(_SETTLE_MS, lambda: self._pick_colour(models[0]))
+
+        QTimer.singleShot(_SETTLE_MS, other_model)
+
+    def _act_payment(self) -> None:
+        """The member scans the QR with the member app and pays there."""
+        payment = self.kiosk.last_payment
+        if payment is None:
+            QTimer.singleShot(200, self._act_payment)  # still opening
+            return
+        self._shoot("payment")
+        from kiosk.member_app import pay_in_app
+
+        url, member, pid = self.stack.backend_url, self.s.member, payment.payment_id
+        self.kiosk.runner.run("http", lambda: pay_in_app(url, member, pid), None,
+                              lambda err: self._finish(f"payment_failed:{err.reason.value}"))
 
     def _act_selfie(self) -> None:
         self._shoot("selfie-ready")

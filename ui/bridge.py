@@ -64,6 +64,7 @@ class KioskBridge(QObject):
     health = Signal(object)  # HealthSnapshot
     alert = Signal(object)  # KioskError for staff
     notice = Signal(object)  # KioskError the member should read (e.g. car just taken)
+    payment = Signal(object)  # kiosk.rules_api.Payment as last seen (a paid drive)
 
     def __init__(self, kiosk: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,7 +73,7 @@ class KioskBridge(QObject):
         kiosk.subscribe("state", self._relay(self.state_changed))
         kiosk.subscribe("prompt", self._relay(self.prompt))
         for name in ("scan", "options", "selfie", "selfie_stage", "progress", "health", "alert",
-                     "notice"):
+                     "notice", "payment"):
             kiosk.subscribe(name, self._relay(getattr(self, name)))
 
     def _relay(self, signal: Any) -> Callable[..., None]:

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale
 
 from common.errors import Reason
+from ui.messages_rules import RULE_REASONS, refine
 
 CTX = "Reason"
 
@@ -254,6 +255,7 @@ _REASONS: dict[Reason, tuple[str, str, str]] = {
     ),
 }
 
+_REASONS.update(RULE_REASONS)  # the tower's rules (issue #14): ui/messages_rules.py
 _GENERIC = (
     QT_TRANSLATE_NOOP("Reason", "Something went wrong"),
     QT_TRANSLATE_NOOP("Reason", "Sorry, the kiosk couldn't finish that. It's not your fault."),
@@ -279,12 +281,14 @@ def reason_message(reason: Reason | str | None, context: dict[str, Any] | None =
     title, body, next_step = _REASONS.get(key, _GENERIC) if key else _GENERIC
     title, body, next_step = _tr(title), _tr(body), _tr(next_step)
     if key is Reason.NOT_SUPER_MEMBER:
-        score = context.get("min_score") or context.get("threshold") or DEFAULT_MIN_SCORE
+        score = (context.get("min_score") or context.get("threshold")
+                 or context.get("credit_min") or DEFAULT_MIN_SCORE)
         body = body.format(score=score)
     elif key in _DATED:
         when = format_when(context.get(_DATED[key][0]))
         if when:
             next_step = _tr(_DATED[key][1]).format(when=when)
+    body, next_step = refine(key, context, body, next_step)
     return Message(title, body, next_step)
 
 

@@ -90,6 +90,7 @@ class CannedBackend:
         self.refuse_context: dict[str, dict[str, Any]] = {}  # e.g. a lockout's retry_at
         self.preselected_model: str | None = None
         self.lockouts: tuple[LockAlert, ...] = ()  # the tower's, with each heartbeat
+        self.payment_state = "pending"  # what a paid drive's poll answers
 
     def gate(self, name: str) -> Gate:
         return self.gates.setdefault(name, Gate())
@@ -135,9 +136,22 @@ class CannedBackend:
         self._call("finish_selfie")
         return SimpleNamespace(selfie_id=selfie_id, live=True, reason=None)
 
-    def verify(self, session_id: str, reservation_id: str, selfie_id: str) -> Any:
+    def verify(self, session_id: str, reservation_id: str, selfie_id: str,
+               payment_id: str | None = None) -> Any:
         self._call("verify")
         return sample_authorisation()
+
+    def open_payment(self, session_id: str) -> Any:
+        self._call("open_payment")
+        return sample_payment()
+
+    def payment(self, payment_id: str) -> Any:
+        self._call("payment")
+        return sample_payment(self.payment_state)
+
+    def cancel_payment(self, payment_id: str) -> Any:
+        self._call("cancel_payment")
+        return sample_payment("cancelled")
 
     def start_return(self, session_id: str, from_bay: int | None = None) -> Any:
         self._call("start_return")
@@ -158,6 +172,15 @@ def sample_authorisation() -> Any:
     # A fixed, readable deadline: 72 h after a round start time.
     return SimpleNamespace(job_id="J-1", source_bay=17, delivery_bay=2,
                            return_by=dt.datetime(2025, 6, 13, 17, 30, tzinfo=dt.UTC))
+
+
+def sample_payment(state: str = "pending") -> Any:
+    from kiosk.rules_api import Payment, PaymentState
+
+    return Payment(payment_id="P-1", session_id="S-demo", amount="99.00", currency="CNY",
+                   state=PaymentState(state),
+                   expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=165),
+                   pay_url="https://tower.example/member/pay/P-1")
 
 
 def sample_order() -> Any:

@@ -189,32 +189,32 @@
 <context>
     <name>Challenge</name>
     <message>
-        <location filename="../../ui/messages.py" line="369"/>
+        <location filename="../../ui/messages.py" line="373"/>
         <source>Turn your head to your left</source>
         <translation>请向左转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="370"/>
+        <location filename="../../ui/messages.py" line="374"/>
         <source>Turn your head to your right</source>
         <translation>请向右转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="371"/>
+        <location filename="../../ui/messages.py" line="375"/>
         <source>Blink your eyes</source>
         <translation>请眨眨眼</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="372"/>
+        <location filename="../../ui/messages.py" line="376"/>
         <source>Nod your head</source>
         <translation>请点点头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="373"/>
+        <location filename="../../ui/messages.py" line="377"/>
         <source>Smile</source>
         <translation>请微笑</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="378"/>
+        <location filename="../../ui/messages.py" line="382"/>
         <source>Follow the instruction</source>
         <translation>请按提示操作</translation>
     </message>
@@ -222,163 +222,173 @@
 <context>
     <name>ChooseScreen</name>
     <message>
-        <location filename="../../ui/screens/choose.py" line="239"/>
+        <location filename="../../ui/screens/choose.py" line="267"/>
         <source>Which model would you like to buy?</source>
         <translation>您想购买哪款车型？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="240"/>
+        <location filename="../../ui/screens/choose.py" line="268"/>
         <source>You&apos;ll finish your order in the app.</source>
         <translation>您将在 App 中完成订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="244"/>
+        <location filename="../../ui/screens/choose.py" line="272"/>
         <source>Choose a colour for your {model}</source>
         <translation>为您的{model}选择颜色</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="245"/>
+        <location filename="../../ui/screens/choose.py" line="273"/>
         <source>Greyed-out colours aren&apos;t in this tower today.</source>
         <translation>灰色显示的颜色今天本塔暂无库存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="247"/>
+        <location filename="../../ui/screens/choose.py" line="275"/>
         <source>Choose your car</source>
         <translation>选择您的车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="248"/>
+        <location filename="../../ui/screens/choose.py" line="276"/>
         <source>These cars are in this tower now.</source>
         <translation>以下车辆目前就在本塔中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="249"/>
+        <location filename="../../ui/screens/choose.py" line="277"/>
         <source>Looking at what&apos;s in the tower…</source>
         <translation>正在查询塔内车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="250"/>
+        <location filename="../../ui/screens/choose.py" line="278"/>
         <source>Preparing your order…</source>
         <translation>正在准备您的订单…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="251"/>
+        <location filename="../../ui/screens/choose.py" line="279"/>
         <source>Reserving your car…</source>
         <translation>正在为您预留车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="252"/>
+        <location filename="../../ui/screens/choose.py" line="280"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="253"/>
+        <location filename="../../ui/screens/choose.py" line="281"/>
         <source>Other models</source>
         <translation>其他车型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="262"/>
+        <location filename="../../ui/screens/choose.py" line="290"/>
         <source>Not in stock</source>
         <translation>暂无库存</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="263"/>
+        <location filename="../../ui/screens/choose.py" line="291"/>
         <source>Available</source>
         <translation>可选</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="271"/>
+        <location filename="../../ui/screens/choose.py" line="300"/>
         <source>Order in the app</source>
         <translation>在 App 中下单</translation>
     </message>
+    <message>
+        <location filename="../../ui/screens/choose.py" line="301"/>
+        <source>Driven on {day}</source>
+        <translation>已于{day}试驾</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/screens/choose.py" line="272"/>
+        <location filename="../../ui/screens/choose.py" line="304"/>
         <source>%n available</source>
         <translation>
             <numerusform>可选 %n 辆</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="275"/>
+        <location filename="../../ui/screens/choose.py" line="307"/>
         <source>Not in stock today</source>
         <translation>今日暂无库存</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/choose.py" line="327"/>
+        <source>Buy the {model}</source>
+        <translation>购买{model}</translation>
     </message>
 </context>
 <context>
     <name>Colour</name>
     <message>
-        <location filename="../../ui/messages.py" line="405"/>
+        <location filename="../../ui/messages.py" line="409"/>
         <source>White</source>
         <translation>白色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="406"/>
+        <location filename="../../ui/messages.py" line="410"/>
         <source>Pearl</source>
         <translation>珍珠白</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="407"/>
+        <location filename="../../ui/messages.py" line="411"/>
         <source>Black</source>
         <translation>黑色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="408"/>
+        <location filename="../../ui/messages.py" line="412"/>
         <source>Silver</source>
         <translation>银色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="409"/>
-        <location filename="../../ui/messages.py" line="410"/>
+        <location filename="../../ui/messages.py" line="413"/>
+        <location filename="../../ui/messages.py" line="414"/>
         <source>Grey</source>
         <translation>灰色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="411"/>
+        <location filename="../../ui/messages.py" line="415"/>
         <source>Red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="412"/>
+        <location filename="../../ui/messages.py" line="416"/>
         <source>Blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="413"/>
+        <location filename="../../ui/messages.py" line="417"/>
         <source>Navy</source>
         <translation>藏青色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="414"/>
+        <location filename="../../ui/messages.py" line="418"/>
         <source>Green</source>
         <translation>绿色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="415"/>
+        <location filename="../../ui/messages.py" line="419"/>
         <source>Yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="416"/>
+        <location filename="../../ui/messages.py" line="420"/>
         <source>Orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="417"/>
+        <location filename="../../ui/messages.py" line="421"/>
         <source>Brown</source>
         <translation>棕色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="418"/>
+        <location filename="../../ui/messages.py" line="422"/>
         <source>Beige</source>
         <translation>米色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="419"/>
+        <location filename="../../ui/messages.py" line="423"/>
         <source>Gold</source>
         <translation>金色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="420"/>
+        <location filename="../../ui/messages.py" line="424"/>
         <source>Purple</source>
         <translation>紫色</translation>
     </message>
@@ -394,97 +404,97 @@
 <context>
     <name>DispatchScreen</name>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="106"/>
+        <location filename="../../ui/screens/dispatch.py" line="133"/>
         <source>Working out the time…</source>
         <translation>正在计算所需时间…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="110"/>
+        <location filename="../../ui/screens/dispatch.py" line="137"/>
         <source>Almost there</source>
         <translation>马上就到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="112"/>
+        <location filename="../../ui/screens/dispatch.py" line="139"/>
         <source>About {m} min {s} s left</source>
         <translation>约 {m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="115"/>
+        <location filename="../../ui/screens/dispatch.py" line="142"/>
         <source>About {s} seconds left</source>
         <translation>约 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="121"/>
+        <location filename="../../ui/screens/dispatch.py" line="171"/>
         <source>Returning your car</source>
         <translation>正在还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="122"/>
+        <location filename="../../ui/screens/dispatch.py" line="172"/>
         <source>We&apos;re storing your car</source>
         <translation>正在为您将车辆入库</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="124"/>
+        <location filename="../../ui/screens/dispatch.py" line="174"/>
         <source>Thanks for bringing it back. Please stay clear of the bay while the lift works.</source>
         <translation>感谢您还车。升降机运行期间，请远离车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="126"/>
+        <location filename="../../ui/screens/dispatch.py" line="176"/>
         <source>You&apos;re all set</source>
         <translation>一切就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="127"/>
+        <location filename="../../ui/screens/dispatch.py" line="177"/>
         <source>Your car is on its way</source>
         <translation>您的车正在送达途中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="129"/>
+        <location filename="../../ui/screens/dispatch.py" line="179"/>
         <source>The lift is on its way to fetch your car.</source>
         <translation>升降机正在去取您的车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="131"/>
+        <location filename="../../ui/screens/dispatch.py" line="181"/>
         <source>The lift is bringing it down to the delivery bay.</source>
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="140"/>
+        <location filename="../../ui/screens/dispatch.py" line="190"/>
         <source>At street level</source>
         <translation>位于地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="142"/>
+        <location filename="../../ui/screens/dispatch.py" line="192"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="144"/>
+        <location filename="../../ui/screens/dispatch.py" line="194"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="146"/>
+        <location filename="../../ui/screens/dispatch.py" line="196"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="148"/>
+        <location filename="../../ui/screens/dispatch.py" line="198"/>
         <source>Coming down to the street</source>
         <translation>正下降至地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="149"/>
+        <location filename="../../ui/screens/dispatch.py" line="199"/>
         <source>Heading to level {y}</source>
         <translation>正前往第 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="156"/>
+        <location filename="../../ui/screens/dispatch.py" line="206"/>
         <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
         <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="157"/>
+        <location filename="../../ui/screens/dispatch.py" line="207"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -492,12 +502,12 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="282"/>
+        <location filename="../../ui/screens/outcomes.py" line="307"/>
         <source>What happens next</source>
         <translation>接下来</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="286"/>
+        <location filename="../../ui/screens/outcomes.py" line="311"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -505,64 +515,64 @@
 <context>
     <name>Guidance</name>
     <message>
-        <location filename="../../ui/messages.py" line="348"/>
+        <location filename="../../ui/messages.py" line="352"/>
         <source>Look at the camera</source>
         <translation>请看向摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="349"/>
-        <location filename="../../ui/messages.py" line="350"/>
+        <location filename="../../ui/messages.py" line="353"/>
+        <location filename="../../ui/messages.py" line="354"/>
         <source>Only one person, please</source>
         <translation>请只保留一人在画面中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="351"/>
-        <location filename="../../ui/messages.py" line="352"/>
+        <location filename="../../ui/messages.py" line="355"/>
+        <location filename="../../ui/messages.py" line="356"/>
         <source>Come a little closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="353"/>
+        <location filename="../../ui/messages.py" line="357"/>
         <source>Move back a little</source>
         <translation>请稍微后退</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="354"/>
-        <location filename="../../ui/messages.py" line="355"/>
-        <location filename="../../ui/messages.py" line="356"/>
+        <location filename="../../ui/messages.py" line="358"/>
+        <location filename="../../ui/messages.py" line="359"/>
+        <location filename="../../ui/messages.py" line="360"/>
         <source>Centre your face in the oval</source>
         <translation>请将脸部置于椭圆框中央</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="357"/>
+        <location filename="../../ui/messages.py" line="361"/>
         <source>Look straight at the camera</source>
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="358"/>
-        <location filename="../../ui/messages.py" line="359"/>
+        <location filename="../../ui/messages.py" line="362"/>
+        <location filename="../../ui/messages.py" line="363"/>
         <source>We need a little more light on your face</source>
         <translation>脸部光线有点暗</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="360"/>
-        <location filename="../../ui/messages.py" line="361"/>
+        <location filename="../../ui/messages.py" line="364"/>
+        <location filename="../../ui/messages.py" line="365"/>
         <source>Too much light behind or on you</source>
         <translation>光线太强了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="362"/>
-        <location filename="../../ui/messages.py" line="363"/>
+        <location filename="../../ui/messages.py" line="366"/>
+        <location filename="../../ui/messages.py" line="367"/>
         <source>Hold still for a moment</source>
         <translation>请保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="364"/>
+        <location filename="../../ui/messages.py" line="368"/>
         <source>Great, hold it there</source>
         <translation>很好，请保持</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="368"/>
+        <location filename="../../ui/messages.py" line="372"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
@@ -895,47 +905,47 @@
 <context>
     <name>Hint</name>
     <message>
-        <location filename="../../ui/messages.py" line="325"/>
-        <location filename="../../ui/messages.py" line="326"/>
+        <location filename="../../ui/messages.py" line="329"/>
+        <location filename="../../ui/messages.py" line="330"/>
         <source>Bring your phone a little closer</source>
         <translation>请把手机再靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="327"/>
+        <location filename="../../ui/messages.py" line="331"/>
         <source>Move your phone a little further away</source>
         <translation>请把手机稍微拿远一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="328"/>
+        <location filename="../../ui/messages.py" line="332"/>
         <source>Tilt your phone slightly to avoid reflections</source>
         <translation>请稍微倾斜手机，避免反光</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="329"/>
-        <location filename="../../ui/messages.py" line="330"/>
+        <location filename="../../ui/messages.py" line="333"/>
+        <location filename="../../ui/messages.py" line="334"/>
         <source>Hold your phone flat, facing the camera</source>
         <translation>请将手机摆正，正对摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="331"/>
-        <location filename="../../ui/messages.py" line="332"/>
+        <location filename="../../ui/messages.py" line="335"/>
+        <location filename="../../ui/messages.py" line="336"/>
         <source>Hold your phone still for a moment</source>
         <translation>请保持手机稳定片刻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="333"/>
-        <location filename="../../ui/messages.py" line="334"/>
+        <location filename="../../ui/messages.py" line="337"/>
+        <location filename="../../ui/messages.py" line="338"/>
         <source>Turn up your phone&apos;s screen brightness</source>
         <translation>请调高手机屏幕亮度</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="335"/>
-        <location filename="../../ui/messages.py" line="336"/>
+        <location filename="../../ui/messages.py" line="339"/>
+        <location filename="../../ui/messages.py" line="340"/>
         <source>Show the whole code inside the frame</source>
         <translation>请让二维码完整出现在框内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="341"/>
+        <location filename="../../ui/messages.py" line="345"/>
         <source>Hold your phone steady, about 20 cm from the camera</source>
         <translation>请将手机保持稳定，距摄像头约 20 厘米</translation>
     </message>
@@ -1003,27 +1013,27 @@
 <context>
     <name>Lift</name>
     <message>
-        <location filename="../../ui/messages.py" line="390"/>
+        <location filename="../../ui/messages.py" line="394"/>
         <source>Door open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="391"/>
+        <location filename="../../ui/messages.py" line="395"/>
         <source>Door opening</source>
         <translation>门正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="392"/>
+        <location filename="../../ui/messages.py" line="396"/>
         <source>Door closed</source>
         <translation>门已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="393"/>
+        <location filename="../../ui/messages.py" line="397"/>
         <source>Door closing</source>
         <translation>门正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="394"/>
+        <location filename="../../ui/messages.py" line="398"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
     </message>
@@ -1182,517 +1192,660 @@
 <context>
     <name>OutOfServiceScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="295"/>
+        <location filename="../../ui/screens/outcomes.py" line="320"/>
         <source>Temporarily unavailable</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="297"/>
+        <location filename="../../ui/screens/outcomes.py" line="322"/>
         <source>This kiosk is taking a short break while we fix something. Please try again a little later.</source>
         <translation>本机正在维护，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="298"/>
+        <location filename="../../ui/screens/outcomes.py" line="323"/>
         <source>If you need help now, please ask a member of staff.</source>
         <translation>如需帮助，请联系工作人员。</translation>
     </message>
 </context>
 <context>
+    <name>PaymentScreen</name>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="101"/>
+        <source>Time left to pay: {m}:{s:02d}</source>
+        <translation>剩余付款时间：{m}:{s:02d}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="111"/>
+        <source>Pay for your test drive</source>
+        <translation>为您的试驾付款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="113"/>
+        <source>A {days}-day test drive for {amount} {currency}. You pay in the member app; the kiosk continues by itself.</source>
+        <translation>{days}天试驾，费用 {amount} {currency}。请在会员应用中付款，付款后本机会自动继续。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="115"/>
+        <source>Open the member app and scan this code.</source>
+        <translation>打开会员应用，扫描此二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="116"/>
+        <source>Check the amount and confirm the payment.</source>
+        <translation>核对金额并确认付款。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="117"/>
+        <source>Then choose your car here.</source>
+        <translation>然后在这里选择您的车。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="121"/>
+        <source>Paid. Thank you!</source>
+        <translation>已付款，谢谢！</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="122"/>
+        <source>Waiting for your payment…</source>
+        <translation>正在等待您付款…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="123"/>
+        <source>Preparing your payment…</source>
+        <translation>正在准备付款…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/payment.py" line="125"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>Reason</name>
     <message>
-        <location filename="../../ui/messages.py" line="46"/>
+        <location filename="../../ui/messages.py" line="47"/>
         <source>A member of staff has been alerted and will help you.</source>
         <translation>已通知工作人员，他们会来帮助您。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="47"/>
+        <location filename="../../ui/messages.py" line="48"/>
         <source>Refresh your pass in the app and show it to the camera.</source>
         <translation>请在 App 中刷新通行码，再对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="52"/>
+        <location filename="../../ui/messages.py" line="53"/>
         <source>Nothing has been booked or charged. Staff have been alerted; please try again in a few minutes.</source>
         <translation>没有产生任何预订或扣费。已通知工作人员，请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="54"/>
+        <location filename="../../ui/messages.py" line="55"/>
         <source>Test drives are for Super Members</source>
         <translation>试驾仅限超级会员</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="56"/>
+        <location filename="../../ui/messages.py" line="57"/>
         <source>Test drives are for Super Members (credit score {score} or more).</source>
         <translation>试驾仅限超级会员（信用分 {score} 分及以上）。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="57"/>
+        <location filename="../../ui/messages.py" line="58"/>
         <source>You can still buy a car here, or in the app.</source>
         <translation>您仍可以在这里或在 App 中购车。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="60"/>
+        <location filename="../../ui/messages.py" line="61"/>
         <source>You&apos;ve reached your test drive limit</source>
         <translation>您的试驾次数已达上限</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="61"/>
+        <location filename="../../ui/messages.py" line="62"/>
         <source>Members can take 5 test drives in any 60 days.</source>
         <translation>每位会员在任意 60 天内最多可试驾 5 次。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="63"/>
+        <location filename="../../ui/messages.py" line="64"/>
         <source>You can book another test drive when an earlier one is more than 60 days old.</source>
         <translation>待之前的试驾超过 60 天后，即可再次试驾。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="66"/>
+        <location filename="../../ui/messages.py" line="67"/>
         <source>You already have a car out</source>
         <translation>您已有一辆车在试驾中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="67"/>
+        <location filename="../../ui/messages.py" line="68"/>
         <source>One test drive at a time: your current car is still out.</source>
         <translation>每次只能试驾一辆车，您当前的车辆尚未归还。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="68"/>
+        <location filename="../../ui/messages.py" line="69"/>
         <source>Return it here first, then you can take the next one.</source>
         <translation>请先在这里还车，再试驾下一辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="71"/>
+        <location filename="../../ui/messages.py" line="72"/>
         <source>A car is overdue</source>
         <translation>有车辆逾期未还</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="72"/>
+        <location filename="../../ui/messages.py" line="73"/>
         <source>The car from your last test drive is past its return time.</source>
         <translation>您上次试驾的车辆已超过归还时间。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="74"/>
+        <location filename="../../ui/messages.py" line="75"/>
         <source>Please return it first. If you need help, ask a member of staff.</source>
         <translation>请先还车。如需帮助，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="77"/>
+        <location filename="../../ui/messages.py" line="78"/>
         <source>We couldn&apos;t confirm it&apos;s you</source>
         <translation>无法确认您的身份</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="78"/>
+        <location filename="../../ui/messages.py" line="79"/>
         <source>Your selfie didn&apos;t match the photo on your membership.</source>
         <translation>您的自拍与会员照片不一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="79"/>
+        <location filename="../../ui/messages.py" line="80"/>
         <source>A member of staff can check your ID and help you.</source>
         <translation>工作人员可以核验您的证件并为您提供帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="82"/>
+        <location filename="../../ui/messages.py" line="83"/>
         <source>The selfie check didn&apos;t work</source>
         <translation>自拍验证未通过</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="83"/>
+        <location filename="../../ui/messages.py" line="84"/>
         <source>We couldn&apos;t complete the selfie check this time.</source>
         <translation>这次未能完成自拍验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="85"/>
+        <location filename="../../ui/messages.py" line="86"/>
         <source>You can start again with a fresh pass, or ask a member of staff for help.</source>
         <translation>您可以用新的通行码重新开始，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="88"/>
+        <location filename="../../ui/messages.py" line="89"/>
         <source>Selfie checks are paused for now</source>
         <translation>自拍验证暂时停用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="90"/>
+        <location filename="../../ui/messages.py" line="91"/>
         <source>After several selfie checks that didn&apos;t work, we pause them for a while to protect your account.</source>
         <translation>自拍验证多次未通过，为保护您的账户，我们暂时停用验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="92"/>
+        <location filename="../../ui/messages.py" line="93"/>
         <source>Please try again later, or ask a member of staff for help.</source>
         <translation>请稍后再试，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="95"/>
+        <location filename="../../ui/messages.py" line="96"/>
         <source>That pass can&apos;t be used</source>
         <translation>该通行码无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="96"/>
+        <location filename="../../ui/messages.py" line="97"/>
         <source>That code isn&apos;t a valid member pass.</source>
         <translation>这不是有效的会员通行码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="100"/>
+        <location filename="../../ui/messages.py" line="101"/>
         <source>That pass has expired</source>
         <translation>通行码已过期</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="102"/>
+        <location filename="../../ui/messages.py" line="103"/>
         <source>That pass has expired. Refresh it in the app and scan again.</source>
         <translation>该通行码已过期。请在 App 中刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="106"/>
+        <location filename="../../ui/messages.py" line="107"/>
         <source>That pass was already used</source>
         <translation>该通行码已被使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="108"/>
+        <location filename="../../ui/messages.py" line="109"/>
         <source>Each pass works once. Refresh it in the app and scan again.</source>
         <translation>每个通行码只能使用一次。请在 App 中刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="112"/>
+        <location filename="../../ui/messages.py" line="113"/>
         <source>That pass is for another tower</source>
         <translation>该通行码属于其他汽车塔</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="114"/>
+        <location filename="../../ui/messages.py" line="115"/>
         <source>That pass is for a different tower. Choose this tower in the app and scan again.</source>
         <translation>该通行码适用于其他汽车塔。请在 App 中选择本塔后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="118"/>
-        <location filename="../../ui/messages.py" line="124"/>
+        <location filename="../../ui/messages.py" line="119"/>
+        <location filename="../../ui/messages.py" line="125"/>
         <source>That&apos;s not a member pass</source>
         <translation>这不是会员通行码</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="120"/>
-        <location filename="../../ui/messages.py" line="126"/>
+        <location filename="../../ui/messages.py" line="121"/>
+        <location filename="../../ui/messages.py" line="127"/>
         <source>That code isn&apos;t a member pass. Open your pass in the app and show it to the camera.</source>
         <translation>这个二维码不是会员通行码。请在 App 中打开您的通行码，对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="130"/>
+        <location filename="../../ui/messages.py" line="131"/>
         <source>That car was just taken</source>
         <translation>这辆车刚刚被选走了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="131"/>
+        <location filename="../../ui/messages.py" line="132"/>
         <source>Sorry, someone else has just taken that car.</source>
         <translation>抱歉，这辆车刚被其他人选走。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="132"/>
+        <location filename="../../ui/messages.py" line="133"/>
         <source>Please choose another model or colour.</source>
         <translation>请选择其他车型或颜色。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="135"/>
+        <location filename="../../ui/messages.py" line="136"/>
         <source>Your reservation timed out</source>
         <translation>预留已超时</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="136"/>
+        <location filename="../../ui/messages.py" line="137"/>
         <source>We hold a car for a few minutes, and that time ran out.</source>
         <translation>我们会为您保留车辆几分钟，现在已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="137"/>
-        <location filename="../../ui/messages.py" line="159"/>
+        <location filename="../../ui/messages.py" line="138"/>
+        <location filename="../../ui/messages.py" line="160"/>
         <source>Please start again. It only takes a minute.</source>
         <translation>请重新开始，只需一分钟。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="140"/>
+        <location filename="../../ui/messages.py" line="141"/>
         <source>No car to return</source>
         <translation>没有需要归还的车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="141"/>
+        <location filename="../../ui/messages.py" line="142"/>
         <source>We couldn&apos;t find a test drive car out on this pass.</source>
         <translation>未找到与此通行码关联的试驾车辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="142"/>
+        <location filename="../../ui/messages.py" line="143"/>
         <source>If you have a car with you, please ask a member of staff.</source>
         <translation>如果您开来了车辆，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="145"/>
+        <location filename="../../ui/messages.py" line="146"/>
         <source>We can&apos;t see your car yet</source>
         <translation>我们还没有检测到您的车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="147"/>
+        <location filename="../../ui/messages.py" line="148"/>
         <source>Please drive the car into a delivery bay and switch off the engine.</source>
         <translation>请将车辆驶入交车位并熄火。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="148"/>
+        <location filename="../../ui/messages.py" line="149"/>
         <source>Then scan your pass again and choose Return a car.</source>
         <translation>然后再次扫描会员码，并选择“还车”。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="151"/>
+        <location filename="../../ui/messages.py" line="152"/>
         <source>Please use a delivery bay</source>
         <translation>请使用交车位</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="152"/>
+        <location filename="../../ui/messages.py" line="153"/>
         <source>The car must stand in one of the delivery bays.</source>
         <translation>车辆必须停放在交车位内。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="153"/>
+        <location filename="../../ui/messages.py" line="154"/>
         <source>Move the car into a delivery bay, then scan again.</source>
         <translation>请将车辆移入交车位，然后再次扫描。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="156"/>
+        <location filename="../../ui/messages.py" line="157"/>
         <source>That took a little too long</source>
         <translation>操作时间有点长</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158"/>
+        <location filename="../../ui/messages.py" line="159"/>
         <source>For your security, each visit is only valid for a few minutes.</source>
         <translation>为了您的安全，每次办理仅在几分钟内有效。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="162"/>
+        <location filename="../../ui/messages.py" line="163"/>
         <source>We couldn&apos;t find your membership</source>
         <translation>未找到您的会员信息</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="163"/>
+        <location filename="../../ui/messages.py" line="164"/>
         <source>This pass doesn&apos;t belong to an active membership.</source>
         <translation>该通行码不属于有效会员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="165"/>
+        <location filename="../../ui/messages.py" line="166"/>
         <source>Check you&apos;re signed in to the app, or ask a member of staff.</source>
         <translation>请确认已登录 App，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="168"/>
+        <location filename="../../ui/messages.py" line="169"/>
         <source>We couldn&apos;t see your face</source>
         <translation>未能看清您的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="169"/>
+        <location filename="../../ui/messages.py" line="170"/>
         <source>The selfie didn&apos;t show a clear face.</source>
         <translation>自拍中没有清晰的人脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="170"/>
+        <location filename="../../ui/messages.py" line="171"/>
         <source>You can start again, or ask a member of staff for help.</source>
         <translation>您可以重新开始，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="173"/>
+        <location filename="../../ui/messages.py" line="174"/>
         <source>One person at a time, please</source>
         <translation>请一次只有一人</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="174"/>
+        <location filename="../../ui/messages.py" line="175"/>
         <source>We saw more than one face in the selfie.</source>
         <translation>自拍中出现了不止一张脸。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="175"/>
+        <location filename="../../ui/messages.py" line="176"/>
         <source>Please start again on your own in front of the camera.</source>
         <translation>请独自站在摄像头前重新开始。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="178"/>
+        <location filename="../../ui/messages.py" line="179"/>
         <source>The car lift has paused</source>
         <translation>升降机已暂停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="179"/>
+        <location filename="../../ui/messages.py" line="180"/>
         <source>The lift stopped as a safety precaution.</source>
         <translation>为安全起见，升降机已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="182"/>
-        <location filename="../../ui/messages.py" line="189"/>
-        <location filename="../../ui/messages.py" line="197"/>
+        <location filename="../../ui/messages.py" line="183"/>
+        <location filename="../../ui/messages.py" line="190"/>
+        <location filename="../../ui/messages.py" line="198"/>
         <source>Staff have been alerted and will come to help. If your car had not left its bay, it is released and nothing is charged.</source>
         <translation>已通知工作人员，他们会尽快前来协助。如果车辆尚未离开车位，预留将被取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="185"/>
+        <location filename="../../ui/messages.py" line="186"/>
         <source>The car lift isn&apos;t answering</source>
         <translation>升降机没有响应</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="186"/>
+        <location filename="../../ui/messages.py" line="187"/>
         <source>We lost contact with the car lift, so it has stopped.</source>
         <translation>与升降机的连接中断，升降机已停止。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="192"/>
+        <location filename="../../ui/messages.py" line="193"/>
         <source>The car lift is taking too long</source>
         <translation>升降机用时过长</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="194"/>
+        <location filename="../../ui/messages.py" line="195"/>
         <source>The lift didn&apos;t finish in the expected time, so it has stopped.</source>
         <translation>升降机未能在预期时间内完成，已停止运行。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="200"/>
+        <location filename="../../ui/messages.py" line="201"/>
         <source>The car lift couldn&apos;t start</source>
         <translation>升降机无法启动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="201"/>
+        <location filename="../../ui/messages.py" line="202"/>
         <source>The lift declined the move, so nothing moved.</source>
         <translation>升降机拒绝了本次移动，车辆没有移动。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="203"/>
+        <location filename="../../ui/messages.py" line="204"/>
         <source>Staff have been alerted. Your reservation is released and nothing is charged.</source>
         <translation>已通知工作人员。您的预留已取消，不会产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="206"/>
+        <location filename="../../ui/messages.py" line="207"/>
         <source>The emergency stop is still pressed</source>
         <translation>急停按钮仍处于按下状态</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="208"/>
+        <location filename="../../ui/messages.py" line="209"/>
         <source>The lift cannot be reset while its emergency stop button is held in.</source>
         <translation>急停按钮未松开时，升降机无法复位。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="210"/>
+        <location filename="../../ui/messages.py" line="211"/>
         <source>Release the emergency stop at the tower, then acknowledge the fault again.</source>
         <translation>请先在塔楼松开急停按钮，然后再次确认故障。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="213"/>
+        <location filename="../../ui/messages.py" line="214"/>
         <source>The car lift has stopped</source>
         <translation>升降机已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="215"/>
+        <location filename="../../ui/messages.py" line="216"/>
         <source>The lift reported a different car or bay from the one we asked for, so we stopped it.</source>
         <translation>升降机报告的车辆或车位与我们的指令不符，因此我们已将其停止。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="216"/>
+        <location filename="../../ui/messages.py" line="217"/>
         <source>Staff have been alerted and will come to check the cars.</source>
         <translation>已通知工作人员，他们会前来检查车辆。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="219"/>
-        <location filename="../../ui/messages.py" line="224"/>
+        <location filename="../../ui/messages.py" line="220"/>
+        <location filename="../../ui/messages.py" line="225"/>
         <source>The camera isn&apos;t working</source>
         <translation>摄像头暂时无法使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="220"/>
-        <location filename="../../ui/messages.py" line="225"/>
+        <location filename="../../ui/messages.py" line="221"/>
+        <location filename="../../ui/messages.py" line="226"/>
         <source>We can&apos;t see through the camera right now.</source>
         <translation>摄像头目前无法工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="229"/>
+        <location filename="../../ui/messages.py" line="230"/>
         <source>We can&apos;t reach our service</source>
         <translation>暂时无法连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="230"/>
+        <location filename="../../ui/messages.py" line="231"/>
         <source>The kiosk can&apos;t connect to our service right now.</source>
         <translation>本机目前无法连接到我们的服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="234"/>
+        <location filename="../../ui/messages.py" line="235"/>
         <source>We can&apos;t reach our service safely</source>
         <translation>暂时无法安全连接服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="236"/>
+        <location filename="../../ui/messages.py" line="237"/>
         <source>The kiosk couldn&apos;t confirm it was talking to our service, so it sent nothing.</source>
         <translation>本机无法确认正在连接的是我们的服务，所以未发送任何信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="240"/>
+        <location filename="../../ui/messages.py" line="241"/>
         <source>Staff entry is locked</source>
         <translation>员工入口已锁定</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="241"/>
+        <location filename="../../ui/messages.py" line="242"/>
         <source>Too many wrong attempts.</source>
         <translation>错误次数过多。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="242"/>
+        <location filename="../../ui/messages.py" line="243"/>
         <source>Try again in a few minutes.</source>
         <translation>请几分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="245"/>
+        <location filename="../../ui/messages.py" line="246"/>
         <source>Staff entry refused</source>
         <translation>员工验证失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="246"/>
+        <location filename="../../ui/messages.py" line="247"/>
         <source>That PIN or badge wasn&apos;t accepted.</source>
         <translation>PIN 码或工牌未通过验证。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="247"/>
+        <location filename="../../ui/messages.py" line="248"/>
         <source>Try again.</source>
         <translation>请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="250"/>
+        <location filename="../../ui/messages.py" line="251"/>
         <source>Staff login needed</source>
         <translation>需要员工登录</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="252"/>
+        <location filename="../../ui/messages.py" line="253"/>
         <source>Changes to the inventory need a staff login checked by the server.</source>
         <translation>修改库存需要经服务器验证的员工登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="253"/>
+        <location filename="../../ui/messages.py" line="254"/>
         <source>Log out and log in again once the server is reachable.</source>
         <translation>服务器恢复连接后，请退出并重新登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="258"/>
+        <location filename="../../ui/messages.py" line="260"/>
         <source>Something went wrong</source>
         <translation>出了点问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="259"/>
+        <location filename="../../ui/messages.py" line="261"/>
         <source>Sorry, the kiosk couldn&apos;t finish that. It&apos;s not your fault.</source>
         <translation>抱歉，本机未能完成操作。这不是您的问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="265"/>
+        <location filename="../../ui/messages.py" line="267"/>
         <source>You can take your next test drive from {when}.</source>
         <translation>您可以从 {when} 起再次试驾。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="267"/>
+        <location filename="../../ui/messages.py" line="269"/>
         <source>You can try again from {when}, or ask a member of staff for help.</source>
         <translation>您可以从 {when} 起再试，或请工作人员帮助。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="19"/>
+        <source>You&apos;ve driven this model recently</source>
+        <translation>您最近试驾过这款车型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="20"/>
+        <source>Your next test drive is of a different model.</source>
+        <translation>下一次试驾请选择其他车型。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="21"/>
+        <source>Choose another model, or buy this one.</source>
+        <translation>请选择其他车型，或购买这款车。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="24"/>
+        <source>The payment time ran out</source>
+        <translation>付款时间已过</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="26"/>
+        <source>The payment wasn&apos;t completed in time. Nothing was charged.</source>
+        <translation>付款未能及时完成，未产生任何费用。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="27"/>
+        <source>Scan your pass again to start over.</source>
+        <translation>请重新扫描会员码，从头开始。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="30"/>
+        <source>The payment was cancelled</source>
+        <translation>付款已取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="31"/>
+        <source>The payment was cancelled. Nothing was charged.</source>
+        <translation>付款已取消，未产生任何费用。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="32"/>
+        <source>Scan your pass again whenever you&apos;re ready.</source>
+        <translation>准备好后，请重新扫描会员码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="37"/>
+        <source>You can pay {amount} {currency} for a {days}-day test drive instead, or buy a car.</source>
+        <translation>您也可以支付 {amount} {currency} 进行{days}天试驾，或直接购车。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="38"/>
+        <source>You drove the {model} on {day}.</source>
+        <translation>您已于{day}试驾过{model}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="41"/>
+        <source>Choose another model, or buy the {model}.</source>
+        <translation>请选择其他车型，或购买{model}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="83"/>
+        <source>{km} km range</source>
+        <translation>续航 {km} 公里</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="85"/>
+        <source>{n} seats</source>
+        <translation>{n} 座</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages_rules.py" line="87"/>
+        <source>0–100 km/h in {s} s</source>
+        <translation>百公里加速 {s} 秒</translation>
     </message>
 </context>
 <context>
     <name>RefusedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="271"/>
+        <location filename="../../ui/screens/outcomes.py" line="289"/>
         <source>What you can do</source>
         <translation>您可以这样做</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="275"/>
+        <location filename="../../ui/screens/outcomes.py" line="292"/>
         <source>Done</source>
         <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/outcomes.py" line="294"/>
+        <source>Pay {amount} {currency}</source>
+        <translation>支付 {amount} {currency}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/outcomes.py" line="296"/>
+        <source>Return my car</source>
+        <translation>归还我的车</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/outcomes.py" line="300"/>
+        <source>Buy a car</source>
+        <translation>购买汽车</translation>
     </message>
 </context>
 <context>
@@ -2042,32 +2195,32 @@
 <context>
     <name>Staff</name>
     <message>
-        <location filename="../../ui/messages.py" line="469"/>
+        <location filename="../../ui/messages.py" line="473"/>
         <source>Finish or cancel the customer&apos;s journey first.</source>
         <translation>请先完成或取消客户当前的操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="471"/>
+        <location filename="../../ui/messages.py" line="475"/>
         <source>A customer&apos;s car is on the lift. Wait until it has arrived.</source>
         <translation>升降机上有客户的车，请等其到达后再操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="472"/>
+        <location filename="../../ui/messages.py" line="476"/>
         <source>Log in with the staff PIN first.</source>
         <translation>请先用员工 PIN 登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="473"/>
+        <location filename="../../ui/messages.py" line="477"/>
         <source>Staff entry is not set up on this kiosk.</source>
         <translation>本机未设置员工入口。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="474"/>
+        <location filename="../../ui/messages.py" line="478"/>
         <source>This kiosk does not have that part.</source>
         <translation>本机没有该部件。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="476"/>
+        <location filename="../../ui/messages.py" line="480"/>
         <source>Offline login: changes to the inventory need a login checked by the server.</source>
         <translation>离线登录：修改库存需要经服务器验证的登录。</translation>
     </message>
@@ -2075,127 +2228,127 @@
 <context>
     <name>StaffCode</name>
     <message>
-        <location filename="../../ui/messages.py" line="491"/>
+        <location filename="../../ui/messages.py" line="495"/>
         <source>live</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="492"/>
+        <location filename="../../ui/messages.py" line="496"/>
         <source>starting</source>
         <translation>启动中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="493"/>
+        <location filename="../../ui/messages.py" line="497"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="494"/>
+        <location filename="../../ui/messages.py" line="498"/>
         <source>stalled</source>
         <translation>卡住</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="495"/>
+        <location filename="../../ui/messages.py" line="499"/>
         <source>reopening</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="496"/>
+        <location filename="../../ui/messages.py" line="500"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="497"/>
+        <location filename="../../ui/messages.py" line="501"/>
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="498"/>
+        <location filename="../../ui/messages.py" line="502"/>
         <source>no frame</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="499"/>
+        <location filename="../../ui/messages.py" line="503"/>
         <source>absent</source>
         <translation>未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="500"/>
+        <location filename="../../ui/messages.py" line="504"/>
         <source>up</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="501"/>
+        <location filename="../../ui/messages.py" line="505"/>
         <source>down</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="502"/>
+        <location filename="../../ui/messages.py" line="506"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="503"/>
+        <location filename="../../ui/messages.py" line="507"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="504"/>
+        <location filename="../../ui/messages.py" line="508"/>
         <source>busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="505"/>
+        <location filename="../../ui/messages.py" line="509"/>
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="506"/>
+        <location filename="../../ui/messages.py" line="510"/>
         <source>emergency stop</source>
         <translation>急停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="507"/>
+        <location filename="../../ui/messages.py" line="511"/>
         <source>door obstructed</source>
         <translation>车门受阻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="508"/>
+        <location filename="../../ui/messages.py" line="512"/>
         <source>bay sensor mismatch</source>
         <translation>车位传感器不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="509"/>
+        <location filename="../../ui/messages.py" line="513"/>
         <source>overload</source>
         <translation>超载</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="510"/>
+        <location filename="../../ui/messages.py" line="514"/>
         <source>communication lost</source>
         <translation>通信中断</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="511"/>
+        <location filename="../../ui/messages.py" line="515"/>
         <source>open</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="512"/>
+        <location filename="../../ui/messages.py" line="516"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="513"/>
+        <location filename="../../ui/messages.py" line="517"/>
         <source>closed</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="514"/>
+        <location filename="../../ui/messages.py" line="518"/>
         <source>closing</source>
         <translation>正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="515"/>
+        <location filename="../../ui/messages.py" line="519"/>
         <source>obstructed</source>
         <translation>受阻</translation>
     </message>

@@ -120,6 +120,28 @@ class Rig:
         self.button("btn_buy_this").click()
         self.wait_state(State.ORDERED)
 
+    def to_refused_at_scan(self, reason: Any = None, offer: bool = True) -> None:
+        """Refused right after the scan (issue #14), a paid drive offered."""
+        from types import MappingProxyType
+
+        from common.errors import Reason
+        from kiosk.next_steps import refusal_context
+        from kiosk.rules_api import Eligibility, PaidDrive
+
+        reason = reason or Reason.NOT_SUPER_MEMBER
+        e = Eligibility(can_drive=False, reason=reason,
+                        context=MappingProxyType({"credit_min": 700}),
+                        paid_drive=PaidDrive("99.00", "CNY", 3) if offer else None)
+        self.to_scan()
+        self.fire(Event.REFUSED, session_id="S-demo", eligibility=e, refusal=reason,
+                  refusal_context=refusal_context(e))
+        self.wait_state(State.REFUSED)
+
+    def to_payment(self) -> None:
+        self.to_refused_at_scan()
+        self.button("btn_paid_drive").click()
+        self.wait(lambda: self.state is State.PAYMENT and self.kiosk.last_payment is not None)
+
     def reach(self, state: State) -> None:
         """Walk the journey to ``state`` the way the product gets there."""
         from common.errors import Reason

@@ -46,3 +46,22 @@ def test_other_scenarios(scenario, outcome):
     s = run_autopilot(scenario)
     assert s["outcome"] == outcome, s
     assert s["exit_code"] == 0
+
+
+_SELFIE_SCREENS = {"choose", "choose-colour", "selfie-ready", "selfie", "verify"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("scenario", "outcome", "must_see", "never"), [
+    ("paid-drive", "handover", {"refused-offer", "payment", "selfie", "dispatch"}, set()),
+    ("same-model", "handover", {"choose-MODEL_ALREADY_DRIVEN", "dispatch"}, set()),
+    ("refused-credit", "NOT_SUPER_MEMBER", {"refused"}, _SELFIE_SCREENS),
+    ("refused-quota", "QUOTA_EXCEEDED", {"refused"}, _SELFIE_SCREENS),
+    ("refused-open-drive", "DRIVE_OPEN", {"refused"}, _SELFIE_SCREENS),
+])
+def test_the_tower_rules_scenarios(scenario, outcome, must_see, never):
+    """Issue #14: refused right after the scan (no Choose, no selfie), a paid
+    drive, and a model driven recently then another one."""
+    s = run_autopilot(scenario)
+    assert (s["outcome"], s["exit_code"]) == (outcome, 0), s
+    assert must_see <= set(s["screens"]) and not never & set(s["screens"]), s["screens"]

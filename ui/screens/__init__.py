@@ -15,6 +15,7 @@ from ui.screens.outcomes import (
     ReturnedScreen,
     VerifyScreen,
 )
+from ui.screens.payment import PaymentScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.selfie import SelfieScreen
 
@@ -23,6 +24,7 @@ SCREENS = {
     State.SCAN: ScanScreen,
     State.CHOOSE: ChooseScreen,
     State.SELFIE: SelfieScreen,
+    State.PAYMENT: PaymentScreen,
     State.VERIFY: VerifyScreen,
     State.DISPATCH: DispatchScreen,
     State.HANDOVER: HandoverScreen,

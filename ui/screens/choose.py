@@ -29,6 +29,7 @@ from ui.messages import (
     option_colour_label,
     reason_message,
 )
+from ui.messages_rules import drove_on, format_day
 from ui.screens.base import Screen
 from ui.widgets import Spinner, button, hbox, label, vbox
 
@@ -107,15 +108,21 @@ class ChooseScreen(Screen):
         self.btn_back.clicked.connect(self.show_models)
         self.btn_cancel = button("btn_cancel", role="secondary")
         self.btn_cancel.clicked.connect(self.kiosk.cancel)
+        # Buy offered for a model the member drove too recently to test again.
+        self.btn_buy_model = button("btn_buy_model", role="secondary")
+        self.btn_buy_model.clicked.connect(self._buy_clicked)
+        self.buy_model: str | None = None
+        self.buy_model_shown: str | None = None
         self.busy_spinner = Spinner(56)
         self.busy_text = label("lead")
-        root.addLayout(hbox(self.btn_cancel, self.btn_back, None, self.busy_spinner,
-                            self.busy_text))
+        root.addLayout(hbox(self.btn_cancel, self.btn_back, self.btn_buy_model, None,
+                            self.busy_spinner, self.busy_text))
 
         self.options: list[Any] | None = None
         self.model: str | None = None
         self.busy = False
         self.notice_reason: Any = None
+        self.notice_context: dict[str, Any] = {}
         self.tiles: dict[str, QToolButton] = {}
         bridge.options.connect(self.on_options)
         bridge.notice.connect(self.on_notice)
@@ -124,6 +131,8 @@ class ChooseScreen(Screen):
     # -- journey ---------------------------------------------------------------
     def enter(self) -> None:
         self.options, self.model, self.busy, self.notice_reason = None, None, False, None
+        self.notice_context: dict[str, Any] = {}
+        self.buy_model = None
         self.notice.hide()
         self._set_busy(False)
         self.pages.setCurrentWidget(self.loading)
@@ -152,7 +161,13 @@ class ChooseScreen(Screen):
         if self.kiosk.journey.state is not State.CHOOSE:
             return
         self.notice_reason = getattr(err, "reason", Reason.CAR_UNAVAILABLE)
+        self.notice_context = dict(getattr(err, "context", {}) or {})
         self._set_busy(False)
+        if self.notice_reason is Reason.MODEL_ALREADY_DRIVEN:
+            # Back to the models: another one, or Buy this one.
+            self.buy_model = self.notice_context.get("model") or self.model
+            self.show_models()
+            return
         self._render_notice()
 
     # -- pages -----------------------------------------------------------------
@@ -215,6 +230,16 @@ class ChooseScreen(Screen):
         self._set_busy(True)
         self.kiosk.choose(self.model, colour)
 
+    def _recent(self, model: str) -> Any:
+        eligibility = self.session.eligibility
+        return eligibility.recent(model) if eligibility is not None else None
+
+    def _buy_clicked(self) -> None:
+        if self.busy or not self.buy_model_shown:
+            return
+        self._set_busy(True)
+        self.kiosk.buy_instead(self.buy_model_shown)
+
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.busy_spinner.setVisible(busy)
@@ -228,7 +253,10 @@ class ChooseScreen(Screen):
         if self.notice_reason is None:
             self.notice.hide()
             return
-        msg = reason_message(self.notice_reason)
+        context = dict(self.notice_context)
+        if context.get("model"):
+            context["model_name"] = self.model_display(str(context["model"]))
+        msg = reason_message(self.notice_reason, context)
         self.notice.setText(f"{msg.body} {msg.next_step}")
         self.notice.show()
 
@@ -266,14 +294,38 @@ class ChooseScreen(Screen):
             elif model:
                 opts = models.get(model, [])
                 total = sum(_count(o) for o in opts)
+                recent = None if buying else self._recent(model)
                 if buying:
                     line2 = self.tr("Order in the app")
+                elif recent is not None:
+                    line2 = self.tr("Driven on {day}").format(
+                        day=format_day(recent.driven_at))
                 elif total > 0:
                     line2 = self.tr("%n available", "", total)
                 else:
                     line2 = self.tr("Not in stock today")
                 tile.setText(f"{model_name(opts[0]) if opts else model}\n{line2}")
         self._render_notice()
+        self._render_buy(buying, on_colours)
+
+    def _render_buy(self, buying: bool, on_colours: bool) -> None:
+        """Buy for a model driven too recently: the one just refused, else the
+        first such model on the model page."""
+        if not buying and not on_colours and self.buy_model is None:
+            recent = next((m for m in self._models() if self._recent(m) is not None), None)
+            if recent is not None and self.notice_reason is None:
+                r = self._recent(recent)
+                self.notice.setText(drove_on(self.model_display(recent), r.driven_at) + ".")
+                self.notice.show()
+            model = recent
+        else:
+            model = self.buy_model
+        shown = bool(model) and not buying and not on_colours
+        self.btn_buy_model.setVisible(shown)
+        self.buy_model_shown = model if shown else None
+        if shown:
+            self.btn_buy_model.setText(self.tr("Buy the {model}").format(
+                model=self.model_display(model)))
 
 
 def _count(option: Any) -> int:

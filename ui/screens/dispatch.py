@@ -6,12 +6,20 @@ import math
 import time
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from kiosk.journey import Flow, State
-from ui.art import style_for
-from ui.messages import code_of, colour_swatch, door_text
+from ui.art import car_pixmap, style_for
+from ui.messages import (
+    code_of,
+    colour_label,
+    colour_swatch,
+    door_text,
+    model_name,
+    option_colour_label,
+)
+from ui.messages_rules import facts_text
 from ui.screens.base import Screen
 from ui.tower_view import TowerView
 from ui.widgets import card, label, vbox
@@ -36,6 +44,22 @@ class DispatchScreen(Screen):
         self.eyebrow = label("eyebrow")
         self.title = label("title")
         self.lead = label("lead")
+        # The showcase: the member's car and its key facts while the lift runs
+        # (Autobahn plays the car's film; no blank waiting).
+        self.showcase = card()
+        self.showcase.setObjectName("showcase")
+        show = QHBoxLayout(self.showcase)
+        show.setContentsMargins(24, 16, 24, 16)
+        show.setSpacing(20)
+        self.car_art = QLabel()
+        self.car_art.setFixedSize(220, 92)
+        show.addWidget(self.car_art, 0, Qt.AlignmentFlag.AlignVCenter)
+        show_text = vbox(spacing=4)
+        self.car_name = label("stat_small")
+        self.car_facts = label("body")
+        show_text.addWidget(self.car_name)
+        show_text.addWidget(self.car_facts)
+        show.addLayout(show_text, 1)
         self.stats = card()
         stats = vbox(self.stats, margins=(32, 24, 32, 24), spacing=10)
         self.level_text = label("stat")
@@ -52,6 +76,7 @@ class DispatchScreen(Screen):
         side.addWidget(self.title)
         side.addWidget(self.lead)
         side.addSpacing(8)
+        side.addWidget(self.showcase)
         side.addWidget(self.stats)
         side.addWidget(self.wait_note)
         side.addStretch(2)
@@ -71,6 +96,8 @@ class DispatchScreen(Screen):
         self.tower.reset()
         self.tower.car_colour = colour_swatch(str(session.colour or "silver"))
         self.tower.car_style = style_for(str(session.model or session.colour or "silver"))
+        self.car_art.setPixmap(car_pixmap(self.tower.car_colour, self.tower.car_style, 220, 92,
+                                          2.0))
         if self.progress is not None:
             self.on_progress(self.progress)
         self._timer.start()
@@ -114,9 +141,32 @@ class DispatchScreen(Screen):
         else:
             self.eta_text.setText(self.tr("About {s} seconds left").format(s=left))
 
+    def _option(self) -> Any:
+        s = self.session
+        options = [o for o in getattr(self.kiosk, "options", None) or [] if o.model == s.model]
+        return next((o for o in options if o.colour == s.colour), options[0] if options else None)
+
+    def _render_showcase(self) -> None:
+        s = self.session
+        opt = self._option()
+        if not s.model:
+            self.showcase.hide()
+            return
+        colour = (option_colour_label(opt) if opt is not None and opt.colour == s.colour
+                  else colour_label(str(s.colour or "")))
+        name = model_name(opt) if opt is not None else str(s.model)
+        self.car_name.setText(f"{name} · {colour}" if s.colour else name)
+        facts = facts_text(getattr(opt, "facts", None))
+        # Range and seats on one line, the sprint on its own: it never breaks at its dash.
+        self.car_facts.setText("\n".join(filter(None, ("  ·  ".join(facts[:2]),
+                                                       "  ·  ".join(facts[2:])))))
+        self.car_facts.setVisible(bool(facts))
+        self.showcase.show()
+
     def retranslate(self) -> None:
         returning = self.session.flow is Flow.RETURN
         p = self.progress
+        self._render_showcase()
         if returning:
             self.eyebrow.setText(self.tr("Returning your car"))
             self.title.setText(self.tr("We're storing your car"))

@@ -238,12 +238,22 @@ class _ReasonScreen(Screen):
         self.btn_done = button("btn_done", primary=True)
         self.btn_done.clicked.connect(self.kiosk.done)
         self.btn_done.setMinimumWidth(320)
+        # The next steps a refusal at the scan offers (kiosk.next_steps).
+        self.step_buttons = {
+            "pay": button("btn_paid_drive", role="secondary"),
+            "return": button("btn_return_instead", role="secondary"),
+            "buy": button("btn_buy_instead", role="secondary")}
+        for name, intent in (("pay", "pay_for_drive"), ("return", "return_instead"),
+                             ("buy", "buy_instead")):
+            btn = self.step_buttons[name]
+            btn.clicked.connect(lambda _=False, i=intent: getattr(self.kiosk, i)())
+            btn.hide()
         col.addWidget(self.title)
         col.addWidget(self.body)
         col.addSpacing(8)
         col.addWidget(self.next_card)
         col.addStretch(1)
-        col.addLayout(hbox(None, self.btn_done, None))
+        col.addLayout(hbox(None, *self.step_buttons.values(), self.btn_done, None))
         self.retranslate()
 
     def caption_text(self) -> str:
@@ -251,6 +261,9 @@ class _ReasonScreen(Screen):
 
     def done_text(self) -> str:
         raise NotImplementedError
+
+    def step_texts(self) -> dict[str, str]:
+        return {}
 
     def retranslate(self) -> None:
         reason = self.session.refusal or self.default_reason
@@ -260,6 +273,11 @@ class _ReasonScreen(Screen):
         self.next_caption.setText(self.caption_text())
         self.next_step.setText(msg.next_step)
         self.btn_done.setText(self.done_text())
+        steps = {getattr(s, "value", s) for s in getattr(self.kiosk, "next_steps", tuple)()}
+        texts = self.step_texts()
+        for name, btn in self.step_buttons.items():
+            btn.setVisible(name in steps)
+            btn.setText(texts.get(name, ""))
 
 
 class RefusedScreen(_ReasonScreen):
@@ -270,6 +288,13 @@ class RefusedScreen(_ReasonScreen):
 
     def done_text(self) -> str:
         return self.tr("Done")
+
+    def step_texts(self) -> dict[str, str]:
+        ctx = self.session.refusal_context
+        return {"pay": self.tr("Pay {amount} {currency}").format(
+                    amount=ctx.get("paid_drive_fee", ""), currency=ctx.get("currency", "")),
+                "return": self.tr("Return my car"),
+                "buy": self.tr("Buy a car")}
 
 
 class ErrorScreen(_ReasonScreen):
