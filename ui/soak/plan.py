@@ -78,8 +78,9 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           "while: an error screen with BACKEND_*, or the journey finishes"),
     Fault("lift-kill", ("dispatch",), MOVING, LIFT_DOWN, 2,
           "the simulator killed mid-move and restarted: the lift error screen; the job "
-          "is settled failed (JOB_LOST: the restarted controller forgot it) once the "
-          "link is back, never sent again"),
+          "is settled failed_moved once the link is back (the restarted controller "
+          "forgot it: the kiosk STOPs the lift), never sent again; staff acknowledge "
+          "the stop next"),
     Fault("lift-noise", ("dispatch",), MOVING, LIFT_DOWN, 2,
           "a burst of serial corruption (5 % of bytes for 3 s) mid-move: the link "
           "resends through it; the journey finishes, or ends on the lift error screen"),

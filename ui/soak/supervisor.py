@@ -167,8 +167,11 @@ class Soak:
         self.stack.clear_delivery_bays()
         if outcome == "handover":
             self.drivers_out.append(member)
-        if j.fault == "estop":
-            self.forced.append("staff")  # staff acknowledge the released E-stop
+        if j.fault in ("estop", "lift-kill"):
+            # The lift stays stopped until staff acknowledge: the released
+            # E-stop, or the STOP the kiosk sent when the restarted controller
+            # no longer knew the job (LIFT_PROTOCOL.md section 6).
+            self.forced.append("staff")
         self.outcomes[outcome] += 1
         if not j.ok(outcome):
             self.unexpected.append({"i": i, "script": j.script, "fault": j.fault,
