@@ -25,6 +25,19 @@ def current_language() -> str:
     return _current
 
 
+# How a Chinese reader names the currencies a tower may charge in (the
+# backend sends the ISO code): "99.00 元", not "99.00 CNY".
+_CURRENCY_ZH = {"CNY": "元", "RMB": "元", "USD": "美元", "EUR": "欧元", "HKD": "港元"}
+
+
+def currency_name(code: str, language: str | None = None) -> str:
+    """The currency as the member reads it: the ISO code in English, its
+    Chinese name in Chinese (an unknown code stays as it is)."""
+    if (language or _current) == "zh_CN":
+        return _CURRENCY_ZH.get(str(code).upper(), str(code))
+    return str(code)
+
+
 def qm_path(code: str) -> str:
     return str(assets_dir() / "i18n" / QM_NAME.format(code=code))
 

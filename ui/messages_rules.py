@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale
 
 from common.errors import Reason
+from ui.i18n import currency_name
 
 CTX = "Reason"
 
@@ -60,7 +61,7 @@ def refine(key: Reason | None, context: dict[str, Any], body: str,
     """Body and next step filled in from a refusal's context."""
     if key is Reason.NOT_SUPER_MEMBER and context.get("paid_drive_fee"):
         next_step = _tr(_PAID_NEXT).format(amount=context["paid_drive_fee"],
-                                           currency=context.get("currency", ""),
+                                           currency=currency_name(context.get("currency", "")),
                                            days=context.get("paid_drive_days", 3))
     elif key is Reason.MODEL_ALREADY_DRIVEN and context.get("model"):
         model = str(context.get("model_name") or context["model"])

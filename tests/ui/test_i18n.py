@@ -130,3 +130,13 @@ def test_english_says_one_second_and_fifteen_seconds(qapp):
         assert "15" in said(15) and "second" not in said(15)
     finally:
         manager.set_language("en")
+
+
+@pytest.mark.parametrize("code,language,shown", [
+    ("CNY", "en", "CNY"), ("CNY", "zh_CN", "元"), ("cny", "zh_CN", "元"),
+    ("USD", "zh_CN", "美元"), ("XYZ", "zh_CN", "XYZ"),
+])
+def test_amounts_name_the_currency_in_the_members_language(code, language, shown):
+    from ui.i18n import currency_name
+
+    assert currency_name(code, language) == shown

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from common.errors import Reason
 from kiosk.journey import State
+from ui.i18n import currency_name
 from ui.messages import format_when, reason_message
 from ui.qr_view import QrView
 from ui.screens.base import Screen
@@ -292,7 +293,8 @@ class RefusedScreen(_ReasonScreen):
     def step_texts(self) -> dict[str, str]:
         ctx = self.session.refusal_context
         return {"pay": self.tr("Pay {amount} {currency}").format(
-                    amount=ctx.get("paid_drive_fee", ""), currency=ctx.get("currency", "")),
+                    amount=ctx.get("paid_drive_fee", ""),
+                    currency=currency_name(ctx.get("currency", ""))),
                 "return": self.tr("Return my car"),
                 "buy": self.tr("Buy a car")}
 

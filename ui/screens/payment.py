@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.journey import State
+from ui.i18n import currency_name
 from ui.qr_view import QrView
 from ui.screens.base import Screen
 from ui.widgets import Spinner, button, card, hbox, label, vbox
@@ -105,7 +106,7 @@ class PaymentScreen(Screen):
         p = self.payment
         offer = getattr(self.session.eligibility, "paid_drive", None)
         amount = getattr(p, "amount", None) or getattr(offer, "amount", "")
-        currency = getattr(p, "currency", None) or getattr(offer, "currency", "")
+        currency = currency_name(getattr(p, "currency", None) or getattr(offer, "currency", ""))
         days = getattr(offer, "days", 3)
         self.amount.setText(f"{amount} {currency}".strip())
         self.title.setText(self.tr("Pay for your test drive"))
