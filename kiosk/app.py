@@ -162,6 +162,8 @@ class Kiosk(HealthMixin, NextStepsMixin):
         self.runner.run("lift", reconcile, self._reconciled, self._reconcile_failed)
 
     def _reconciled(self, outcomes: list[Any]) -> None:
+        if any(getattr(o, "reported", True) is False for o in outcomes):
+            self._retry_reconcile = True  # the backend still has to be told: next health check
         for outcome in outcomes:
             log.info("recovered lift job %s: %s", getattr(outcome, "job_id", "?"),
                      getattr(outcome, "outcome", outcome))
@@ -432,6 +434,10 @@ class Kiosk(HealthMixin, NextStepsMixin):
         self._emit("progress", p)
 
     def _dispatched(self, outcome: Any, done_event: Event) -> None:
+        if getattr(outcome, "reported", True) is False:
+            # The car moved (or failed) but the backend was not told: the
+            # journal keeps it; settle it again once the backend answers.
+            self._retry_reconcile = True
         if getattr(outcome, "ok", True):
             self._fire(done_event, outcome=outcome)
             return

@@ -84,7 +84,7 @@ class HealthMixin:
         self.health = snap
         self._apply_service()
         self._emit("health", snap)
-        if self._retry_reconcile and snap.lift_ok:
+        if self._retry_reconcile and snap.lift_ok and snap.backend_ok:
             self._retry_reconcile = False
             self.runner.run("lift", self.services.reconcile, self._reconciled,
                             self._reconcile_retry_later)

@@ -129,6 +129,14 @@ class RealServices:
             snap.detail["backend_error"] = err.reason.value
         snap.backend_latency_ms = round((time.monotonic() - t0) * 1000, 1)
         snap.lift_ok = self.lift.link_up
+        status = getattr(self.lift, "last_status", None)  # kept fresh by the link's heartbeat
+        faults = [f.name for f in getattr(status, "faults", ())]
+        if faults:
+            # A fault the controller holds (an E-stop, a stop after a bad
+            # echo) refuses every move until staff acknowledge it: a member
+            # would choose, do the selfie and then be refused. Out of service.
+            snap.lift_ok = False
+            snap.detail["lift_faults"] = faults
         stats = self.camera.stats()
         snap.camera_ok = stats.state.value in ("live", "starting")
         snap.detail.update(camera_state=stats.state.value, camera_fps=round(stats.fps, 1),

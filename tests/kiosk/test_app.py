@@ -8,7 +8,7 @@ import pytest
 
 from common.errors import PassError, Reason
 from kiosk.app import HealthSnapshot, Kiosk, ScanStatus, SelfieStage
-from kiosk.journey import Flow, State
+from kiosk.journey import Event, Flow, State
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import FakeServices, settle
 
@@ -430,3 +430,26 @@ def test_frames_captured_before_a_step_began_are_ignored(rig):
     loop.on_result(loop.process(NS(image=stale, t_mono=-1.0, index=0)))  # before Scan began
     q.drain()
     assert kiosk.journey.state is State.SCAN and not services.backend.calls
+
+
+def test_a_job_the_backend_was_not_told_of_is_reported_once_it_answers(rig):
+    """#16 soak: a car arrived during a backend outage and its report failed;
+    the running kiosk never tried again (only a restart settled it)."""
+    kiosk, services, q = rig
+    from types import SimpleNamespace as NS
+
+    from kiosk.app import HealthSnapshot
+
+    calls = []
+    services.reconcile = lambda: calls.append("reconcile") or []
+    kiosk._dispatched(NS(ok=True, reported=False, result="delivered"), Event.CAR_DELIVERED)
+    services.health = HealthSnapshot(backend_ok=False)
+    kiosk.check_health()
+    q.drain()
+    assert calls == []  # nobody to tell yet
+    services.health = HealthSnapshot()
+    kiosk.check_health()
+    settle(q, lambda: calls == ["reconcile"])
+    kiosk.check_health()
+    q.drain()
+    assert calls == ["reconcile"]  # told: not again
