@@ -117,6 +117,9 @@ class LivenessUpdate:
     live: bool | None  # None until done
     reason: str | None  # a Failure value when not live
     face_box: tuple[int, int, int, int] | None  # (x, y, w, h) in the frame, for the overlay
+    # When the frame this answers was taken (the t fed): how late the screen
+    # shows it is measured from here (guidance lag, issue #19).
+    t_capture: float | None = None
 
 
 @dataclass(frozen=True)
@@ -326,14 +329,14 @@ class LivenessSession:
                     else max(0.0, cfg.ready_timeout_s - (t - self._start_t(t))))
             challenge = None
         return LivenessUpdate(self._phase, guidance, challenge, self._index,
-                              len(self.challenges), left, False, None, None, box)
+                              len(self.challenges), left, False, None, None, box, t)
 
     def _finish(self, t: float, failure: Failure | None, report: QualityReport,
                 box: tuple[int, int, int, int] | None) -> LivenessUpdate:
         self._phase = Phase.DONE
         live = failure is None
         self._final = LivenessUpdate(Phase.DONE, None, None, self._index, len(self.challenges),
-                                     None, True, live, None if live else failure.value, box)
+                                     None, True, live, None if live else failure.value, box, t)
         log.info("liveness done: live=%s reason=%s challenges=%s passed=%d frames=%d",
                  live, None if live else failure.value,
                  ",".join(c.value for c in self.challenges), self._index, self.frames)

@@ -111,6 +111,8 @@ class ActionDetector:
         self._turn_armed = True
         self._nod_armed = True
         self._smile_armed = True
+        self._turn_sign = 0.0  # the side of the turn (nod) that fired last
+        self._nod_sign = 0.0
         self._pending: dict[Challenge, int] = {}
         self._closed_since: float | None = None
         self.max_abs_yaw = 0.0
@@ -133,26 +135,35 @@ class ActionDetector:
         self.max_abs_pitch = max(self.max_abs_pitch, abs(dpitch))
         events: list[Challenge] = []
 
+        # Re-arm once the head is back near its baseline -- or on the other
+        # side of it: a head going from one side to the other passed through
+        # the middle, even when no frame caught it there (a busy kiosk sees a
+        # few frames a second, and a left turn followed by a right one
+        # crosses the middle between two of them).
+        if not self._turn_armed and (abs(dyaw) < c.turn_release_deg
+                                     or dyaw * self._turn_sign < 0):
+            self._turn_armed = True
         if self._turn_armed:
             turning = abs(dyaw) >= c.turn_deg and abs(dyaw) >= c.dominance * abs(dpitch)
             ch = Challenge.TURN_LEFT if dyaw > 0 else Challenge.TURN_RIGHT
             if self._confirm(ch, turning):
                 events.append(ch)
                 self._turn_armed = False
+                self._turn_sign = 1.0 if dyaw > 0 else -1.0
                 self._pending.clear()
             elif not turning:
                 self._pending.pop(Challenge.TURN_LEFT, None)
                 self._pending.pop(Challenge.TURN_RIGHT, None)
-        elif abs(dyaw) < c.turn_release_deg:
-            self._turn_armed = True
 
+        if not self._nod_armed and (abs(dpitch) < c.nod_release_deg
+                                    or dpitch * self._nod_sign < 0):
+            self._nod_armed = True
         if self._nod_armed:
             nodding = abs(dpitch) >= c.nod_deg and abs(dpitch) > abs(dyaw)
             if self._confirm(Challenge.NOD, nodding):
                 events.append(Challenge.NOD)
                 self._nod_armed = False
-        elif abs(dpitch) < c.nod_release_deg:
-            self._nod_armed = True
+                self._nod_sign = 1.0 if dpitch > 0 else -1.0
 
         frontal = (abs(dyaw) <= c.expression_max_yaw_deg
                    and abs(dpitch) <= c.expression_max_pitch_deg)
