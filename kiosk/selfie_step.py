@@ -16,6 +16,10 @@
    goes to ``on_done`` and the journey moves on to verify.
 
 Everything but ``_process`` (the vision worker) runs on the GUI thread.
+There, just before the screen renders an update, the step notes how long
+after its frame was taken that is (the *guidance lag*: what the member sees
+must not trail them by more than 300 ms, issue #19); ``timing()`` and the
+summary report it with the frames the check analysed per second.
 After ``cancel()`` nothing more is uploaded or reported: a late answer from
 the backend finds the step cancelled and is dropped.
 """
@@ -69,6 +73,9 @@ class SelfieStep:
         self._cancelled = False
         self._done_t: float | None = None  # vision thread only: when the local check ended
         self._final: Any = None
+        self._lags_ms: list[float] = []  # GUI thread: capture -> shown, per update
+        self._first_t: float | None = None  # capture time of the first frame analysed
+        self._last_t: float | None = None
 
     def start(self) -> None:
         self._set_stage(SelfieStage.OPENING)
@@ -123,14 +130,33 @@ class SelfieStep:
             return
         if self.stage is not SelfieStage.LIVE:
             return
+        t = getattr(update, "t_capture", None)
+        if t is not None:
+            self._lags_ms.append(1000.0 * (self._clock() - t))
+            self._first_t = t if self._first_t is None else self._first_t
+            self._last_t = t
         self._on_update(update)
         if not update.done:
             return
         self._summary = {"local_live": bool(update.live), "local_reason": update.reason,
-                         "challenges": list(self.ticket.challenges)}
-        log.info("local liveness %s (%s); asking the backend",
-                 "passed" if update.live else "failed", update.reason)
+                         "challenges": list(self.ticket.challenges), **self.timing()}
+        log.info("local liveness %s (%s); asking the backend; %s",
+                 "passed" if update.live else "failed", update.reason, self.timing())
         self._set_stage(SelfieStage.CHECKING)
+
+    def timing(self) -> dict[str, Any]:
+        """Guidance lag (ms from a frame's capture to its update reaching the
+        screen: median, 95th percentile, max) and frames analysed per second
+        of capture time, so far."""
+        lags = sorted(self._lags_ms)
+        n = len(lags)
+        span = (self._last_t or 0.0) - (self._first_t or 0.0)
+        return {"frames_analysed": n,
+                "analysed_fps": round((n - 1) / span, 1) if n > 1 and span > 0 else None,
+                "guidance_lag_ms": None if not n else {
+                    "median": round(lags[n // 2], 1),
+                    "p95": round(lags[min(n - 1, int(0.95 * n))], 1),
+                    "max": round(lags[-1], 1)}}
 
     def _judged(self, verdict: Any) -> None:
         if self._cancelled or verdict is None:
