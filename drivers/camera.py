@@ -12,7 +12,8 @@
 - anything added with ``register_scheme(name, factory)`` (the demo actor adds ``demo:``).
 
 A ``CameraSource`` runs two threads: a reader that calls the capture's blocking
-``read()`` and timestamps each new frame, and a supervisor that watches the age
+``read()`` and timestamps each new frame (with the capture's own time when it
+knows when the picture was taken: ``read_stamped()``), and a supervisor that watches the age
 of the newest frame. OpenCV may, after an unplug, return the last frame forever,
 block in ``read()``, or fail every read: all three look the same from here (no
 *new* frame for ``stall_timeout_s``), so the supervisor marks the camera
@@ -60,7 +61,9 @@ class Frame:
     """One captured image. Consumers must not modify ``image`` (it is shared)."""
 
     image: np.ndarray  # BGR uint8, HxWx3
-    t_mono: float  # time.monotonic() when read() returned it
+    # When the picture was taken, on the time.monotonic() clock: the
+    # capture's own stamp (read_stamped), else when read() returned it.
+    t_mono: float
     index: int  # increases by one per new frame, across reopens
 
 
@@ -84,6 +87,16 @@ class Capture(Protocol):
 
     def release(self) -> None:
         """Free the device; must make a blocked ``read()`` return if possible."""
+
+
+class StampedCapture(Capture, Protocol):
+    """A capture that knows when each picture was taken (a camera in another
+    process, a paced renderer): liveness measures motion against that time,
+    and when read() returns is later by however long this process took to
+    get round to it -- on a busy machine, far later."""
+
+    def read_stamped(self) -> tuple[np.ndarray | None, float]:
+        """``(image, t_mono)``: the next image (or None) and when it was taken."""
 
 
 StateCallback = Callable[[CameraState, CameraState], None]
@@ -227,26 +240,35 @@ class CameraSource:
                 log.exception("camera %s: state callback failed", self.name)
 
     # -- reader thread -------------------------------------------------------------
-    def _publish(self, image: np.ndarray, t_mono: float) -> None:
+    def _publish(self, image: np.ndarray, t_mono: float, t_arrived: float) -> None:
         with self._cond:
             self._frame = Frame(image=image, t_mono=t_mono, index=self._next_index)
             self._next_index += 1
-            self._last_new_t = t_mono
-            self._frame_times.append(t_mono)
+            # Stalls and fps are about delivery: a frame taken just before a
+            # reopen but delivered after it is still a sign of life.
+            self._last_new_t = t_arrived
+            self._frame_times.append(t_arrived)
             self._cond.notify_all()
 
     def _read_loop(self, capture: Capture, quit_: threading.Event) -> None:
         last_sig: int | None = None
+        read_stamped = getattr(capture, "read_stamped", None)
         while not (quit_.is_set() or self._stop.is_set()):
+            t: float | None = None
             try:
-                image = capture.read()
+                if read_stamped is not None:
+                    image, t = read_stamped()
+                else:
+                    image = capture.read()
             except EndOfStream:
                 self._ended.set()
                 return
             except Exception as exc:  # noqa: BLE001 - a driver error is a failed read
                 self._last_error = f"read: {exc}"
                 image = None
-            t = time.monotonic()
+            t_arrived = time.monotonic()
+            if t is None:
+                t = t_arrived
             if quit_.is_set() or self._stop.is_set():
                 return
             if image is None or image.size == 0:
@@ -259,7 +281,7 @@ class CameraSource:
                 if sig == last_sig:
                     continue
                 last_sig = sig
-            self._publish(image, t)
+            self._publish(image, min(t, t_arrived), t_arrived)
 
     def _release_capture(self) -> None:
         capture, self._capture = self._capture, None
