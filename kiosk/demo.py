@@ -3,10 +3,11 @@
 ``DemoStack`` starts the reference backend (a child process on loopback with
 a fresh SQLite file and the demo seed), the tower simulator (a child process
 on a pseudo-terminal, with the backend's bay occupancy), and a demo camera
-(``demo:``) in which ``DemoActor`` plays the member: it shows a phone with the
-member's current pass when the kiosk scans, and a synthetic face that
-performs the challenges the selfie screen asks for. The kiosk talks to all of
-them through the same code paths as in a tower: HTTP, pyserial, a
+(``demo:``, ``kiosk.demo_camera``) in which ``DemoActor`` plays the member:
+it shows a phone with the member's current pass when the kiosk scans, and a
+synthetic face that performs the challenges the selfie screen asks for,
+rendered in the camera's own process at real-time pace. The kiosk talks to
+all of them through the same code paths as in a tower: HTTP, pyserial, a
 ``CameraSource``.
 """
 
@@ -18,16 +19,14 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import requests
 
-from common.errors import KioskError, Reason
-from drivers.camera import CameraSource, register_scheme
+from common.errors import KioskError
 from kiosk.config import Config, parse_config
+from kiosk.demo_camera import DemoActor, add_actor, remove_actor
 from kiosk.procs import Child, spawn_cli
 
 log = logging.getLogger(__name__)
@@ -40,168 +39,9 @@ DEMO_KIOSK_KEY = "demo-kiosk-key"
 DEMO_STAFF_NAME, DEMO_STAFF_PIN = "sam", "246813"
 # Levels x bays of the demo tower; the backend seed stocks bays 1..30.
 DEMO_LEVELS, DEMO_BAYS_PER_LEVEL, DEMO_DELIVERY = 5, 6, (101, 102)
-FRAME_W, FRAME_H = 1280, 720
-
-# A cooperative member repeats a move the screen still asks for after this long.
-_RETRY_S = 2.0
 
 # Which seeded member the actor plays when a person drives the demo by hand.
 MEMBER_FOR_FLOW = {"test_drive": "demo-ok", "return": "demo-return", "buy": "demo-buy"}
-
-
-class DemoActor:
-    """What the demo camera sees: an empty lobby, a phone with a pass, a face.
-
-    Thread-safe: the kiosk (GUI thread) or an autopilot sets the mode; the
-    camera's reader thread calls ``render``.
-    """
-
-    def __init__(self, fps: float = 30.0, seed: int = 0) -> None:
-        self.fps = fps
-        self._lock = threading.Lock()
-        self._mode = "idle"
-        self._pass_frame: np.ndarray | None = None
-        self._face: Callable[[float], np.ndarray] | None = None
-        self._performer: Any = None
-        self._background = self._lobby(seed)
-        self._seed = seed
-        # Faces run on their own clock, from the moment the person steps in,
-        # so a recording plays from its start whatever the time of day.
-        self._t0 = time.monotonic()
-        # Building a synthetic member runs FaceMesh on the photo (~3 s on two
-        # cores): do it once, in the background, long before the selfie.
-        self._member: Any = None
-        self._asked: Any = None
-        self._asked_t = 0.0
-        self._member_ready = threading.Event()
-        threading.Thread(target=self._build_member, name="demo-member", daemon=True).start()
-
-    def _build_member(self) -> None:
-        try:
-            from vision.synth import SyntheticMember, astronaut_bgr
-
-            self._member = SyntheticMember(astronaut_bgr(), seed=self._seed)
-        except Exception:  # noqa: BLE001 - show_member reports it where it is needed
-            log.exception("could not build the demo member")
-        finally:
-            self._member_ready.set()
-
-    def member(self, timeout_s: float = 60.0) -> Any:
-        """The synthetic member (astronaut photo), once built."""
-        if not self._member_ready.wait(timeout_s) or self._member is None:
-            raise KioskError("the demo member could not be built", reason=Reason.MODEL_UNAVAILABLE)
-        return self._member
-
-    @staticmethod
-    def _lobby(seed: int) -> np.ndarray:
-        from vision.scenes import lobby_background
-
-        return lobby_background(seed)
-
-    # -- what to show --------------------------------------------------------
-    def show_idle(self) -> None:
-        with self._lock:
-            self._mode = "idle"
-
-    def show_pass(self, text: str) -> None:
-        """Hold a phone showing ``text`` (rendered once: a still phone)."""
-        from vision.scenes import render_phone_scene
-
-        frame = render_phone_scene(text, np.random.default_rng(self._seed),
-                                   background=self._background)
-        with self._lock:
-            self._pass_frame = frame
-            self._mode = "pass"
-
-    def show_member(self, photo_bgr: np.ndarray | None = None) -> Any:
-        """Step in front of the camera as a live (synthetic) member."""
-        from vision.synth import SyntheticMember
-        from vision.synth_actor import Performer
-
-        member = (SyntheticMember(photo_bgr, seed=self._seed) if photo_bgr is not None
-                  else self.member())
-        performer = Performer(member, seed=self._seed)
-        with self._lock:
-            self._performer = performer
-            self._face = performer.next_frame
-            self._mode = "face"
-            self._t0 = time.monotonic()
-            self._asked, self._asked_t = None, 0.0
-        return performer
-
-    def show_frames(self, render: Callable[[float], np.ndarray]) -> None:
-        """Show anything that renders a frame for time ``t`` (attackers)."""
-        with self._lock:
-            self._performer = None
-            self._face = render
-            self._mode = "face"
-            self._t0 = time.monotonic()
-
-    def ask(self, challenge: Any) -> None:
-        """The screen asks for ``challenge``: a cooperative member does it.
-
-        Like a person, they do it again if the screen still asks a while
-        later (a blink the camera missed, a turn that was not far enough)."""
-        with self._lock:
-            performer, t0 = self._performer, self._t0
-        if performer is None:
-            return
-        t = time.monotonic() - t0
-        if challenge is not None and challenge == self._asked and t - self._asked_t > _RETRY_S:
-            performer.perform(challenge, t + 0.2)
-            self._asked_t = t
-        elif challenge != self._asked:
-            self._asked, self._asked_t = challenge, t
-        performer.set_action(challenge, t)
-
-    def render(self, t: float) -> np.ndarray:
-        with self._lock:
-            mode, pass_frame, face, t0 = self._mode, self._pass_frame, self._face, self._t0
-        if mode == "pass" and pass_frame is not None:
-            return pass_frame
-        if mode == "face" and face is not None:
-            return face(t - t0)
-        return self._background
-
-    # -- as a camera ------------------------------------------------------------
-    def capture(self) -> _ActorCapture:
-        return _ActorCapture(self)
-
-
-class _ActorCapture:
-    """A ``drivers.camera.Capture`` over the actor, paced like a webcam."""
-
-    def __init__(self, actor: DemoActor) -> None:
-        self._actor = actor
-        self._period = 1.0 / actor.fps
-        self._next = time.monotonic()
-
-    def read(self) -> np.ndarray | None:
-        # Pace to the nominal fps: a real camera's read() blocks for a frame period.
-        now = time.monotonic()
-        if self._next > now:
-            time.sleep(self._next - now)
-        self._next = max(self._next + self._period, time.monotonic())
-        return self._actor.render(time.monotonic())
-
-    def release(self) -> None:
-        pass  # nothing to free: the actor outlives each opening
-
-
-_ACTORS: dict[str, DemoActor] = {}
-
-
-def _demo_factory(target: str, params: dict[str, str], **options: Any) -> CameraSource:
-    actor = _ACTORS.get(target or "default")
-    if actor is None:
-        raise KioskError(f"no demo actor named {target!r}", reason=Reason.CAMERA_UNAVAILABLE)
-    options.setdefault("stall_timeout_s", 2.0)
-    return CameraSource(actor.capture, name="demo-camera", nominal_fps=actor.fps,
-                        # The actor repeats one frame on purpose (a still phone).
-                        detect_duplicates=False, **options)
-
-
-register_scheme("demo", _demo_factory)
 
 
 class DemoStack:
@@ -233,6 +73,7 @@ class DemoStack:
 
     def start(self) -> DemoStack:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.actor.start()  # its process builds the member while the rest starts
         db = self.workdir / "backend.sqlite"
         self.backend = spawn_cli("backend", ["serve-backend", "--db", f"sqlite:///{db}",
                                              "--seed", "demo", "--port", "0"],
@@ -247,7 +88,7 @@ class DemoStack:
                                          *self.sim_args],
                              stderr_path=self.workdir / "liftsim.log", control=True)
         self.pty_path = self.sim.first_line
-        _ACTORS["default"] = self.actor
+        add_actor("default", self.actor)
         from kiosk.staff import hash_pin
 
         self.config = parse_config({
@@ -260,6 +101,8 @@ class DemoStack:
             "lift": {"url": self.pty_path},
             "staff": {"pin_hash": hash_pin(DEMO_STAFF_PIN)},
         }, env={})
+        if not self.actor.wait_ready(60.0):
+            log.warning("the demo camera shows nothing yet")
         log.info("demo stack up: backend %s, lift %s", self.backend_url, self.pty_path)
         return self
 
@@ -294,7 +137,8 @@ class DemoStack:
             if child is not None:
                 child.stop()
         self.sim = self.backend = None
-        _ACTORS.pop("default", None)
+        remove_actor("default")
+        self.actor.stop()
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

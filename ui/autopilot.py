@@ -130,7 +130,6 @@ class Autopilot(QObject):
         self.t0 = time.monotonic()
         self._passes = list(scenario.passes)
         self._finished = False
-        self._attacker: Any = None
         self._trace: list[tuple[Any, ...]] = []  # liveness phases/challenges as they changed
         kiosk.subscribe("state", self._on_state)
         kiosk.subscribe("scan", self._on_scan)
@@ -274,14 +273,10 @@ class Autopilot(QObject):
         if self.s.face == "live":
             self.actor.show_member()
             return
-        from vision.synth_attacks import AttackKind, make_attacker
-
         # The attacker does not know the challenges in advance: a replay
         # plays whatever was recorded; a photo cannot perform anything.
-        member = self.actor.member()
         asked = list(getattr(self.kiosk.liveness, "challenges", ()))
-        self._attacker = make_attacker(AttackKind(self.s.face), member, asked=asked)
-        self.actor.show_frames(self._attacker.next_frame)
+        self.actor.show_attack(self.s.face, asked)
 
     def _on_selfie(self, update: Any) -> None:
         key = (_v(getattr(update, "phase", None)), _v(getattr(update, "challenge", None)),
@@ -327,6 +322,9 @@ class Autopilot(QObject):
                         "ok": outcome == self.s.expect, "screens": self.screens,
                         "seconds": round(time.monotonic() - self.t0, 1),
                         "liveness": liveness.get("reason") if liveness else None,
+                        # How the selfie kept up (kiosk.selfie_step.SelfieStep.timing).
+                        "guidance": {k: liveness.get(k) for k in (
+                            "analysed_fps", "guidance_lag_ms")} if liveness else None,
                         "selfie_trace": self._trace})
 
 
