@@ -12,6 +12,13 @@ decides. ``--path local`` runs the method alone in simulated time.
 The fps figure is wall-clock ``LivenessSession.feed`` on 1280x720 frames,
 median of 3 runs; ``seconds_to_pass`` is the median simulated liveness time
 of the passing live members plus the measured embedding time.
+
+``--load N[,N...]`` runs the selfies in real time instead, beside N busy
+processes (``kiosk.bench.liveness_realtime``): the member played at real-time
+pace in a camera process, the kiosk's own selfie step guiding and streaming,
+on either path; it adds frames analysed per second, guidance lag and time to
+decision per load (20 live and 5 per attack kind by default; ``--quick``
+10 and 2).
 """
 
 from __future__ import annotations
@@ -55,14 +62,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "local: LivenessSession in simulated time (the method alone)")
     parser.add_argument("--streams", type=int, default=3,
                         help="backend path: selfies in flight at once (default 3)")
+    parser.add_argument("--load", type=_loads, default=None, metavar="N[,N...]",
+                        help="real time, one selfie at a time, beside N busy processes "
+                             "(while True: pass), for each N given: e.g. --load 0,1,2")
+
+
+def _loads(text: str) -> list[int]:
+    try:
+        loads = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected numbers of busy processes, e.g. 0,1,2") \
+            from None
+    if not loads or any(not 0 <= n <= 16 for n in loads):
+        raise argparse.ArgumentTypeError("between 0 and 16 busy processes")
+    return loads
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from vision import evaluate as ev
 
-    n_default = 10 if args.quick else 50
+    realtime = getattr(args, "load", None) is not None
+    n_default = (10 if args.quick else 50) if not realtime else (10 if args.quick else 20)
     n_live = args.live if args.live is not None else n_default
-    n_attack = args.attacks if args.attacks is not None else n_default
+    n_attack = args.attacks if args.attacks is not None else (
+        n_default if not realtime else (2 if args.quick else 5))
     t0 = time.perf_counter()
     kinds = None
     if args.kinds:
@@ -70,6 +93,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         unknown = set(kinds) - {ev.LIVE, *(k.value for k in ev.AttackKind)}
         if unknown:
             raise SystemExit(f"unknown kinds: {', '.join(sorted(unknown))}")
+    if realtime:
+        from kiosk.bench import liveness_realtime as rt
+
+        out = rt.run_loads(args.load, n_live, n_attack, path=args.path, seed=args.seed,
+                           include_shared=not args.no_shared, kinds=kinds)
+        print(rt.format_table(out))
+        sys.stdout.flush()
+        return out
     if args.path == "backend":
         return _run_backend(args, n_live, n_attack, kinds)
     results = ev.evaluate(n_live, n_attack, size=args.size, fps=args.fps,
