@@ -153,7 +153,12 @@ class SoakDriver(Autopilot):
             self._when(self._at_attract, self._act_attract, "attract")
 
     def _at_attract(self) -> bool:
-        return self.kiosk.journey.state is State.ATTRACT and not self.kiosk.recovering
+        state = self.kiosk.journey.state
+        if state is State.OUT_OF_SERVICE and self.kiosk.health.detail.get("lift_faults"):
+            # The lift holds a fault (an E-stop, the kiosk's STOP): the kiosk
+            # rightly waits out of service for staff, who come next in the plan.
+            return not self.kiosk.recovering
+        return state is State.ATTRACT and not self.kiosk.recovering
 
     def _when(self, cond: Callable[[], bool], then: Callable[[], None], what: str,
               timeout_s: float = 90.0) -> None:
