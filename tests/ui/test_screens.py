@@ -261,3 +261,20 @@ def test_identity_lockout_says_when_to_come_back(rig):
     text = rig.texts(rig.screen())
     assert "Selfie checks are paused for now" in text
     assert f"You can try again from {format_when('2030-07-01T09:30:00Z')}" in text
+
+
+def test_a_returned_car_is_drawn_in_the_colour_the_member_drove(rig):
+    """#15: the returned car was drawn silver; the member drove a white (here)
+    Aurora, as the return job says."""
+    from ui.messages import colour_swatch
+
+    rig.services.lift_gate.hold()
+    rig.to_scan(Flow.RETURN)
+    rig.push(GOOD_PASS)
+    rig.wait_state(State.DISPATCH)
+    try:
+        assert rig.screen().tower.car_colour == colour_swatch("white")
+        assert colour_swatch("white") != colour_swatch("silver")
+    finally:
+        rig.services.lift_gate.release()
+    rig.wait_state(State.RETURNED)

@@ -94,8 +94,13 @@ class DispatchScreen(Screen):
         self._eta_deadline = None
         session = self.session
         self.tower.reset()
-        self.tower.car_colour = colour_swatch(str(session.colour or "silver"))
-        self.tower.car_style = style_for(str(session.model or session.colour or "silver"))
+        # A returned car is the one the member drove (the return job says
+        # which): it was drawn silver, the placeholder of a test drive's choice.
+        job = getattr(session, "return_job", None)
+        colour = session.colour or getattr(job, "colour", None) or "silver"
+        model = session.model or getattr(job, "model", None)
+        self.tower.car_colour = colour_swatch(str(colour))
+        self.tower.car_style = style_for(str(model or colour))
         self.car_art.setPixmap(car_pixmap(self.tower.car_colour, self.tower.car_style, 220, 92,
                                           2.0))
         if self.progress is not None:
