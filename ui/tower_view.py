@@ -115,18 +115,22 @@ class TowerView(QWidget):
                 p.drawRoundedRect(bay, 8, 8)
                 if not is_delivery and (i + int(x)) % 3:
                     paint_car(p, bay.adjusted(8, 6, -8, -6), QColor("#5B6780"), "sedan")
-            p.setPen(MUTED)
-            font = p.font()
-            font.setPixelSize(15)
-            p.setFont(font)
-            p.drawText(QRectF(shaft.left() + 8, y + 6, shaft_w - 16, 20),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, str(i))
         if self.destination is not None and self.destination != int(round(self.level)):
             dy = inner.bottom() - (self.destination + 1) * row
             pen = QPen(ACCENT, 2, Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(QRectF(shaft.left() + 4, dy + 3, shaft_w - 8, row - 6), 8, 8)
+        # Level numbers after the target box, clear of its border: the box
+        # used to be drawn over the number of the level it marks.
+        font = p.font()
+        font.setPixelSize(15)
+        p.setFont(font)
+        p.setPen(MUTED)
+        for i in range(n):
+            y = inner.bottom() - (i + 1) * row
+            p.drawText(QRectF(shaft.left() + 14, y + 10, shaft_w - 28, 20),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, str(i))
         cy = inner.bottom() - (self.level + 1) * row
         cabin = QRectF(shaft.left() + 6, cy + 5, shaft_w - 12, row - 10)
         colour = WARN if self.fault else ACCENT
@@ -138,9 +142,11 @@ class TowerView(QWidget):
         p.drawRoundedRect(cabin, 8, 8)
         if self.carrying:
             paint_car(p, cabin.adjusted(6, 4, -6, -4), self.car_colour, self.car_style)
-        # Delivery door at ground level.
-        door = QRectF(tower.left() - 2, inner.bottom() - row + 6, 8, row - 12)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(ACCENT if self.door_open else LINE)
-        p.drawRoundedRect(door, 3, 3)
+        if self.door_open:
+            # The street door of the delivery bay, lit while it is open. Closed,
+            # it is not drawn: a grey bar on the tower's edge read as a stray line.
+            door = QRectF(inner.left() + 3, inner.bottom() - row + 10, 5, row - 20)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(ACCENT)
+            p.drawRoundedRect(door, 2, 2)
         p.end()
