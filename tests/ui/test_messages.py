@@ -9,7 +9,7 @@ from enum import Enum, IntEnum
 import pytest
 
 from common.errors import Reason
-from ui import messages
+from ui import car_names
 from ui.messages import (
     challenge_text,
     code_of,
@@ -101,5 +101,5 @@ def test_lookups_never_raise_and_fall_back(qapp):
     assert challenge_text("juggle") == "Follow the instruction"
     assert scan_hint("glare") != scan_hint(None) == scan_hint("???")
     assert guidance_text(None) == guidance_text("ok") == "Great, hold it there"
-    assert messages.colour_swatch("midnight_blue") == messages.colour_swatch("blue")
-    assert messages.colour_label("rose_gold") == "Rose Gold"
+    assert car_names.colour_swatch("midnight_blue") == car_names.colour_swatch("blue")
+    assert car_names.colour_label("rose_gold") == "Rose Gold"

@@ -266,7 +266,7 @@ def test_identity_lockout_says_when_to_come_back(rig):
 def test_a_returned_car_is_drawn_in_the_colour_the_member_drove(rig):
     """#15: the returned car was drawn silver; the member drove a white (here)
     Aurora, as the return job says."""
-    from ui.messages import colour_swatch
+    from ui.car_names import colour_swatch
 
     rig.services.lift_gate.hold()
     rig.to_scan(Flow.RETURN)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.journey import Flow, State
 from ui.art import GROUND_Y, car_geometry, paint_car, style_for
-from ui.messages import colour_swatch, model_name, option_colour_label
+from ui.car_names import colour_swatch, model_name, option_colour_label
 from ui.screens.base import Screen
 from ui.widgets import ACCENT, LINE, button, hbox, label, vbox
 

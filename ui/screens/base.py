@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import State
-from ui.messages import model_name
+from ui.car_names import model_name
 
 
 class Screen(QWidget):

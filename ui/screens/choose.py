@@ -22,13 +22,8 @@ from PySide6.QtWidgets import (
 from common.errors import Reason
 from kiosk.journey import Flow, State
 from ui.art import car_icon, style_for
-from ui.messages import (
-    colour_label,
-    colour_swatch,
-    model_name,
-    option_colour_label,
-    reason_message,
-)
+from ui.car_names import colour_label, colour_swatch, model_name, option_colour_label
+from ui.messages import reason_message
 from ui.messages_rules import drove_on, format_day
 from ui.screens.base import Screen
 from ui.widgets import Spinner, button, hbox, label, vbox

@@ -11,14 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from kiosk.journey import Flow, State
 from ui.art import car_pixmap, style_for
-from ui.messages import (
-    code_of,
-    colour_label,
-    colour_swatch,
-    door_text,
-    model_name,
-    option_colour_label,
-)
+from ui.car_names import colour_label, colour_swatch, model_name, option_colour_label
+from ui.messages import code_of, door_text
 from ui.messages_rules import facts_text
 from ui.screens.base import Screen
 from ui.tower_view import TowerView
