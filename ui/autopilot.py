@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from kiosk.journey import CANCELLABLE, Flow, State
 
@@ -127,6 +127,7 @@ class Autopilot(QObject):
         self.shots = screenshots
         self.on_finish = on_finish
         self.screens: list[str] = []
+        self.shown: list[str] = []  # the state of the screen each shot caught
         self.t0 = time.monotonic()
         self._passes = list(scenario.passes)
         self._finished = False
@@ -172,7 +173,12 @@ class Autopilot(QObject):
             QTimer.singleShot(_SETTLE_MS, lambda: (self._shoot("refused-offer"),
                                                    self._press("btn_paid_drive")))
             return
-        elif new in (State.VERIFY, State.DISPATCH):
+        elif new is State.VERIFY:
+            # At once: the Check can end before any timer fires (07-verify.png
+            # showed the lift screen). The window switched screens first (it
+            # subscribed to the state before the autopilot did).
+            self._shoot(new.value)
+        elif new is State.DISPATCH:
             QTimer.singleShot(_SETTLE_MS // 2, lambda st=new: self._shoot(st.value))
         elif new is State.ATTRACT and old in CANCELLABLE:
             self._finish("cancelled")
@@ -305,10 +311,16 @@ class Autopilot(QObject):
         if self._finished:
             return
         self.screens.append(name)
+        # What the window shows at this moment: a test holds the names to it.
+        current = self.window.stack.currentWidget()
+        self.shown.append(getattr(getattr(current, "state", None), "value", "?"))
         if self.shots is not None:
-            # Number first: processing events below may take the next shot.
             path = self.shots / f"{len(self.screens):02d}-{name}.png"
-            QApplication.processEvents()
+            # Lay the new screen out, and nothing else: processing every event
+            # here let a quick step (Check) move on, so 07-verify.png showed
+            # the lift screen.
+            for kind in (QEvent.Type.Polish, QEvent.Type.LayoutRequest):
+                QCoreApplication.sendPostedEvents(None, kind)
             self.window.grab().save(str(path))
 
     def _finish(self, outcome: str) -> None:
@@ -320,6 +332,7 @@ class Autopilot(QObject):
         liveness = self.kiosk.journey.session.liveness or {}
         self.on_finish({"scenario": self.s.name, "outcome": outcome, "expected": self.s.expect,
                         "ok": outcome == self.s.expect, "screens": self.screens,
+                        "shown": self.shown,
                         "seconds": round(time.monotonic() - self.t0, 1),
                         "liveness": liveness.get("reason") if liveness else None,
                         # How the selfie kept up (kiosk.selfie_step.SelfieStep.timing).

@@ -34,6 +34,8 @@ def test_happy_journey_ends_in_handover_with_a_png_per_screen(tmp_path):
     for screen in ("attract", "scan", "choose", "selfie", "verify", "dispatch", "handover"):
         assert screen in s["screens"]
     assert len(list(tmp_path.glob("*.png"))) == len(s["screens"])
+    # #15: each PNG is named after the screen it shows (07-verify.png was the lift).
+    assert [name.split("-")[0] for name in s["screens"]] == s["shown"], s
 
 
 @pytest.mark.slow
