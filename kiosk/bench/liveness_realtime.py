@@ -26,6 +26,7 @@ to a live verdict).
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -201,6 +202,8 @@ class Rig:
             out["camera_fps"] = round((t["index1"] - t["index0"]) / span, 1) if span > 0 else None
             out["decision_s"] = round(t["verdict"] - t["checking"], 3)
         out["seconds"] = round(t["verdict"] - t["start"], 2)
+        # The machine is shared: how busy it was besides the bench's own load.
+        out["load_average"] = round(os.getloadavg()[0], 2)
         return out
 
     def _verdict(self, what: str, sid: Any, summary: Any, reservation: Any,
@@ -209,7 +212,8 @@ class Rig:
             return {"live": False, "reason": "error" if what == "failed" else "unfinished",
                     "local_reason": None, "error": str(sid) if what == "failed" else None}
         res = {"live": bool(summary.get("live")), "reason": summary.get("reason"),
-               "local_live": summary.get("local_live"), "local_reason": summary.get("local_reason")}
+               "local_live": summary.get("local_live"), "local_reason": summary.get("local_reason"),
+               "challenges": summary.get("challenges")}
         if hasattr(self.judge, "judge_reason"):
             res["reason"] = self.judge.judge_reason(sid)
             if res["live"] and reservation is not None:
@@ -276,6 +280,8 @@ def summarise(results: list[dict[str, Any]], load: int, wall_s: float) -> dict[s
         "decision_s_max": max((r["decision_s"] for r in results if r.get("decision_s")),
                               default=None),
         "seconds_to_pass_median": _median([r["seconds"] for r in passed]),
+        "load_average_median": _median([r["load_average"] for r in results]),
+        "load_average_max": max((r["load_average"] for r in results), default=None),
         "wall_s": round(wall_s, 1),
     }
 
@@ -335,8 +341,10 @@ def _n_photos(include_shared: bool) -> int:
 def _progress(load: int, r: dict[str, Any]) -> None:
     lag = max(r["lags_ms"], default=0.0)
     print(f"  load {load} {r['kind']:<15} live={r['live']!s:<5} {r['reason'] or '':<16} "
+          f"{','.join(r.get('challenges') or ()):<26} "
           f"analysed {r.get('analysed_fps')} fps, camera {r.get('camera_fps')} fps, "
-          f"lag max {lag:.0f} ms, decision {r.get('decision_s')} s", file=sys.stderr,
+          f"lag max {lag:.0f} ms, decision {r.get('decision_s')} s, "
+          f"load average {r['load_average']}", file=sys.stderr,
           flush=True)
 
 
@@ -344,7 +352,7 @@ def format_table(out: dict[str, Any]) -> str:
     lines = [f"real time, path {out['path']}:",
              f"{'busy':>4}  {'BPCER':>6}  {'APCER (still/tilted/border/replay)':<36}"
              f"{'analysed':>9}{'camera':>8}{'preview':>8}  {'lag p50/p95/max ms':<20}"
-             f"{'decision':>9}{'to pass':>8}"]
+             f"{'decision':>9}{'to pass':>8}{'loadavg':>8}"]
     for load, s in out["loads"].items():
         ap = "/".join(f"{100 * s['apcer'].get(k, 0):.0f}" for k in KINDS[1:] if k in s["apcer"])
         lag = s["guidance_lag_ms"] or {}
@@ -354,5 +362,5 @@ def format_table(out: dict[str, Any]) -> str:
                      f"{ap + ' %':<36}{s['analysed_fps_median']!s:>9}"
                      f"{s['camera_fps_median']!s:>8}{s['preview_fps_median']!s:>8}  "
                      f"{lag_s:<20}{s['decision_s_median']!s:>9}"
-                     f"{s['seconds_to_pass_median']!s:>8}")
+                     f"{s['seconds_to_pass_median']!s:>8}{s['load_average_median']!s:>8}")
     return "\n".join(lines)
