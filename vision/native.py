@@ -1,17 +1,17 @@
 """One OpenBLAS thread in every process that runs vision (issue #19).
 
 numpy's bundled OpenBLAS starts a worker thread per core and hands parts of
-every BLAS/LAPACK call to them, then waits for them. Vision makes hundreds
-of tiny such calls per frame (3x3 inverses and 45x2 SVDs in the liveness
-checks, a batch of affine solves per rendered synthetic frame) that gain
-nothing from a second thread. On a busy machine the helper thread is often
-not running when it is handed work, and the caller waits for the scheduler
-to give it a turn, with Python's GIL held in some of those calls, so the
-whole process stands still. Measured on this 2-core machine beside two
-busy-loop processes: a 15 ms synthetic frame took 3.9 s (median), the kiosk
-froze for ~2.5 s every few seconds while using 0.1 of a core, and the
-camera delivered 1-2 frames a second; with one OpenBLAS thread: 37 ms, and
-the kiosk analysed 16-20 frames a second.
+BLAS/LAPACK calls to them, then waits for them. Vision makes many tiny such
+calls per frame (3x3 poses and 45x2 SVDs in the liveness checks, a batch of
+affine solves per rendered synthetic frame) that gain nothing from a second
+thread. On a busy machine the helper is often not running when it is handed
+work, and the caller waits for the scheduler to give it a turn. Measured on
+this 2-core machine beside two busy-loop processes: a 15 ms synthetic frame
+took 3.9 s (median; 3 frames in 8 s), so the demo camera delivered 1-2
+frames a second with gaps of 2-8 s (the kiosk sat idle, 0.1 of a core,
+waiting for them), and ``LivenessSession.feed`` ran at 17 frames a second
+instead of 42; with one OpenBLAS thread: 26-37 ms a synthetic frame, and the
+kiosk analysed 16-20 frames a second.
 
 ``limit_blas_threads()`` runs when the package is imported (``vision/__init__``),
 so the kiosk, the backend's judge workers and the camera process all get it
