@@ -125,3 +125,27 @@ def test_each_update_carries_its_frames_capture_time(selfie_member):
     session = LivenessSession([Challenge.BLINK], config=config())
     for t in (10.0, 10.4, 11.7):
         assert session.feed(selfie_member.frame(t=t), t).t_capture == t
+
+
+def test_the_backend_judge_counts_the_uploaded_frames_capture_times(selfie_member):
+    # The judge is fed the frames the kiosk uploaded, each with its t_ms: the
+    # capture time, however late the frames arrive. Its window closes on the
+    # first frame taken more than challenge_timeout_s after the challenge
+    # appeared, with few frames far apart as a busy kiosk sends them.
+    from backend import judge
+    from kiosk.selfie import encode_jpeg
+
+    judge.w_open("capture-times", ["turn_left"], 3.0)
+    try:
+        times = [k * 0.5 for k in range(40)]
+        frames = [(int(t * 1000), encode_jpeg(selfie_member.frame(t=t), 640, 80)) for t in times]
+        fed, problem = judge.w_frames("capture-times", frames)
+        session = judge._SESSIONS["capture-times"][0]
+        result = session.result
+        assert problem is None and result is not None
+        assert result.reason == Failure.NO_MOTION.value
+        # Ready after 5 frames of holding still (t = 2.0), the window closes at
+        # the first frame past 2.0 + 3.0.
+        assert result.t_capture == 5.5 and fed == 12
+    finally:
+        judge.w_drop("capture-times")
