@@ -65,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--load", type=_loads, default=None, metavar="N[,N...]",
                         help="real time, one selfie at a time, beside N busy processes "
                              "(while True: pass), for each N given: e.g. --load 0,1,2")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="with --load: the set this many times per load (errors pooled, "
+                             "each run's figures listed)")
 
 
 def _loads(text: str) -> list[int]:
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from kiosk.bench import liveness_realtime as rt
 
         out = rt.run_loads(args.load, n_live, n_attack, path=args.path, seed=args.seed,
-                           include_shared=not args.no_shared, kinds=kinds)
+                           include_shared=not args.no_shared, kinds=kinds,
+                           runs=max(1, args.runs))
         print(rt.format_table(out))
         sys.stdout.flush()
         return out

@@ -297,7 +297,10 @@ def plan(n_live: int, n_attack: int, kinds: tuple[str, ...] | None) -> list[tupl
 
 
 def run_loads(loads: list[int], n_live: int, n_attack: int, *, path: str, seed: int,
-              include_shared: bool, kinds: tuple[str, ...] | None) -> dict[str, Any]:
+              include_shared: bool, kinds: tuple[str, ...] | None,
+              runs: int = 1) -> dict[str, Any]:
+    """Each load ``runs`` times (other performer seeds each run): errors pooled
+    over the runs, and each run's own figures beside them."""
     items = plan(n_live, n_attack, kinds)
     judge: Any
     stack = contextlib.ExitStack()
@@ -305,31 +308,40 @@ def run_loads(loads: list[int], n_live: int, n_attack: int, *, path: str, seed: 
         if path == "backend":
             from kiosk.bench.liveness_rt_backend import Service
 
-            judge = stack.enter_context(Service(len(items) * len(loads) + 1, seed=seed,
+            judge = stack.enter_context(Service(len(items) * len(loads) * runs + 1, seed=seed,
                                                 include_shared=include_shared))
         else:
             judge = LocalJudge(seed)
         rig = stack.enter_context(Rig(judge, include_shared=include_shared, seed=seed))
         n_photos = _n_photos(include_shared)
         rig.selfie(LIVE, -1, 0, seed)  # warm: models, caches, the judge workers
-        out: dict[str, Any] = {"path": path, "loads": {}}
+        out: dict[str, Any] = {"path": path, "runs": runs, "loads": {}}
         for load in loads:
             t0 = time.perf_counter()
-            results = []
+            pooled, per_run = [], []
             with busy_processes(load):
-                for kind, i in items:
-                    # The evaluation set's member and seed for (kind, i), as on the other paths.
-                    r = rig.selfie(kind, _index(load, kind, i), i % n_photos,
-                                   seed * 100_003 + i * 7 + len(kind))
-                    results.append(r)
-                    _progress(load, r)
-            out["loads"][str(load)] = summarise(results, load, time.perf_counter() - t0)
+                for run in range(runs):
+                    results = []
+                    for kind, i in items:
+                        # The evaluation set's member for (kind, i), as on the other paths.
+                        r = rig.selfie(kind, _index(run, load, kind, i), i % n_photos,
+                                       seed * 100_003 + i * 7 + len(kind) + run * 1_000_003)
+                        results.append(r)
+                        _progress(load, r)
+                    per_run.append(summarise(results, load, 0.0))
+                    pooled += results
+            summary = summarise(pooled, load, time.perf_counter() - t0)
+            if runs > 1:
+                summary["per_run"] = {k: [pr[k] for pr in per_run] for k in (
+                    "bpcer", "analysed_fps_median", "guidance_lag_ms", "decision_s_median",
+                    "load_average_median")}
+            out["loads"][str(load)] = summary
     return out
 
 
-def _index(load: int, kind: str, i: int) -> int:
+def _index(run: int, load: int, kind: str, i: int) -> int:
     """A member of their own for each selfie (no lockout from earlier attacks)."""
-    return (load * 100 + KINDS.index(kind)) * 1000 + i
+    return ((run * 20 + load) * 10 + KINDS.index(kind)) * 1000 + i
 
 
 def _n_photos(include_shared: bool) -> int:
