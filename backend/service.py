@@ -167,7 +167,7 @@ class Service(JobsMixin, IdentityMixin, PaymentsMixin):
                        "AND p.tower_id = t.id) FROM members m, towers t "
                        "WHERE m.id = :member AND m.active AND t.id = :tower")
 
-    def current_pass(self, member_id: str, tower_id: str, age_s: float = 0.0
+    def current_pass(self, member_id: str, tower_id: str, expired_s: float | None = None
                      ) -> MemberPass | None:
         """The member's live pass for a tower. None: unknown or inactive
         member, or unknown tower.
@@ -177,15 +177,16 @@ class Service(JobsMixin, IdentityMixin, PaymentsMixin):
         nothing; only redeeming it records its nonce. Each window starts
         ``PASS_REFRESH_MARGIN_S`` before the previous pass expires, so the pass
         shown always has at least that long left; a redeemed pass bumps the
-        count and the next view shows a new one at once. ``age_s``: the pass
-        as an old screenshot shows it (the demo's expired pass)."""
-        now = self.now() - age_s
+        count and the next view shows a new one at once. ``expired_s``: the
+        pass as an old screenshot shows it, expired about that long ago (the
+        demo's expired pass)."""
         with self.db.read() as s:
             row = s.execute(text(self._Q_PASS_SUBJECT),
                             {"member": member_id, "tower": tower_id}).first()
         if row is None:
             return None
         model, lifetime_s, redeemed = row[0], int(row[1]), int(row[2])
+        now = self.now() - (0.0 if expired_s is None else expired_s + lifetime_s)
         step_s = max(1, int(lifetime_s - PASS_REFRESH_MARGIN_S))
         expires_at = int(now // step_s) * step_s + lifetime_s
         return sign_pass(self.pass_key, tower_id, member_id, model, expires_at,
@@ -200,11 +201,7 @@ class Service(JobsMixin, IdentityMixin, PaymentsMixin):
     def stale_pass(self, member_id: str, tower_id: str, age_s: int = 600) -> MemberPass | None:
         """A pass as an old screenshot on the member's phone would show it:
         genuinely issued and signed, but expired about ``age_s`` ago."""
-        with self.db.read() as s:
-            lifetime_s = s.scalar(select(Tower.pass_lifetime_s).where(Tower.id == tower_id))
-        if lifetime_s is None:
-            return None
-        return self.current_pass(member_id, tower_id, age_s=age_s + lifetime_s)
+        return self.current_pass(member_id, tower_id, expired_s=age_s)
 
     _I_REDEEMED = ("INSERT INTO passes (nonce, member_id, tower_id, text, issued_at, "
                    "expires_at, redeemed_at, redeemed_by) VALUES (:nonce, :member, :tower, "
