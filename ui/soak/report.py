@@ -21,12 +21,35 @@ def percentile(hist: Counter[int], q: float) -> int | None:
     return max(hist)
 
 
+WARM = 5  # journeys a fresh kiosk needs to load its models (QR, FaceMesh, embedder)
+MIN_RUN = 10  # a process that lived fewer journeys says little about a slope
+
+
+def pooled_slope(series: dict[int, list[tuple[int, float]]]) -> float | None:
+    """MB per journey: the least-squares slope of RSS against journeys, fitted
+    inside each process (each its own intercept: processes start at different
+    heights) over its warm journeys, pooled. None without a long enough run."""
+    sxy = sxx = 0.0
+    for run in series.values():
+        warm = [p for p in run if p[0] > WARM]
+        if len(warm) < MIN_RUN - WARM:
+            continue
+        mk = sum(k for k, _ in warm) / len(warm)
+        mr = sum(r for _, r in warm) / len(warm)
+        sxy += sum((k - mk) * (r - mr) for k, r in warm)
+        sxx += sum((k - mk) ** 2 for k, _ in warm)
+    return sxy / sxx if sxx else None
+
+
 class Figures:
     def __init__(self) -> None:
         self.points: dict[str, dict[str, Any]] = {}
         self.stalls: Counter[int] = Counter()
         self.generation = 0  # kiosk processes started
         self.last: dict[str, Any] = {}
+        # RSS after each journey, per kiosk process: (journeys in it so far, MB).
+        self.series: dict[int, list[tuple[int, float]]] = {}
+        self.journeys_done = 0
 
     def _take(self, e: dict[str, Any]) -> dict[str, Any]:
         for k, v in (e.get("stalls") or {}).items():
@@ -42,6 +65,10 @@ class Figures:
 
     def journey_end(self, i: int, e: dict[str, Any]) -> None:
         point = self._take(e)
+        self.journeys_done = i + 1
+        if point["rss_mb"] is not None:
+            run = self.series.setdefault(self.generation, [])
+            run.append((len(run) + 1, float(point["rss_mb"])))
         if i + 1 == AFTER:
             self.points["after_50"] = point
         self.points["end"] = point
@@ -53,8 +80,25 @@ class Figures:
             for name in ("rss_mb", "threads", "fds")}
         a, b = self.points.get("after_50"), self.points.get("end")
         # Growth only within one kiosk process: a restart starts from scratch.
-        out["rss_growth_mb"] = (round(b["rss_mb"] - a["rss_mb"], 1)
-                                if a and b and a["process"] == b["process"] else None)
+        slope = pooled_slope(self.series)
+        out["rss_slope_kb_per_journey"] = None if slope is None else round(slope * 1024, 1)
+        if a and b and a["process"] == b["process"]:
+            out["rss_growth_mb"] = round(b["rss_mb"] - a["rss_mb"], 1)
+            out["rss_growth_basis"] = "one process"
+        elif slope is not None and b:
+            # The kiosk-kill fault restarted the process between the two
+            # points, so their difference says nothing about a leak. What a
+            # leak does is make RSS climb journey after journey inside each
+            # process: the slope fitted within every process (pooled), times
+            # the journeys from 50 to the end, is the growth one process
+            # living through them would have shown.
+            span = max(0, self.journeys_done - AFTER)
+            out["rss_growth_mb"] = round(slope * span, 1)
+            out["rss_growth_basis"] = f"within-process slope x {span} journeys"
+        else:
+            out["rss_growth_mb"] = None
+            out["rss_growth_basis"] = None
+        out["kiosk_processes"] = len(self.series)
         out["gui_stall_ms"] = {"p50": percentile(self.stalls, 0.5),
                                "p99": percentile(self.stalls, 0.99),
                                "max": max(self.stalls) if self.stalls else None,
