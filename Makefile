@@ -32,6 +32,8 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	# No import cycles, lazy imports in functions included (grimp's graph).
+	$(VENV)/bin/python tools/check_cycles.py
 
 # One process for the whole suite (Qt's screens included, offscreen).
 test: setup lint

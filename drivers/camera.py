@@ -1,6 +1,6 @@
 """Camera sources behind one interface, chosen by URL (like pyserial's ``serial_for_url``).
 
-``open_camera(url)`` returns a ``CameraSource`` (not started):
+``drivers.camera_url.open_camera(url)`` returns a ``CameraSource`` (not started):
 
 - ``device:0``, ``device:/dev/video0``, ``device:rtsp://...`` -- ``cv2.VideoCapture``
   (``device:0?w=1280&h=720&fps=30`` asks the driver for a mode);
@@ -36,12 +36,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from typing import Protocol
 
 import numpy as np
-
-from common.errors import CameraError, Reason
 
 log = logging.getLogger(__name__)
 
@@ -361,62 +358,3 @@ class CameraSource:
             quit_ = self._open()
             opened_t = time.monotonic()
         self._close(quit_)
-
-
-# -- URL registry ------------------------------------------------------------------
-SourceFactory = Callable[..., CameraSource]
-_SCHEMES: dict[str, SourceFactory] = {}
-
-
-def register_scheme(name: str, factory: SourceFactory) -> None:
-    """Make ``open_camera("<name>:...")`` call ``factory(target, params, **options)``.
-
-    ``target`` is the text after ``name:`` up to ``?``; ``params`` the query as a
-    dict of strings; ``options`` the keyword arguments given to ``open_camera``.
-    """
-    if not name.isidentifier():
-        raise CameraError(f"bad camera scheme name {name!r}", reason=Reason.CONFIG_INVALID)
-    _SCHEMES[name] = factory
-
-
-def schemes() -> list[str]:
-    _load_builtin()
-    return sorted(_SCHEMES)
-
-
-def split_url(url: str) -> tuple[str, str, dict[str, str]]:
-    """``"file:/a.mp4?loop=1"`` -> ``("file", "/a.mp4", {"loop": "1"})``.
-
-    A target that is itself a URL (``device:rtsp://h/s?x=1``) keeps its query.
-    """
-    scheme, sep, rest = url.partition(":")
-    if not sep or not scheme:
-        raise CameraError(f"camera URL {url!r} has no scheme (e.g. device:0)",
-                          reason=Reason.CONFIG_INVALID, url=url)
-    if "://" in rest:
-        return scheme, rest, {}
-    target, _, query = rest.partition("?")
-    return scheme, target, dict(parse_qsl(query, keep_blank_values=True))
-
-
-def open_camera(url: str, **options: Any) -> CameraSource:
-    """Build (not start) the camera source ``url`` names.
-
-    ``options`` go to the scheme's factory: the common ones are
-    ``stall_timeout_s``, ``reopen_backoff_s``, ``fail_after``; ``device:`` also
-    takes ``video_capture_factory`` (tests inject a fake ``cv2.VideoCapture``).
-    """
-    _load_builtin()
-    scheme, target, params = split_url(url)
-    factory = _SCHEMES.get(scheme)
-    if factory is None:
-        raise CameraError(f"unknown camera scheme {scheme!r} (known: {', '.join(sorted(_SCHEMES))})",
-                          reason=Reason.CONFIG_INVALID, url=url)
-    return factory(target, params, **options)
-
-
-def _load_builtin() -> None:
-    if "device" not in _SCHEMES:
-        from drivers import camera_sources
-
-        camera_sources.register_builtin()

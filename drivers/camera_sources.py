@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from common.errors import CameraError, Reason
-from drivers.camera import CameraSource, EndOfStream, register_scheme
+from drivers.camera import CameraSource, EndOfStream
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # A video claiming an absurd or missing frame rate plays at this one.
@@ -299,8 +299,5 @@ def _synthetic(target: str, params: dict[str, str], **options: Any) -> CameraSou
                         **_source_options(options))
 
 
-def register_builtin() -> None:
-    register_scheme("device", _device)
-    register_scheme("file", _file)
-    register_scheme("folder", _folder)
-    register_scheme("synthetic", _synthetic)
+# drivers.camera_url registers these the first time a camera is opened.
+BUILTIN_SCHEMES = {"device": _device, "file": _file, "folder": _folder, "synthetic": _synthetic}

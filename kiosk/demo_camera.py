@@ -17,8 +17,9 @@ import time
 from typing import Any
 
 from common.errors import KioskError, Reason
-from drivers.camera import CameraSource, register_scheme
+from drivers.camera import CameraSource
 from drivers.camera_feed import ProcessCamera
+from drivers.camera_url import register_scheme
 
 log = logging.getLogger(__name__)
 

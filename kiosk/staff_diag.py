@@ -142,20 +142,10 @@ class LazyAuditLog:
 # -- health ------------------------------------------------------------------------------
 
 def default_self_test(services: Any) -> dict[str, Any]:
-    """``kiosk self-test``'s checks on the running parts (the font check needs the
-    GUI thread and ran at start-up)."""
-    from kiosk import __version__
-    from kiosk.commands import selftest as st
+    """``kiosk self-test``'s checks on the running parts."""
+    from kiosk.selftest import running_parts
 
-    results: dict[str, Any] = {}
-    st._check("facemesh", st.check_facemesh, results)
-    st._check("face_encoder", st.check_face_embed, results)
-    st._check("qr_decoder", st.check_qr, results)
-    st._check("backend", lambda: st._backend(services), results)
-    st._check("lift", lambda: st._lift(services), results)
-    st._check("camera", lambda: st._camera(services), results)
-    return {"ok": all(v["ok"] for v in results.values()), "version": __version__,
-            "build": st.build_info(), "components": results}
+    return running_parts(services)
 
 
 def process_uptime_s() -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import KioskError, PassError
-from drivers.camera import open_camera
+from drivers.camera_url import open_camera
 from drivers.lift_client import LiftClient
 from kiosk.app import HealthSnapshot
 from kiosk.backend_client import BackendClient

@@ -12,7 +12,6 @@ of the scenario, so the exit code says whether the product behaved.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -339,49 +338,3 @@ class Autopilot(QObject):
                         "guidance": {k: liveness.get(k) for k in (
                             "analysed_fps", "guidance_lag_ms")} if liveness else None,
                         "selfie_trace": self._trace})
-
-
-def run(scenario_name: str, screenshots: str | None, language: str = "en") -> dict[str, Any]:
-    """Run one scenario end to end and return its summary."""
-    from kiosk.app import Kiosk
-    from kiosk.demo import DemoStack
-    from kiosk.tasks import TaskRunner
-    from kiosk.wiring import build_services
-    from ui.app import create_app, make_poster
-
-    scenario = SCENARIOS[scenario_name]
-    shots = Path(screenshots) if screenshots else None
-    if shots is not None:
-        shots.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {}
-    with DemoStack(sim_args=scenario.sim_args) as stack, \
-            build_services(None, demo_stack=stack) as services:
-        poster = make_poster()
-        runner = TaskRunner(poster)
-        kiosk = Kiosk(services, runner)
-        app, window = create_app(kiosk, windowed=True, language=language)
-        kiosk.start_up()
-        kiosk.warm_up()
-
-        def finish(summary: dict[str, Any]) -> None:
-            result.update(summary)
-            app.quit()
-
-        pilot_cls = Autopilot
-        if scenario.extra.get("driver") == "staff":
-            from ui.staff.tour import StaffTour
-
-            pilot_cls = StaffTour
-        pilot = pilot_cls(scenario, kiosk, window, stack, shots, finish)
-        pilot.begin()
-        try:
-            app.exec()
-        finally:
-            window.shutdown()
-            window.close()
-            kiosk.shutdown()
-    return result
-
-
-def main_json(summary: dict[str, Any]) -> str:
-    return json.dumps(summary, ensure_ascii=False)

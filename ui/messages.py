@@ -10,7 +10,6 @@ message, never an exception.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale
 
 from common.errors import Reason
+from common.timestamps import to_datetime
 from ui.messages_rules import RULE_REASONS, refine
 
 CTX = "Reason"
@@ -290,26 +290,6 @@ def reason_message(reason: Reason | str | None, context: dict[str, Any] | None =
             next_step = _tr(_DATED[key][1]).format(when=when)
     body, next_step = refine(key, context, body, next_step)
     return Message(title, body, next_step)
-
-
-def to_datetime(value: Any) -> dt.datetime | None:
-    """A timestamp from the backend (datetime, epoch seconds or ISO 8601) as aware UTC."""
-    if value is None or value == "":
-        return None
-    try:
-        if isinstance(value, dt.datetime):
-            moment = value
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            moment = dt.datetime.fromtimestamp(float(value), dt.UTC)
-        elif isinstance(value, str):
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        else:
-            return None
-    except (ValueError, OverflowError, OSError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)  # the backend speaks UTC
-    return moment
 
 
 def format_when(value: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale
 
 from common.errors import Reason
+from common.timestamps import to_datetime
 from ui.i18n import currency_name
 
 CTX = "Reason"
@@ -45,8 +46,6 @@ def _tr(text: str) -> str:
 
 def format_day(value: Any) -> str:
     """A date in the active language, e.g. "3 Dec" / "12月3日"; "" if unknown."""
-    from ui.messages import to_datetime
-
     moment = to_datetime(value)
     if moment is None:
         return ""

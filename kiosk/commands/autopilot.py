@@ -1,9 +1,17 @@
-"""``kiosk autopilot``: drive a whole journey offscreen through the demo parts."""
+"""``kiosk autopilot``: drive a whole journey offscreen through the demo parts.
+
+The entry point wires what the scenario needs (the demo stack, the kiosk, the
+window) and picks its driver: ui/autopilot.py plays a member, ui/staff/tour.py
+(an ``Autopilot`` too) plays a member of staff.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,9 +38,54 @@ def run(args: argparse.Namespace) -> int:
             print(f"{s.name:20} -> {s.expect:18} {s.description}")
         return 0
     if args.scenario not in autopilot.SCENARIOS:
-        print(autopilot.main_json({"scenario": args.scenario, "outcome": "unknown_scenario",
-                                   "screens": [], "seconds": 0}))
+        print(main_json({"scenario": args.scenario, "outcome": "unknown_scenario",
+                         "screens": [], "seconds": 0}))
         return 2
-    summary = autopilot.run(args.scenario, args.screenshots, args.language)
-    print(autopilot.main_json(summary))
+    summary = run_scenario(args.scenario, args.screenshots, args.language)
+    print(main_json(summary))
     return 0 if summary.get("ok") else 1
+
+
+def run_scenario(scenario_name: str, screenshots: str | None,
+                 language: str = "en") -> dict[str, Any]:
+    """Run one scenario end to end and return its summary."""
+    from kiosk.app import Kiosk
+    from kiosk.demo import DemoStack
+    from kiosk.tasks import TaskRunner
+    from kiosk.wiring import build_services
+    from ui.app import create_app, make_poster
+    from ui.autopilot import SCENARIOS, Autopilot
+    from ui.staff.tour import StaffTour
+
+    scenario = SCENARIOS[scenario_name]
+    shots = Path(screenshots) if screenshots else None
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    with DemoStack(sim_args=scenario.sim_args) as stack, \
+            build_services(None, demo_stack=stack) as services:
+        poster = make_poster()
+        runner = TaskRunner(poster)
+        kiosk = Kiosk(services, runner)
+        app, window = create_app(kiosk, windowed=True, language=language)
+        kiosk.start_up()
+        kiosk.warm_up()
+
+        def finish(summary: dict[str, Any]) -> None:
+            result.update(summary)
+            app.quit()
+
+        pilot_cls = StaffTour if scenario.extra.get("driver") == "staff" else Autopilot
+        pilot = pilot_cls(scenario, kiosk, window, stack, shots, finish)
+        pilot.begin()
+        try:
+            app.exec()
+        finally:
+            window.shutdown()
+            window.close()
+            kiosk.shutdown()
+    return result
+
+
+def main_json(summary: dict[str, Any]) -> str:
+    return json.dumps(summary, ensure_ascii=False)

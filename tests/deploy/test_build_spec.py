@@ -162,7 +162,7 @@ def test_build_info_names_version_commit_and_python():
 
 
 def test_build_info_is_where_self_test_reads_it(tmp_path, monkeypatch):
-    from kiosk.commands import selftest
+    from kiosk import selftest
 
     bm.write_build_info(tmp_path / bm.BUILD_INFO, ROOT)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)

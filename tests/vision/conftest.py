@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from drivers.camera import CameraSource, CameraState, open_camera
+from drivers.camera import CameraSource, CameraState
+from drivers.camera_url import open_camera
 
 WAIT_S = 10.0  # generous: the machine is shared and slow; tests poll, never sleep
 

@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 
 from common.errors import CameraError, Reason
-from drivers.camera import (
-    CameraSource,
-    CameraState,
-    open_camera,
-    register_scheme,
-    split_url,
-)
+from drivers.camera import CameraSource, CameraState
+from drivers.camera_url import open_camera, register_scheme, split_url
 
 S = CameraState
 
