@@ -144,6 +144,14 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
+class SpeechSection:
+    # The "Read aloud" engine (drivers/speech.py): "espeak-ng:" (on PATH),
+    # "espeak-ng:/path/to/espeak-ng", or "none:" for no speech.
+    url: str = "espeak-ng:"
+    rate_wpm: int = 150
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection = field(default_factory=KioskSection)
     backend: BackendSection = field(default_factory=BackendSection)
@@ -152,6 +160,7 @@ class Config:
     journey: JourneySection = field(default_factory=JourneySection)
     selfie: SelfieSection = field(default_factory=SelfieSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    speech: SpeechSection = field(default_factory=SpeechSection)
 
     def redacted(self) -> dict[str, Any]:
         """The config as a dict with secrets masked (diagnostics bundle, logs)."""
@@ -238,6 +247,9 @@ _RULES: dict[tuple[str, str], tuple[Any, str]] = {
     ("selfie", "upload_budget_bytes"): (lambda v: 100_000 <= v <= 10_000_000,
                                         "between 100000 and 10000000"),
     ("staff", "max_attempts"): (lambda v: 1 <= v <= 20, "between 1 and 20"),
+    ("speech", "url"): (lambda v: v == "none:" or v.startswith("espeak-ng:"),
+                        "espeak-ng: (optionally espeak-ng:/path/to/program) or none:"),
+    ("speech", "rate_wpm"): (lambda v: 80 <= v <= 400, "between 80 and 400"),
 }
 
 

@@ -95,7 +95,7 @@ class A11yController(QObject):
     def reset(self) -> None:
         """A new member: standard look, nothing being read."""
         if self.speech is not None:
-            self.speech.stop()
+            self.speech.reset()
         self.set_modes(STANDARD)
 
 
@@ -104,6 +104,9 @@ def apply_modes(window: Any, modes: A11yModes) -> None:
     re-polished and layouts moved before this returns, so a screenshot or a
     measurement taken next sees the new look."""
     window.a11y.set_modes(modes)  # the window applies it on ``changed``, synchronously
+    chrome = getattr(window, "a11y_chrome", None)
+    if chrome is not None:
+        chrome.refresh()  # the screen may show more than when the mode was set
     layout = window.layout()
     if layout is not None:
         layout.activate()

@@ -17,13 +17,17 @@ from functools import lru_cache
 
 from ui.resources import assets_dir
 
-TEXT_SCALE = 1.4
-MAX_FONT_PX = 160  # the huge bay number still fits its card when scaled
+TEXT_SCALE = 1.4  # reading text (<= 32 px: body, lead, buttons) grows by this
+# Headings are already large (42-96 px); grown by 1.4 too they would push the
+# reading text off a 1280x800 screen, so they grow less, and the giant bay
+# number not at all.
+HEADING_PX, HEADING_SCALE, MAX_FONT_PX = 36, 1.15, 200
 BLACK, WHITE, YELLOW, GREY = "#000000", "#FFFFFF", "#FFE14D", "#A0A0A0"
 
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
 _DECL = re.compile(r"(?P<prop>[a-z-]+)\s*:\s*(?P<value>[^;{}]+)")
 _FONT = re.compile(r"font-size:\s*(\d+)px")
+_BLOCK = re.compile(r"\{[^{}]*\}")  # a rule's declarations (selectors stay untouched)
 
 # Extra rules after the rewritten theme: the language and accessibility
 # toggles show "on" as yellow with black text, the header gets a rule line.
@@ -31,6 +35,7 @@ _EXTRA = f"""
 #header {{ background: {BLACK}; border-bottom: 2px solid {WHITE}; }}
 QPushButton:checked {{ background: {YELLOW}; color: {BLACK}; border-color: {YELLOW}; }}
 QPushButton[role="lang"]:checked {{ background: {YELLOW}; color: {BLACK}; }}
+QScrollBar::handle:vertical {{ background: {WHITE}; }}
 """
 
 
@@ -73,7 +78,9 @@ def map_colour(prop: str, colour: str) -> str:
 
 
 def _scale_font(m: re.Match[str]) -> str:
-    px = min(MAX_FONT_PX, round(int(m.group(1)) * TEXT_SCALE))
+    px = int(m.group(1))
+    scaled = round(px * (TEXT_SCALE if px < HEADING_PX else HEADING_SCALE))
+    px = max(px, min(MAX_FONT_PX, scaled))
     return f"font-size: {px}px"
 
 
@@ -87,7 +94,7 @@ def _rewrite_decl(m: re.Match[str]) -> str:
 def large_text_qss(theme: str) -> str:
     """``theme`` with fonts scaled and colours in the high-contrast palette."""
     out = _FONT.sub(_scale_font, theme)
-    out = _DECL.sub(_rewrite_decl, out)
+    out = _BLOCK.sub(lambda b: _DECL.sub(_rewrite_decl, b.group(0)), out)
     return out + _EXTRA
 
 

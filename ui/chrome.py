@@ -22,6 +22,8 @@ from ui.widgets import (
     vbox,
 )
 
+BRAND_FULL_PX, BRAND_MARK_PX = 250, 44
+
 
 class BrandMark(QWidget):
     """A small tower pictogram next to the name."""
@@ -55,9 +57,9 @@ class Header(QFrame):
         lay.setSpacing(24)
         self.brand_mark = BrandMark()
         self.brand = label("brand", wrap=False)
-        brand_box = QWidget()
+        self.brand_box = brand_box = QWidget()
         brand_box.setLayout(hbox(self.brand_mark, self.brand, spacing=10))
-        brand_box.setFixedWidth(250)
+        brand_box.setFixedWidth(BRAND_FULL_PX)
         self.steps = StepIndicator()
         self.language = LanguageSwitch()
         lay.addWidget(brand_box)
@@ -73,6 +75,11 @@ class Header(QFrame):
         self._render_steps()
 
     def _render_steps(self) -> None:
+        # During an errand the steps need the room (the accessibility bar sits
+        # beside the language switch): the brand shrinks to its pictogram.
+        in_errand = self._index is not None
+        self.brand.setVisible(not in_errand)
+        self.brand_box.setFixedWidth(BRAND_MARK_PX if in_errand else BRAND_FULL_PX)
         if self._index is None:
             self.steps.set_steps([], None)
             self.steps.setVisible(True)  # keeps the layout steady; paints nothing

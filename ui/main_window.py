@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent, QCursor, QResizeEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
 from kiosk.journey import Event, State
+from ui.a11y_chrome import A11yChrome
 from ui.bridge import KioskBridge
 from ui.chrome import Header, StillThereOverlay
 from ui.i18n import LanguageManager, language_manager
@@ -64,6 +65,10 @@ class MainWindow(QWidget):
             self.screens[state] = screen
             self.stack.addWidget(screen)
         self.overlay = StillThereOverlay(self._still_here, self)
+        # Read aloud, large text and low reach (issue #15): the bar beside the
+        # language switch; ``self.a11y`` is the mode set ui.a11y.apply_modes sets.
+        self.a11y_chrome = A11yChrome(self)
+        self.a11y = self.a11y_chrome.controller
 
         self.header.language.requested.connect(self.set_language)
         self.languages.changed.connect(self.header.language.set_current)
@@ -117,6 +122,7 @@ class MainWindow(QWidget):
             self._filtering = False
         if self._current is not None:
             self._current.leave()
+        self.a11y_chrome.shutdown()
         self.bridge.detach()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -136,12 +142,15 @@ class MainWindow(QWidget):
             # A journey ended (done, Cancel, walked away): the next person
             # finds the screen as the tower set it, not in the last one's language.
             self.languages.set_language(self.home_language)
+            # ... and in the standard look, with nothing being read aloud.
+            self.a11y_chrome.reset()
         self._show_state(new)
 
     def _show_state(self, state: State) -> None:
         if self._current is not None:
             self._current.leave()
         self.overlay.hide()
+        self.a11y_chrome.stop_for_screen()
         screen = self.screens[state]
         self.stack.setCurrentWidget(screen)
         self._current = screen
@@ -149,7 +158,9 @@ class MainWindow(QWidget):
         self.header.set_journey(journey.steps, journey.step_index, journey.session.flow)
         # Staff screens are not for members: no language switch there.
         self.header.language.setVisible(state is not State.STAFF)
+        self.a11y_chrome.set_member_chrome_visible(state is not State.STAFF)
         screen.enter()
+        self.a11y_chrome.screen_shown()
         log.debug("showing %s", screen.objectName())
 
     def _on_prompt(self, visible: bool, seconds_left: float) -> None:
