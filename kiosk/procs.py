@@ -2,7 +2,7 @@
 
 Children are started through the kiosk's own CLI (``kiosk serve-backend``,
 ``kiosk liftsim``) so the same call works from a source checkout
-(``python -m kiosk.cli ...``) and from the packaged executable (which is its
+(``python -m cli ...``) and from the packaged executable (which is its
 own interpreter). Each child prints one line when it is ready; ``spawn_cli``
 waits for that line with a deadline and kills the child if it never comes.
 """
@@ -25,7 +25,7 @@ def cli_command(*args: str) -> list[str]:
     """The argv that runs ``kiosk <args>`` in a child process."""
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
-    return [sys.executable, "-m", "kiosk.cli", *args]
+    return [sys.executable, "-m", "cli", *args]
 
 
 def _child_env() -> dict[str, str]:

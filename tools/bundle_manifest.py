@@ -37,8 +37,8 @@ APP_NAME = "kiosk"
 BUILD_INFO = "BUILD_INFO.json"
 
 # Our packages are imported by name at run time (``kiosk <command>`` loads
-# ``kiosk.commands.<module>`` with importlib), so the analysis cannot see them.
-OUR_PACKAGES = ("kiosk", "ui", "drivers", "backend", "vision", "common")
+# ``cli.commands.<module>`` with importlib), so the analysis cannot see them.
+OUR_PACKAGES = ("cli", "kiosk", "ui", "drivers", "backend", "vision", "common")
 # Build-time tools and tests never run in a tower.
 OUR_EXCLUDED = ("backend.tools",)
 

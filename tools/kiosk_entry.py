@@ -11,6 +11,6 @@ import sys
 if __name__ == "__main__":
     # A frozen executable re-entered as a multiprocessing child must not run the CLI.
     multiprocessing.freeze_support()
-    from kiosk.cli import main
+    from cli.main import main
 
     sys.exit(main())

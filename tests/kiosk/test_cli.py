@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.cli import COMMANDS, main
+from cli.main import COMMANDS, main
 
 
 @pytest.mark.parametrize("command", sorted(set(COMMANDS) - {"serve-backend", "liftsim"}))
@@ -23,7 +23,7 @@ def test_unknown_command_is_an_error(capsys):
 
 def test_bench_help_names_every_benchmark(capsys):
     """#15: `kiosk bench --help` named no benchmark ("NAME ...")."""
-    from kiosk.commands.bench import BENCHES
+    from cli.commands.bench import BENCHES
 
     with pytest.raises(SystemExit) as info:
         main(["bench", "--help"])

@@ -890,7 +890,7 @@ def test_staff_enter_event_only_comes_from_the_console(rig):
 
 
 def test_staff_hash_command_prints_a_hash_for_the_config(capsys):
-    from kiosk.cli import main
+    from cli.main import main
     from kiosk.staff import verify_pin
 
     assert main(["staff-hash", "975310"]) == 0
@@ -907,7 +907,7 @@ def test_staff_hash_reads_one_pin_from_a_pipe():
 
     from kiosk.staff import verify_pin
 
-    done = subprocess.run([sys.executable, "-m", "kiosk.cli", "staff-hash"], input="975310\n",
+    done = subprocess.run([sys.executable, "-m", "cli", "staff-hash"], input="975310\n",
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert verify_pin("975310", done.stdout.strip())

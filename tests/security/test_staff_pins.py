@@ -116,7 +116,7 @@ def test_staff_unlock_clears_a_lock(tmp_path, monkeypatch, capsys):
 def test_pins_shorter_than_6_digits_are_refused_everywhere(pin, tower, tmp_path, monkeypatch,
                                                           capsys):
     from backend.admin import main as backend_main
-    from kiosk.cli import main as kiosk_main
+    from cli.main import main as kiosk_main
 
     with pytest.raises(StaffError, match="6 to 12 digits"):
         hash_pin(pin)

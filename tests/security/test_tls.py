@@ -154,7 +154,7 @@ def test_the_kiosk_refuses_plain_http_beyond_this_machine(url):
 
 def test_self_test_reports_a_pin_mismatch_as_the_backend_failing(https_backend, impostor,
                                                                  tmp_path):
-    from kiosk.commands.selftest import _check_drivers
+    from cli.commands.selftest import _check_drivers
 
     config = parse_config({
         "kiosk": {"data_dir": str(tmp_path / "data"), "log_dir": str(tmp_path / "logs")},

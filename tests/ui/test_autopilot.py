@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_autopilot(scenario: str, shots: Path | None = None) -> dict:
-    cmd = [sys.executable, "-m", "kiosk.cli", "autopilot", "--scenario", scenario]
+    cmd = [sys.executable, "-m", "cli", "autopilot", "--scenario", scenario]
     if shots is not None:
         cmd += ["--screenshots", str(shots)]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

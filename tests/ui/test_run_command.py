@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kiosk.cli import main
+from cli.main import main
 from ui.preview import CannedServices
 
 

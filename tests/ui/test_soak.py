@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_a_tiny_soak_with_one_fault_reports_nothing_lost(tmp_path):
-    cmd = [sys.executable, "-m", "kiosk.cli", "soak", "--journeys", "3", "--only-fault",
+    cmd = [sys.executable, "-m", "cli", "soak", "--journeys", "3", "--only-fault",
            "estop", "--seed", "2", "--workdir", str(tmp_path)]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

@@ -440,7 +440,7 @@ def test_staff_tour_autopilot_through_the_real_parts(tmp_path):
     import sys
 
     root = Path(__file__).resolve().parents[2]
-    cmd = [sys.executable, "-m", "kiosk.cli", "autopilot", "--scenario", "staff-tour",
+    cmd = [sys.executable, "-m", "cli", "autopilot", "--scenario", "staff-tour",
            "--screenshots", str(tmp_path)]
     proc = subprocess.run(cmd, cwd=root, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
                           capture_output=True, text=True, timeout=280)

@@ -17,7 +17,7 @@ from selfie_helpers import (
     selfie_photo,  # noqa: F401 - fixture
 )
 
-from kiosk.cli import main
+from cli.main import main
 from vision.synth import faces_dir
 
 

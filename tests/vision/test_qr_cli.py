@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.cli import main
+from cli.main import main
 from vision.scenes import render_phone_scene
 
 

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``kiosk`` CLI, one module each (see cli/main.py)."""

@@ -1,1 +1,0 @@
-"""Sub-commands of the ``kiosk`` CLI, one module each (see kiosk/cli.py)."""
