@@ -25,9 +25,11 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend import __version__, pages, schemas
+from backend.auth_throttle import ThrottleStore
 from backend.db import Database
 from backend.errors import ApiError, StartupError
 from backend.judge import JudgePool
+from backend.metrics import Metrics, MetricsAccess, mount_metrics
 from backend.models import Setting
 from backend.passes import (
     Ed25519PrivateKey,
@@ -35,6 +37,7 @@ from backend.passes import (
     load_private_key_pem,
     private_key_pem,
 )
+from backend.replicas import Replicas
 from backend.selfie_routes import FRAMES_BODY_LIMIT, FRAMES_PATH, SelfieDesk, add_routes
 from backend.service import Service
 from backend.staff_routes import GUARDED_DOC, StaffDesk
@@ -88,13 +91,17 @@ def _pass_key(db: Database, pass_key_path: str | None) -> Ed25519PrivateKey:
 def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = None,
           clock: Any = None, default_tower: str = "T1", judge_workers: int = 2,
           warm_judge: bool = False, demo: bool | None = None,
-          auth_throttle: bool = True) -> Built:
+          auth_throttle: bool = True, peer_url: str | None = None,
+          peer_ca_file: str | None = None,
+          metrics_access: MetricsAccess | None = None) -> Built:
     """``warm_judge``: start the judge workers (FaceMesh, dlib) at start-up
     rather than at the first selfie; the service process does it, tests that
     never open a selfie do not pay for it. ``demo``: mount the member-app
     stand-in pages and allow demo-only requests (default: with the demo seed).
     ``auth_throttle=False``: no 429s for failed sign-ins, for suites whose
-    many deliberate 401s from one address would otherwise block the rest."""
+    many deliberate 401s from one address would otherwise block the rest.
+    ``peer_url``: this process is a replica that its peers reach there
+    (backend/replicas.py); ``metrics_access``: who may read /metrics."""
     try:
         db = Database(db_url)
         db.migrate()
@@ -111,7 +118,9 @@ def build(db_url: str, seed: str | None = "demo", pass_key_path: str | None = No
     service = Service(db, key, ref_secret, clock=clock)
     judge = JudgePool(judge_workers)
     demo = seed == "demo" if demo is None else demo
-    app = create_app(service, default_tower, judge, warm_judge, demo, auth_throttle)
+    replicas = Replicas(db, peer_url, peer_ca_file) if peer_url else None
+    app = create_app(service, default_tower, judge, warm_judge, demo, auth_throttle,
+                     replicas, metrics_access)
     return Built(app, service, db, judge)
 
 
@@ -150,9 +159,17 @@ def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
 
 def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | None = None,
                warm_judge: bool = False, demo: bool = False,
-               auth_throttle: bool = True) -> FastAPI:
+               auth_throttle: bool = True, replicas: Replicas | None = None,
+               metrics_access: MetricsAccess | None = None) -> FastAPI:
     judge = judge or JudgePool()
     desk = SelfieDesk(service, judge, write_runner(service.db))
+    metrics = Metrics(service.db, service.now, metrics_access)
+    desk.metrics = metrics
+    service.on_lockout = metrics.lockouts.inc
+    if replicas is not None:
+        desk.replicas = replicas
+        service.replica_tag = replicas.tag  # selfie ids name the replica judging them
+    throttles = ThrottleStore(service.db)  # shared by the Guard and staff logins
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -161,6 +178,8 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
                 await asyncio.sleep(SWEEP_EVERY_S)
                 try:
                     desk.forget_expired()
+                    if replicas is not None:
+                        await anyio.to_thread.run_sync(replicas.beat)
                     await anyio.to_thread.run_sync(service.sweep)
                     await anyio.to_thread.run_sync(service.purge)
                 except Exception:  # noqa: BLE001 - the next sweep tries again
@@ -169,6 +188,8 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
         # Sync handlers run in anyio's pool. Writes are serialised by the
         # database anyway, so a big pool only adds GIL and lock convoys.
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        if replicas is not None:
+            await anyio.to_thread.run_sync(replicas.register)
         task = asyncio.create_task(sweeper())
         warm = asyncio.create_task(_warm(judge)) if warm_judge else None
         try:
@@ -180,6 +201,9 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await t
             await anyio.to_thread.run_sync(judge.shutdown)
+            if replicas is not None:
+                with contextlib.suppress(Exception):  # the database may be gone first
+                    await anyio.to_thread.run_sync(replicas.unregister)
 
     app = FastAPI(title="Tower kiosk backend", version=__version__, lifespan=lifespan,
                   docs_url="/docs", redoc_url=None,
@@ -188,13 +212,14 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
     app.state.service = service
     _install_error_handlers(app)
     app.include_router(_public_router(service))
-    app.include_router(_kiosk_router(service, desk, auth_throttle))
+    app.include_router(_kiosk_router(service, desk, auth_throttle, throttles))
     app.include_router(_member_router(service, demo))
     app.include_router(pages.router(service, default_tower, demo))
     from backend.guard import Guard
 
-    app.add_middleware(Guard, db=service.db, throttle=auth_throttle,
+    app.add_middleware(Guard, db=service.db, throttle=auth_throttle, store=throttles,
                        route_limits=((re.compile(FRAMES_PATH), FRAMES_BODY_LIMIT),))
+    mount_metrics(app, metrics)  # outermost: the Guard's answers are counted too
     app.openapi = _openapi(app)
     return app
 
@@ -302,7 +327,8 @@ async def _warm(judge: JudgePool) -> None:
         log.exception("judge warm-up failed")
 
 
-def _kiosk_router(service: Service, desk: SelfieDesk, auth_throttle: bool = True) -> APIRouter:
+def _kiosk_router(service: Service, desk: SelfieDesk, auth_throttle: bool = True,
+                  throttles: ThrottleStore | None = None) -> APIRouter:
     # Auth is the Guard middleware's; _openapi documents it (security
     # dependencies here would run on every request for nothing).
     r = APIRouter(prefix="/v1", tags=["kiosk"], responses=_ERRORS)
@@ -325,7 +351,7 @@ def _kiosk_router(service: Service, desk: SelfieDesk, auth_throttle: bool = True
 
     # Book changes by staff need a staff session too (backend.staff_routes).
     staff = StaffDesk(StaffBook(service.db, service.now), run_write, write,
-                      throttle=auth_throttle)
+                      throttle=auth_throttle, store=throttles)
 
     @r.post("/sessions", response_model=schemas.SessionOut, summary="Redeem a member pass")
     async def redeem(request: Request, body: schemas.RedeemIn) -> JSONResponse:

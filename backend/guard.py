@@ -24,9 +24,10 @@ from typing import Any
 import anyio.to_thread
 from sqlalchemy import select
 
+from backend.auth_throttle import SharedThrottle, ThrottleStore
 from backend.db import Database
 from backend.models import Kiosk, Member
-from backend.throttle import Limit, Throttle
+from backend.throttle import Limit
 from backend.util import KioskCtx
 
 MAX_BODY_BYTES = 64 * 1024
@@ -76,7 +77,8 @@ def _bearer(headers: dict[bytes, bytes]) -> str:
 class Guard:
     def __init__(self, app: Any, db: Database, max_body_bytes: int = MAX_BODY_BYTES,
                  route_limits: tuple[tuple[re.Pattern[str], int], ...] = (),
-                 clock: Any = time.monotonic, throttle: bool = True) -> None:
+                 clock: Any = time.monotonic, throttle: bool = True,
+                 store: ThrottleStore | None = None) -> None:
         self.app = app
         self.db = db
         self.max_body_bytes = max_body_bytes
@@ -87,10 +89,11 @@ class Guard:
         # kiosk id -> (tower id or None when unknown, key hash, looked up at)
         self._cache: dict[str, tuple[str | None, str, float]] = {}
         self.throttle = throttle
-        self.by_address = Throttle(ADDRESS_LIMIT, clock=clock)
-        self.by_identity = Throttle(IDENTITY_LIMIT, clock=clock)
-        # kiosk id -> addresses it signed in from (the few a kiosk has)
-        self._good: dict[str, set[str]] = {}
+        # Failures and blocks live in the database: every replica counts and
+        # enforces them (backend/auth_throttle.py).
+        self.store = store or ThrottleStore(db)
+        self.by_address = SharedThrottle(self.store, ADDRESS_LIMIT, "a")
+        self.by_identity = SharedThrottle(self.store, IDENTITY_LIMIT, "i")
 
     def _lookup(self, kiosk_id: str) -> tuple[str | None, str]:
         with self.db.read() as s:
@@ -136,9 +139,15 @@ class Guard:
     async def _refuse_throttled(self, send: Send, address: str, identity: str) -> bool:
         if not self.throttle:
             return False
+        await self.store.refresh_if_due()
         wait = self.by_address.retry_after_s(address)
-        if not wait and identity and address not in self._good.get(identity, ()):
-            wait = self.by_identity.retry_after_s(identity)
+        if not wait and identity:
+            blocked = self.by_identity.retry_after_s(identity)
+            # A blocked kiosk id is still let in from where it signed in
+            # before (read from the database only while it is blocked).
+            if blocked and not await anyio.to_thread.run_sync(self.store.knows, identity,
+                                                              address):
+                wait = blocked
         if not wait:
             return False
         await _send_json(send, 429, _error("TOO_MANY_ATTEMPTS",
@@ -166,14 +175,13 @@ class Guard:
             if ctx is not None:
                 state["kiosk"] = ctx
         if state.get("member") or state.get("kiosk"):
-            if identity:
-                good = self._good.setdefault(identity, set())
-                if len(good) < 16:  # a kiosk has a handful; bounded against floods
-                    good.add(address)
+            if identity and self.throttle and self.store.is_new_good(identity, address):
+                await anyio.to_thread.run_sync(self.store.remember, identity, address)
             return True
-        self.by_address.fail(address)
-        if identity:
-            self.by_identity.fail(identity)
+        if self.throttle:
+            await self.by_address.fail(address)
+            if identity:
+                await self.by_identity.fail(identity)
         what = "Member sign-in" if member else "Kiosk credentials"
         await _send_json(send, 401, _error("UNAUTHORIZED", f"{what} missing or wrong."),
                          [(b"www-authenticate", b"Bearer")])

@@ -91,6 +91,9 @@ class IdentityMixin:
                "VALUES (:member, :until, :now)")
     _Q_MEMBER_TEMPLATE = "SELECT template FROM members WHERE id = :id"
 
+    # The replica tag selfie ids end with (backend/replicas.py); None: no replicas.
+    replica_tag: str | None = None
+    on_lockout: Any = None  # called when a member is locked out (backend/metrics.py)
     # Provided by Service.
     _session_member: Any
     now: Any
@@ -118,6 +121,8 @@ class IdentityMixin:
         n = min(3, max(2, policy.challenges))
         challenges = secrets.SystemRandom().sample(CHALLENGES, n)
         selfie_id = new_id("S", 12)
+        if self.replica_tag:
+            selfie_id += f"-{self.replica_tag}"  # its frames go to this replica's judge
         expires = now + policy.selfie_s
         raw.run(self._I_SELFIE, {"id": selfie_id, "session": session_id,
                                  "kiosk": ctx.kiosk_id, "member": member_id,
@@ -166,6 +171,8 @@ class IdentityMixin:
             raw.run(self._D_LOCK, {"member": selfie.member_id})
             raw.run(self._I_LOCK, {"member": selfie.member_id, "until": now + policy.lockout_s,
                                    "now": now})
+            if self.on_lockout is not None:
+                self.on_lockout()
 
     def identity_policy_of_kiosk(self, raw: Raw, kiosk_id: str) -> IdentityPolicy:
         row = raw.one("SELECT tower_id FROM kiosks WHERE id = :id", {"id": kiosk_id})

@@ -377,3 +377,40 @@ class StaffAudit(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     result: Mapped[str] = mapped_column(String(32))
+
+
+class AuthThrottle(Base):
+    """Failed sign-ins of one client address or claimed identity, shared by
+    every replica (``backend/throttle.py``): a guesser spread over replicas
+    is counted once. ``key`` is scoped: ``a:<address>``, ``k:<kiosk id>``,
+    ``s:<kiosk id>`` (staff logins)."""
+
+    __tablename__ = "auth_throttle"
+    __table_args__ = (Index("ix_auth_throttle_blocked", "blocked_until"),)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Float)
+    failures: Mapped[int] = mapped_column(Integer)
+    strikes: Mapped[int] = mapped_column(Integer)  # blocks so far: each doubles the next
+    blocked_until: Mapped[float] = mapped_column(Float)
+
+
+class AuthKnown(Base):
+    """Addresses an identity signed in from: a blocked kiosk id is still let
+    in from these, on any replica (a guesser cannot lock a kiosk out)."""
+
+    __tablename__ = "auth_known"
+    identity: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Replica(Base):
+    """A running service process: where its peers reach it (``peer_url``) to
+    hand it the frames of a selfie it judges (``backend/replicas.py``)."""
+
+    __tablename__ = "replicas"
+    tag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    peer_url: Mapped[str] = mapped_column(String(256))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)
+    seen_at: Mapped[float] = mapped_column(Float)
+

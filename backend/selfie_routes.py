@@ -12,8 +12,9 @@ it will be judged not live and counted as a failed attempt. A retried chunk
 A selfie is judged once (finish), belongs to one session and one kiosk
 (another kiosk's selfie is a 404 to it), and its frames are dropped when
 judged. Its frames stay on the replica that opened it (the judge worker
-holds the liveness state): a load balancer routes ``/v1/selfies/{id}/...``
-by id; a replica that does not hold a selfie answers SELFIE_NOT_HERE.
+holds the liveness state): another replica forwards ``/v1/selfies/{id}/...``
+to it (``backend/replicas.py``); if it is gone, the frames are answered
+SELFIE_NOT_HERE and a finish is judged ``interrupted``.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ class SelfieDesk:
         self.run_write = run_write
         self.challenge_timeout_s = challenge_timeout_s
         self._tracks: dict[str, _Track] = {}
+        self.replicas: Any = None  # backend.replicas.Replicas when run as a replica
+        self.metrics: Any = None  # backend.metrics.Metrics: identity failures counted
+
+    async def forwarded(self, request: Request, selfie_id: str, body: bytes) -> Any:
+        """The owner replica's answer for a selfie judged elsewhere (None:
+        answer here)."""
+        if self.replicas is None or self.judge.holds(selfie_id):
+            return None
+        return await self.replicas.forward(request, selfie_id, body)
 
     async def _read(self, fn: Callable[[Raw], Any]) -> Any:
         def run() -> Any:
@@ -112,8 +122,8 @@ class SelfieDesk:
     async def opened(self, answer: dict[str, Any]) -> None:
         """Start judging a selfie the database just opened (or a replayed open)."""
         sid = answer["selfie_id"]
-        if sid in self._tracks:
-            return
+        if sid in self._tracks or (self.replicas is not None and self.replicas.elsewhere(sid)):
+            return  # a replayed open: the replica that opened it judges it
         expires = datetime.fromisoformat(answer["expires_at"].replace("Z", "+00:00"))
         limit_ms = int(1000 * max(0.0, expires.timestamp() - self.service.now())) + PACE_SLACK_MS
         self._tracks[sid] = _Track(time.monotonic(), limit_ms)
@@ -189,6 +199,7 @@ class SelfieDesk:
                 log.info("selfie %s judged: live=%s reason=%s face=%s member=%s",
                          selfie_id[:8], verdict.live, verdict.reason, verdict.face_match,
                          short_id(row.member_id))
+                self._count(verdict)
                 live, why = verdict.live, verdict.reason
             else:  # a concurrent finish stored its verdict first: that one stands
                 row = await self._read(lambda raw: self.service.selfie_of(raw, ctx,
@@ -197,6 +208,14 @@ class SelfieDesk:
         live = bool(live)
         reason = None if live else public_reason("interrupted" if why in NOT_COUNTED else why)
         return {"selfie_id": selfie_id, "live": live, "reason": reason}
+
+    def _count(self, verdict: Verdict) -> None:
+        if self.metrics is None or verdict.reason in NOT_COUNTED:
+            return
+        kind = ("liveness" if not verdict.live
+                else "face" if verdict.face_match is False else None)
+        if kind is not None:
+            self.metrics.identity_failures.labels(kind).inc()
 
     async def _judge(self, row: SelfieRow) -> Verdict:
         track = self._tracks.pop(row.id, None)
@@ -242,6 +261,9 @@ def add_routes(r: APIRouter, desk: SelfieDesk, write: Any,
                 "schema": {"$ref": "#/components/schemas/FramesIn"}}}}})
     async def frames(request: Request, selfie_id: schemas.Ident) -> JSONResponse:
         body = await request.body()
+        owner = await desk.forwarded(request, selfie_id, body)
+        if owner is not None:
+            return owner
         parsed = await anyio.to_thread.run_sync(parse_frames, body)
         answer = await desk.frames(ctx_of(request), selfie_id, parsed,
                                    request.headers.get("idempotency-key"))
@@ -250,4 +272,7 @@ def add_routes(r: APIRouter, desk: SelfieDesk, write: Any,
     @r.post("/selfies/{selfie_id}/finish", response_model=schemas.FinishOut, tags=["identity"],
             summary="The backend's decision on the selfie (live or not; never a score)")
     async def finish(request: Request, selfie_id: schemas.Ident) -> JSONResponse:
+        owner = await desk.forwarded(request, selfie_id, await request.body())
+        if owner is not None:
+            return owner
         return JSONResponse(await desk.finish(ctx_of(request), selfie_id))

@@ -23,9 +23,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backend import schemas
+from backend.auth_throttle import SharedThrottle, ThrottleStore
 from backend.errors import ApiError
 from backend.staff_service import STAFF_HEADER, StaffBook, session_required
-from backend.throttle import Limit, Throttle
+from backend.throttle import Limit
 
 Write = Callable[..., Awaitable[JSONResponse]]
 
@@ -52,11 +53,14 @@ _LOGIN_403 = {403: {"model": schemas.ErrorOut,
 
 class StaffDesk:
     def __init__(self, book: StaffBook, run_write: Callable[[Callable[[], Any]], Awaitable[Any]],
-                 write: Write, throttle: bool = True) -> None:
+                 write: Write, throttle: bool = True,
+                 store: ThrottleStore | None = None) -> None:
         self.book = book
         self.run_write = run_write
         self.write = write
-        self.logins = Throttle(LOGIN_LIMIT)
+        # In the database, like the Guard's: the pause holds on every replica.
+        self.store = store or ThrottleStore(book.db)
+        self.logins = SharedThrottle(self.store, LOGIN_LIMIT, "s")
         self.throttle = throttle  # False: suites that refuse many logins on purpose
 
     async def book_change(self, request: Request, body: BaseModel | None, action: str,
@@ -85,6 +89,8 @@ def add_routes(r: APIRouter, desk: StaffDesk) -> None:
                         "lock the name on an escalating schedule (backend/REASONS.md).")
     async def open_session(request: Request, body: schemas.StaffLoginIn) -> JSONResponse:
         ctx = request.state.kiosk
+        if desk.throttle:
+            await desk.store.refresh_if_due()
         wait = desk.logins.retry_after_s(ctx.kiosk_id) if desk.throttle else 0
         if wait:
             return JSONResponse({"error": {"reason": "TOO_MANY_ATTEMPTS",
@@ -95,7 +101,7 @@ def add_routes(r: APIRouter, desk: StaffDesk) -> None:
             answer = await book.login(ctx, body.name, body.pin)
         except ApiError as exc:
             if exc.reason == "STAFF_DENIED":  # a PIN was checked (a lock costs nothing)
-                desk.logins.fail(ctx.kiosk_id)
+                await desk.logins.fail(ctx.kiosk_id)
             raise
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
