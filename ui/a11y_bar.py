@@ -22,9 +22,6 @@ ICON_PX = 36
 BUTTON_PX = 64
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("A11yBar", text)
-
 
 def _icon(kind: str, colour: str, crossed: bool = False) -> QIcon:
     """A drawn pictogram (no icon font to miss a glyph, no file to lose)."""
@@ -128,11 +125,13 @@ class A11yBar(QWidget):
             b.setIcon(_icon(kind, colour, crossed))
 
     def retranslate(self) -> None:
-        read = (_tr("Stop reading") if self._read_state is ReadState.SPEAKING
-                else _tr("Read aloud"))
-        for b, text in ((self.btn_read, read),
-                        (self.btn_large, _tr("Large text and high contrast")),
-                        (self.btn_low, _tr("Low reach: all buttons low on the screen"))):
+        if self._read_state is ReadState.SPEAKING:
+            read = QCoreApplication.translate("A11yBar", "Stop reading")
+        else:
+            read = QCoreApplication.translate("A11yBar", "Read aloud")
+        large = QCoreApplication.translate("A11yBar", "Large text and high contrast")
+        low = QCoreApplication.translate("A11yBar", "Low reach: all buttons low on the screen")
+        for b, text in ((self.btn_read, read), (self.btn_large, large), (self.btn_low, low)):
             b.setAccessibleName(text)
             b.setToolTip(text)
         self._paint_icons()

@@ -46,9 +46,6 @@ def _settle_layouts(window: QWidget) -> None:
         window.layout().activate()
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("A11yChrome", text)
-
 
 class A11yChrome(QObject):
     def __init__(self, window: Any) -> None:
@@ -234,8 +231,9 @@ class A11yChrome(QObject):
         return False
 
     def retranslate(self) -> None:
-        self.reach_note.setText(_tr("Low reach is on: everything you need to touch is in "
-                                    "the lower part of the screen."))
+        self.reach_note.setText(QCoreApplication.translate(
+            "A11yChrome", "Low reach is on: everything you need to touch is in "
+                          "the lower part of the screen."))
         if self.notice.isVisible():
             self._show_notice()
 

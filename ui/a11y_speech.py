@@ -30,21 +30,21 @@ class ReadState(str, Enum):
     UNAVAILABLE = "unavailable"  # the last try failed; ``ReadAloud.problem`` says why
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReadAloud", text)
-
-
 def problem_text(status: SpeechStatus) -> str:
     """Why Read aloud cannot speak, as the member reads it."""
-    texts = {
-        SpeechStatus.DISABLED: _tr("Read aloud is switched off on this kiosk."),
-        SpeechStatus.MISSING: _tr("Read aloud is not available: this kiosk has no speech "
-                                  "engine. Please ask staff for help."),
-        SpeechStatus.NO_VOICE: _tr("Read aloud has no voice for this language."),
-        SpeechStatus.NO_AUDIO: _tr("Read aloud is not available: this kiosk has no "
-                                   "loudspeaker. Please ask staff for help."),
-    }
-    return texts.get(status, _tr("Read aloud failed. Please try again or ask staff."))
+    if status is SpeechStatus.DISABLED:
+        return QCoreApplication.translate("ReadAloud", "Read aloud is switched off on this kiosk.")
+    if status is SpeechStatus.MISSING:
+        return QCoreApplication.translate(
+            "ReadAloud", "Read aloud is not available: this kiosk has no speech engine. "
+                         "Please ask staff for help.")
+    if status is SpeechStatus.NO_VOICE:
+        return QCoreApplication.translate("ReadAloud", "Read aloud has no voice for this language.")
+    if status is SpeechStatus.NO_AUDIO:
+        return QCoreApplication.translate(
+            "ReadAloud", "Read aloud is not available: this kiosk has no loudspeaker. "
+                         "Please ask staff for help.")
+    return QCoreApplication.translate("ReadAloud", "Read aloud failed. Please try again or ask staff.")
 
 
 def _reading_order(root: QWidget, widgets: list[QWidget]) -> list[QWidget]:
@@ -63,7 +63,10 @@ def screen_instructions(root: QWidget) -> str:
                if b.isVisibleTo(root) and b.isEnabled() and b.text().strip()]
     names = [" ".join(b.text().split()) for b in _reading_order(root, buttons)]
     if names:
-        lines.append(_tr("Buttons:") + " " + _tr(", ").join(names) + ".")
+        # TRANSLATORS: the list of the screen's buttons read after its texts.
+        lead = QCoreApplication.translate("ReadAloud", "Buttons:")
+        comma = QCoreApplication.translate("ReadAloud", ", ")
+        lines.append(f"{lead} {comma.join(names)}.")
     # A line without its own full stop still pauses the voice.
     return "\n".join(line if line[-1] in ".!?。！？：:" else line + "." for line in lines)
 

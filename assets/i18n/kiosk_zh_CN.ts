@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>A11yBar</name>
+    <message>
+        <location filename="../../ui/a11y_bar.py" line="130"/>
+        <source>Stop reading</source>
+        <translation>停止朗读</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_bar.py" line="132"/>
+        <source>Read aloud</source>
+        <translation>朗读</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_bar.py" line="133"/>
+        <source>Large text and high contrast</source>
+        <translation>大字体与高对比度</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_bar.py" line="134"/>
+        <source>Low reach: all buttons low on the screen</source>
+        <translation>低位操作：所有按钮在屏幕下方</translation>
+    </message>
+</context>
+<context>
+    <name>A11yChrome</name>
+    <message>
+        <location filename="../../ui/a11y_chrome.py" line="236"/>
+        <source>Low reach is on: everything you need to touch is in the lower part of the screen.</source>
+        <translation>低位操作已开启：您需要点按的内容都在屏幕下方。</translation>
+    </message>
+</context>
+<context>
     <name>AttractScreen</name>
     <message>
         <location filename="../../ui/screens/attract.py" line="180"/>
@@ -189,32 +220,32 @@
 <context>
     <name>Challenge</name>
     <message>
-        <location filename="../../ui/messages.py" line="373"/>
+        <location filename="../../ui/messages.py" line="353"/>
         <source>Turn your head to your left</source>
         <translation>请向左转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="374"/>
+        <location filename="../../ui/messages.py" line="354"/>
         <source>Turn your head to your right</source>
         <translation>请向右转头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="375"/>
+        <location filename="../../ui/messages.py" line="355"/>
         <source>Blink your eyes</source>
         <translation>请眨眨眼</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="376"/>
+        <location filename="../../ui/messages.py" line="356"/>
         <source>Nod your head</source>
         <translation>请点点头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="377"/>
+        <location filename="../../ui/messages.py" line="357"/>
         <source>Smile</source>
         <translation>请微笑</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="382"/>
+        <location filename="../../ui/messages.py" line="362"/>
         <source>Follow the instruction</source>
         <translation>请按提示操作</translation>
     </message>
@@ -222,94 +253,94 @@
 <context>
     <name>ChooseScreen</name>
     <message>
-        <location filename="../../ui/screens/choose.py" line="267"/>
+        <location filename="../../ui/screens/choose.py" line="262"/>
         <source>Which model would you like to buy?</source>
         <translation>您想购买哪款车型？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="268"/>
+        <location filename="../../ui/screens/choose.py" line="263"/>
         <source>You&apos;ll finish your order in the app.</source>
         <translation>您将在 App 中完成订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="272"/>
+        <location filename="../../ui/screens/choose.py" line="267"/>
         <source>Choose a colour for your {model}</source>
         <translation>为您的{model}选择颜色</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="273"/>
+        <location filename="../../ui/screens/choose.py" line="268"/>
         <source>Greyed-out colours aren&apos;t in this tower today.</source>
         <translation>灰色显示的颜色今天本塔暂无库存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="275"/>
+        <location filename="../../ui/screens/choose.py" line="270"/>
         <source>Choose your car</source>
         <translation>选择您的车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="276"/>
+        <location filename="../../ui/screens/choose.py" line="271"/>
         <source>These cars are in this tower now.</source>
         <translation>以下车辆目前就在本塔中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="277"/>
+        <location filename="../../ui/screens/choose.py" line="272"/>
         <source>Looking at what&apos;s in the tower…</source>
         <translation>正在查询塔内车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="278"/>
+        <location filename="../../ui/screens/choose.py" line="273"/>
         <source>Preparing your order…</source>
         <translation>正在准备您的订单…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="279"/>
+        <location filename="../../ui/screens/choose.py" line="274"/>
         <source>Reserving your car…</source>
         <translation>正在为您预留车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="280"/>
+        <location filename="../../ui/screens/choose.py" line="275"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="281"/>
+        <location filename="../../ui/screens/choose.py" line="276"/>
         <source>Other models</source>
         <translation>其他车型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="290"/>
+        <location filename="../../ui/screens/choose.py" line="285"/>
         <source>Not in stock</source>
         <translation>暂无库存</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="291"/>
+        <location filename="../../ui/screens/choose.py" line="286"/>
         <source>Available</source>
         <translation>可选</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="300"/>
+        <location filename="../../ui/screens/choose.py" line="295"/>
         <source>Order in the app</source>
         <translation>在 App 中下单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="301"/>
+        <location filename="../../ui/screens/choose.py" line="296"/>
         <source>Driven on {day}</source>
         <translation>已于{day}试驾</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screens/choose.py" line="304"/>
+        <location filename="../../ui/screens/choose.py" line="299"/>
         <source>%n available</source>
         <translation>
             <numerusform>可选 %n 辆</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="307"/>
+        <location filename="../../ui/screens/choose.py" line="302"/>
         <source>Not in stock today</source>
         <translation>今日暂无库存</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="327"/>
+        <location filename="../../ui/screens/choose.py" line="322"/>
         <source>Buy the {model}</source>
         <translation>购买{model}</translation>
     </message>
@@ -317,78 +348,78 @@
 <context>
     <name>Colour</name>
     <message>
-        <location filename="../../ui/messages.py" line="409"/>
+        <location filename="../../ui/car_names.py" line="18"/>
         <source>White</source>
         <translation>白色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="410"/>
+        <location filename="../../ui/car_names.py" line="19"/>
         <source>Pearl</source>
         <translation>珍珠白</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="411"/>
+        <location filename="../../ui/car_names.py" line="20"/>
         <source>Black</source>
         <translation>黑色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="412"/>
+        <location filename="../../ui/car_names.py" line="21"/>
         <source>Silver</source>
         <translation>银色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="413"/>
-        <location filename="../../ui/messages.py" line="414"/>
+        <location filename="../../ui/car_names.py" line="22"/>
+        <location filename="../../ui/car_names.py" line="23"/>
         <source>Grey</source>
         <translation>灰色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="415"/>
+        <location filename="../../ui/car_names.py" line="24"/>
         <source>Red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="416"/>
+        <location filename="../../ui/car_names.py" line="25"/>
         <source>Blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="417"/>
+        <location filename="../../ui/car_names.py" line="26"/>
         <source>Navy</source>
         <translation>藏青色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="418"/>
+        <location filename="../../ui/car_names.py" line="27"/>
         <source>Green</source>
         <translation>绿色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="419"/>
+        <location filename="../../ui/car_names.py" line="28"/>
         <source>Yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="420"/>
+        <location filename="../../ui/car_names.py" line="29"/>
         <source>Orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="421"/>
+        <location filename="../../ui/car_names.py" line="30"/>
         <source>Brown</source>
         <translation>棕色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="422"/>
+        <location filename="../../ui/car_names.py" line="31"/>
         <source>Beige</source>
         <translation>米色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="423"/>
+        <location filename="../../ui/car_names.py" line="32"/>
         <source>Gold</source>
         <translation>金色</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="424"/>
+        <location filename="../../ui/car_names.py" line="33"/>
         <source>Purple</source>
         <translation>紫色</translation>
     </message>
@@ -404,97 +435,97 @@
 <context>
     <name>DispatchScreen</name>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="133"/>
+        <location filename="../../ui/screens/dispatch.py" line="132"/>
         <source>Working out the time…</source>
         <translation>正在计算所需时间…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="137"/>
+        <location filename="../../ui/screens/dispatch.py" line="136"/>
         <source>Almost there</source>
         <translation>马上就到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="139"/>
+        <location filename="../../ui/screens/dispatch.py" line="138"/>
         <source>About {m} min {s} s left</source>
         <translation>约 {m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="142"/>
+        <location filename="../../ui/screens/dispatch.py" line="141"/>
         <source>About {s} seconds left</source>
         <translation>约 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="171"/>
+        <location filename="../../ui/screens/dispatch.py" line="170"/>
         <source>Returning your car</source>
         <translation>正在还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="172"/>
+        <location filename="../../ui/screens/dispatch.py" line="171"/>
         <source>We&apos;re storing your car</source>
         <translation>正在为您将车辆入库</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="174"/>
+        <location filename="../../ui/screens/dispatch.py" line="173"/>
         <source>Thanks for bringing it back. Please stay clear of the bay while the lift works.</source>
         <translation>感谢您还车。升降机运行期间，请远离车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="176"/>
+        <location filename="../../ui/screens/dispatch.py" line="175"/>
         <source>You&apos;re all set</source>
         <translation>一切就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="177"/>
+        <location filename="../../ui/screens/dispatch.py" line="176"/>
         <source>Your car is on its way</source>
         <translation>您的车正在送达途中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="179"/>
+        <location filename="../../ui/screens/dispatch.py" line="178"/>
         <source>The lift is on its way to fetch your car.</source>
         <translation>升降机正在去取您的车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="181"/>
+        <location filename="../../ui/screens/dispatch.py" line="180"/>
         <source>The lift is bringing it down to the delivery bay.</source>
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="190"/>
+        <location filename="../../ui/screens/dispatch.py" line="189"/>
         <source>At street level</source>
         <translation>位于地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="192"/>
+        <location filename="../../ui/screens/dispatch.py" line="191"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="194"/>
+        <location filename="../../ui/screens/dispatch.py" line="193"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="196"/>
+        <location filename="../../ui/screens/dispatch.py" line="195"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="198"/>
+        <location filename="../../ui/screens/dispatch.py" line="197"/>
         <source>Coming down to the street</source>
         <translation>正下降至地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="199"/>
+        <location filename="../../ui/screens/dispatch.py" line="198"/>
         <source>Heading to level {y}</source>
         <translation>正前往第 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="206"/>
+        <location filename="../../ui/screens/dispatch.py" line="205"/>
         <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
         <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="207"/>
+        <location filename="../../ui/screens/dispatch.py" line="206"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -502,12 +533,12 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="307"/>
+        <location filename="../../ui/screens/outcomes.py" line="309"/>
         <source>What happens next</source>
         <translation>接下来</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="311"/>
+        <location filename="../../ui/screens/outcomes.py" line="313"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -515,64 +546,64 @@
 <context>
     <name>Guidance</name>
     <message>
-        <location filename="../../ui/messages.py" line="352"/>
+        <location filename="../../ui/messages.py" line="332"/>
         <source>Look at the camera</source>
         <translation>请看向摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="353"/>
-        <location filename="../../ui/messages.py" line="354"/>
+        <location filename="../../ui/messages.py" line="333"/>
+        <location filename="../../ui/messages.py" line="334"/>
         <source>Only one person, please</source>
         <translation>请只保留一人在画面中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="355"/>
-        <location filename="../../ui/messages.py" line="356"/>
+        <location filename="../../ui/messages.py" line="335"/>
+        <location filename="../../ui/messages.py" line="336"/>
         <source>Come a little closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="357"/>
+        <location filename="../../ui/messages.py" line="337"/>
         <source>Move back a little</source>
         <translation>请稍微后退</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="358"/>
-        <location filename="../../ui/messages.py" line="359"/>
-        <location filename="../../ui/messages.py" line="360"/>
+        <location filename="../../ui/messages.py" line="338"/>
+        <location filename="../../ui/messages.py" line="339"/>
+        <location filename="../../ui/messages.py" line="340"/>
         <source>Centre your face in the oval</source>
         <translation>请将脸部置于椭圆框中央</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="361"/>
+        <location filename="../../ui/messages.py" line="341"/>
         <source>Look straight at the camera</source>
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="362"/>
-        <location filename="../../ui/messages.py" line="363"/>
+        <location filename="../../ui/messages.py" line="342"/>
+        <location filename="../../ui/messages.py" line="343"/>
         <source>We need a little more light on your face</source>
         <translation>脸部光线有点暗</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="364"/>
-        <location filename="../../ui/messages.py" line="365"/>
+        <location filename="../../ui/messages.py" line="344"/>
+        <location filename="../../ui/messages.py" line="345"/>
         <source>Too much light behind or on you</source>
         <translation>光线太强了</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="366"/>
-        <location filename="../../ui/messages.py" line="367"/>
+        <location filename="../../ui/messages.py" line="346"/>
+        <location filename="../../ui/messages.py" line="347"/>
         <source>Hold still for a moment</source>
         <translation>请保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="368"/>
+        <location filename="../../ui/messages.py" line="348"/>
         <source>Great, hold it there</source>
         <translation>很好，请保持</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="372"/>
+        <location filename="../../ui/messages.py" line="352"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
@@ -580,47 +611,47 @@
 <context>
     <name>HandoverScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="100"/>
+        <location filename="../../ui/screens/outcomes.py" line="101"/>
         <source>Delivery bay</source>
         <translation>取车位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="102"/>
+        <location filename="../../ui/screens/outcomes.py" line="103"/>
         <source>The door is open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="103"/>
+        <location filename="../../ui/screens/outcomes.py" line="104"/>
         <source>Your car is ready. Enjoy the drive!</source>
         <translation>您的车已就绪，祝您驾驶愉快！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="104"/>
+        <location filename="../../ui/screens/outcomes.py" line="105"/>
         <source>Please bring it back by {when}.</source>
         <translation>请在 {when} 前还车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="105"/>
+        <location filename="../../ui/screens/outcomes.py" line="106"/>
         <source>Please bring it back within three days.</source>
         <translation>请在三天内还车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="107"/>
+        <location filename="../../ui/screens/outcomes.py" line="108"/>
         <source>Walk to delivery bay {bay}. Your car is waiting with the door open.</source>
         <translation>请前往 {bay} 号取车位，车辆已在那里等您，门已打开。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="108"/>
+        <location filename="../../ui/screens/outcomes.py" line="109"/>
         <source>Check the car over and drive off when you&apos;re ready.</source>
         <translation>检查车辆后即可驶离。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="110"/>
+        <location filename="../../ui/screens/outcomes.py" line="111"/>
         <source>To return it, drive into the bay, scan your pass here and choose Return a car.</source>
         <translation>还车时，请将车开入车位，在这里扫描通行码并选择“还车”。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="113"/>
+        <location filename="../../ui/screens/outcomes.py" line="114"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -628,57 +659,57 @@
 <context>
     <name>Header</name>
     <message>
-        <location filename="../../ui/chrome.py" line="85"/>
+        <location filename="../../ui/chrome.py" line="92"/>
         <source>Scan pass</source>
         <translation>扫码</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="86"/>
+        <location filename="../../ui/chrome.py" line="93"/>
         <source>Choose model</source>
         <translation>选车型</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="87"/>
+        <location filename="../../ui/chrome.py" line="94"/>
         <source>Choose car</source>
         <translation>选车</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="88"/>
+        <location filename="../../ui/chrome.py" line="95"/>
         <source>Selfie</source>
         <translation>自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="89"/>
+        <location filename="../../ui/chrome.py" line="96"/>
         <source>Check</source>
         <translation>核验</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="90"/>
+        <location filename="../../ui/chrome.py" line="97"/>
         <source>Store car</source>
         <translation>入库</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="91"/>
+        <location filename="../../ui/chrome.py" line="98"/>
         <source>Car arrives</source>
         <translation>送车</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="92"/>
+        <location filename="../../ui/chrome.py" line="99"/>
         <source>Drive</source>
         <translation>出发</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="93"/>
+        <location filename="../../ui/chrome.py" line="100"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="94"/>
+        <location filename="../../ui/chrome.py" line="101"/>
         <source>Order</source>
         <translation>下单</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="99"/>
+        <location filename="../../ui/chrome.py" line="106"/>
         <source>Car Tower</source>
         <translation>汽车塔</translation>
     </message>
@@ -905,47 +936,47 @@
 <context>
     <name>Hint</name>
     <message>
-        <location filename="../../ui/messages.py" line="329"/>
-        <location filename="../../ui/messages.py" line="330"/>
+        <location filename="../../ui/messages.py" line="309"/>
+        <location filename="../../ui/messages.py" line="310"/>
         <source>Bring your phone a little closer</source>
         <translation>请把手机再靠近一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="331"/>
+        <location filename="../../ui/messages.py" line="311"/>
         <source>Move your phone a little further away</source>
         <translation>请把手机稍微拿远一点</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="332"/>
+        <location filename="../../ui/messages.py" line="312"/>
         <source>Tilt your phone slightly to avoid reflections</source>
         <translation>请稍微倾斜手机，避免反光</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="333"/>
-        <location filename="../../ui/messages.py" line="334"/>
+        <location filename="../../ui/messages.py" line="313"/>
+        <location filename="../../ui/messages.py" line="314"/>
         <source>Hold your phone flat, facing the camera</source>
         <translation>请将手机摆正，正对摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="335"/>
-        <location filename="../../ui/messages.py" line="336"/>
+        <location filename="../../ui/messages.py" line="315"/>
+        <location filename="../../ui/messages.py" line="316"/>
         <source>Hold your phone still for a moment</source>
         <translation>请保持手机稳定片刻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="337"/>
-        <location filename="../../ui/messages.py" line="338"/>
+        <location filename="../../ui/messages.py" line="317"/>
+        <location filename="../../ui/messages.py" line="318"/>
         <source>Turn up your phone&apos;s screen brightness</source>
         <translation>请调高手机屏幕亮度</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="339"/>
-        <location filename="../../ui/messages.py" line="340"/>
+        <location filename="../../ui/messages.py" line="319"/>
+        <location filename="../../ui/messages.py" line="320"/>
         <source>Show the whole code inside the frame</source>
         <translation>请让二维码完整出现在框内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="345"/>
+        <location filename="../../ui/messages.py" line="325"/>
         <source>Hold your phone steady, about 20 cm from the camera</source>
         <translation>请将手机保持稳定，距摄像头约 20 厘米</translation>
     </message>
@@ -1013,27 +1044,27 @@
 <context>
     <name>Lift</name>
     <message>
-        <location filename="../../ui/messages.py" line="394"/>
+        <location filename="../../ui/messages.py" line="374"/>
         <source>Door open</source>
         <translation>门已打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="395"/>
+        <location filename="../../ui/messages.py" line="375"/>
         <source>Door opening</source>
         <translation>门正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="396"/>
+        <location filename="../../ui/messages.py" line="376"/>
         <source>Door closed</source>
         <translation>门已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="397"/>
+        <location filename="../../ui/messages.py" line="377"/>
         <source>Door closing</source>
         <translation>门正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="398"/>
+        <location filename="../../ui/messages.py" line="378"/>
         <source>Door held: please keep the doorway clear</source>
         <translation>门被挡住：请保持门口畅通</translation>
     </message>
@@ -1154,37 +1185,37 @@
 <context>
     <name>OrderedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="207"/>
+        <location filename="../../ui/screens/outcomes.py" line="208"/>
         <source>Order {ref}</source>
         <translation>订单 {ref}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="208"/>
+        <location filename="../../ui/screens/outcomes.py" line="209"/>
         <source>Your order has started</source>
         <translation>您的订单已创建</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="210"/>
+        <location filename="../../ui/screens/outcomes.py" line="211"/>
         <source>Finish it on your phone. Nothing is charged until you confirm in the app.</source>
         <translation>请在手机上完成订单。在 App 中确认之前不会扣费。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="211"/>
+        <location filename="../../ui/screens/outcomes.py" line="212"/>
         <source>Open your phone&apos;s camera and point it at this code.</source>
         <translation>打开手机相机，对准这个二维码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="212"/>
+        <location filename="../../ui/screens/outcomes.py" line="213"/>
         <source>Tap the link to open your order in the app.</source>
         <translation>点击链接，在 App 中打开订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="213"/>
+        <location filename="../../ui/screens/outcomes.py" line="214"/>
         <source>Choose payment and delivery, then confirm.</source>
         <translation>选择付款和交付方式，然后确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="216"/>
+        <location filename="../../ui/screens/outcomes.py" line="217"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1192,17 +1223,17 @@
 <context>
     <name>OutOfServiceScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="320"/>
+        <location filename="../../ui/screens/outcomes.py" line="322"/>
         <source>Temporarily unavailable</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="322"/>
+        <location filename="../../ui/screens/outcomes.py" line="324"/>
         <source>This kiosk is taking a short break while we fix something. Please try again a little later.</source>
         <translation>本机正在维护，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="323"/>
+        <location filename="../../ui/screens/outcomes.py" line="325"/>
         <source>If you need help now, please ask a member of staff.</source>
         <translation>如需帮助，请联系工作人员。</translation>
     </message>
@@ -1210,54 +1241,92 @@
 <context>
     <name>PaymentScreen</name>
     <message>
-        <location filename="../../ui/screens/payment.py" line="101"/>
+        <location filename="../../ui/screens/payment.py" line="102"/>
         <source>Time left to pay: {m}:{s:02d}</source>
         <translation>剩余付款时间：{m}:{s:02d}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="111"/>
+        <location filename="../../ui/screens/payment.py" line="112"/>
         <source>Pay for your test drive</source>
         <translation>为您的试驾付款</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="113"/>
+        <location filename="../../ui/screens/payment.py" line="114"/>
         <source>A {days}-day test drive for {amount} {currency}. You pay in the member app; the kiosk continues by itself.</source>
         <translation>{days}天试驾，费用 {amount} {currency}。请在会员应用中付款，付款后本机会自动继续。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="115"/>
+        <location filename="../../ui/screens/payment.py" line="116"/>
         <source>Open the member app and scan this code.</source>
         <translation>打开会员应用，扫描此二维码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="116"/>
+        <location filename="../../ui/screens/payment.py" line="117"/>
         <source>Check the amount and confirm the payment.</source>
         <translation>核对金额并确认付款。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="117"/>
+        <location filename="../../ui/screens/payment.py" line="118"/>
         <source>Then choose your car here.</source>
         <translation>然后在这里选择您的车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="121"/>
+        <location filename="../../ui/screens/payment.py" line="122"/>
         <source>Paid. Thank you!</source>
         <translation>已付款，谢谢！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="122"/>
+        <location filename="../../ui/screens/payment.py" line="123"/>
         <source>Waiting for your payment…</source>
         <translation>正在等待您付款…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="123"/>
+        <location filename="../../ui/screens/payment.py" line="124"/>
         <source>Preparing your payment…</source>
         <translation>正在准备付款…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="125"/>
+        <location filename="../../ui/screens/payment.py" line="126"/>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ReadAloud</name>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="37"/>
+        <source>Read aloud is switched off on this kiosk.</source>
+        <translation>本机已关闭朗读功能。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="41"/>
+        <source>Read aloud is not available: this kiosk has no speech engine. Please ask staff for help.</source>
+        <translation>无法朗读：本机没有语音引擎。请向工作人员求助。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="43"/>
+        <source>Read aloud has no voice for this language.</source>
+        <translation>朗读功能没有这种语言的语音。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="47"/>
+        <source>Read aloud is not available: this kiosk has no loudspeaker. Please ask staff for help.</source>
+        <translation>无法朗读：本机没有扬声器。请向工作人员求助。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="50"/>
+        <source>Read aloud failed. Please try again or ask staff.</source>
+        <translation>朗读失败。请重试或向工作人员求助。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="68"/>
+        <source>Buttons:</source>
+        <translation>按钮：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/a11y_speech.py" line="69"/>
+        <source>, </source>
+        <translation>、</translation>
     </message>
 </context>
 <context>
@@ -1745,62 +1814,62 @@
         <translation>您可以从 {when} 起再试，或请工作人员帮助。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="19"/>
+        <location filename="../../ui/messages_rules.py" line="21"/>
         <source>You&apos;ve driven this model recently</source>
         <translation>您最近试驾过这款车型</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="20"/>
+        <location filename="../../ui/messages_rules.py" line="22"/>
         <source>Your next test drive is of a different model.</source>
         <translation>下一次试驾请选择其他车型。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="21"/>
+        <location filename="../../ui/messages_rules.py" line="23"/>
         <source>Choose another model, or buy this one.</source>
         <translation>请选择其他车型，或购买这款车。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="24"/>
+        <location filename="../../ui/messages_rules.py" line="26"/>
         <source>The payment time ran out</source>
         <translation>付款时间已过</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="26"/>
+        <location filename="../../ui/messages_rules.py" line="28"/>
         <source>The payment wasn&apos;t completed in time. Nothing was charged.</source>
         <translation>付款未能及时完成，未产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="27"/>
+        <location filename="../../ui/messages_rules.py" line="29"/>
         <source>Scan your pass again to start over.</source>
         <translation>请重新扫描会员码，从头开始。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="30"/>
+        <location filename="../../ui/messages_rules.py" line="32"/>
         <source>The payment was cancelled</source>
         <translation>付款已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="31"/>
+        <location filename="../../ui/messages_rules.py" line="33"/>
         <source>The payment was cancelled. Nothing was charged.</source>
         <translation>付款已取消，未产生任何费用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="32"/>
+        <location filename="../../ui/messages_rules.py" line="34"/>
         <source>Scan your pass again whenever you&apos;re ready.</source>
         <translation>准备好后，请重新扫描会员码。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="37"/>
+        <location filename="../../ui/messages_rules.py" line="39"/>
         <source>You can pay {amount} {currency} for a {days}-day test drive instead, or buy a car.</source>
         <translation>您也可以支付 {amount} {currency} 进行{days}天试驾，或直接购车。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="38"/>
+        <location filename="../../ui/messages_rules.py" line="40"/>
         <source>You drove the {model} on {day}.</source>
         <translation>您已于{day}试驾过{model}。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages_rules.py" line="41"/>
+        <location filename="../../ui/messages_rules.py" line="43"/>
         <source>Choose another model, or buy the {model}.</source>
         <translation>请选择其他车型，或购买{model}。</translation>
     </message>
@@ -1823,27 +1892,27 @@
 <context>
     <name>RefusedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="289"/>
+        <location filename="../../ui/screens/outcomes.py" line="290"/>
         <source>What you can do</source>
         <translation>您可以这样做</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="292"/>
+        <location filename="../../ui/screens/outcomes.py" line="293"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="294"/>
+        <location filename="../../ui/screens/outcomes.py" line="295"/>
         <source>Pay {amount} {currency}</source>
         <translation>支付 {amount} {currency}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="296"/>
+        <location filename="../../ui/screens/outcomes.py" line="298"/>
         <source>Return my car</source>
         <translation>归还我的车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="300"/>
+        <location filename="../../ui/screens/outcomes.py" line="302"/>
         <source>Buy a car</source>
         <translation>购买汽车</translation>
     </message>
@@ -1851,32 +1920,32 @@
 <context>
     <name>ReturnedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="152"/>
+        <location filename="../../ui/screens/outcomes.py" line="153"/>
         <source>Thank you! Your car is back</source>
         <translation>谢谢！车辆已归还</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="154"/>
+        <location filename="../../ui/screens/outcomes.py" line="155"/>
         <source>It&apos;s stored safely in the tower and your test drive is closed.</source>
         <translation>车辆已安全入库，本次试驾已结束。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="157"/>
+        <location filename="../../ui/screens/outcomes.py" line="158"/>
         <source>Loved the {model}? You can order it now and finish in the app.</source>
         <translation>喜欢这辆{model}吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="160"/>
+        <location filename="../../ui/screens/outcomes.py" line="161"/>
         <source>Loved it? You can order this car now and finish in the app.</source>
         <translation>喜欢这辆车吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="161"/>
+        <location filename="../../ui/screens/outcomes.py" line="162"/>
         <source>Buy this car</source>
         <translation>购买这辆车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="162"/>
+        <location filename="../../ui/screens/outcomes.py" line="163"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -2195,32 +2264,32 @@
 <context>
     <name>Staff</name>
     <message>
-        <location filename="../../ui/messages.py" line="473"/>
+        <location filename="../../ui/messages.py" line="390"/>
         <source>Finish or cancel the customer&apos;s journey first.</source>
         <translation>请先完成或取消客户当前的操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="475"/>
+        <location filename="../../ui/messages.py" line="392"/>
         <source>A customer&apos;s car is on the lift. Wait until it has arrived.</source>
         <translation>升降机上有客户的车，请等其到达后再操作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="476"/>
+        <location filename="../../ui/messages.py" line="393"/>
         <source>Log in with the staff PIN first.</source>
         <translation>请先用员工 PIN 登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="477"/>
+        <location filename="../../ui/messages.py" line="394"/>
         <source>Staff entry is not set up on this kiosk.</source>
         <translation>本机未设置员工入口。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="478"/>
+        <location filename="../../ui/messages.py" line="395"/>
         <source>This kiosk does not have that part.</source>
         <translation>本机没有该部件。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="480"/>
+        <location filename="../../ui/messages.py" line="397"/>
         <source>Offline login: changes to the inventory need a login checked by the server.</source>
         <translation>离线登录：修改库存需要经服务器验证的登录。</translation>
     </message>
@@ -2228,127 +2297,127 @@
 <context>
     <name>StaffCode</name>
     <message>
-        <location filename="../../ui/messages.py" line="495"/>
+        <location filename="../../ui/messages.py" line="412"/>
         <source>live</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="496"/>
+        <location filename="../../ui/messages.py" line="413"/>
         <source>starting</source>
         <translation>启动中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="497"/>
+        <location filename="../../ui/messages.py" line="414"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="498"/>
+        <location filename="../../ui/messages.py" line="415"/>
         <source>stalled</source>
         <translation>卡住</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="499"/>
+        <location filename="../../ui/messages.py" line="416"/>
         <source>reopening</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="500"/>
+        <location filename="../../ui/messages.py" line="417"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="501"/>
+        <location filename="../../ui/messages.py" line="418"/>
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="502"/>
+        <location filename="../../ui/messages.py" line="419"/>
         <source>no frame</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="503"/>
+        <location filename="../../ui/messages.py" line="420"/>
         <source>absent</source>
         <translation>未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="504"/>
+        <location filename="../../ui/messages.py" line="421"/>
         <source>up</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="505"/>
+        <location filename="../../ui/messages.py" line="422"/>
         <source>down</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="506"/>
+        <location filename="../../ui/messages.py" line="423"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="507"/>
+        <location filename="../../ui/messages.py" line="424"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="508"/>
+        <location filename="../../ui/messages.py" line="425"/>
         <source>busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="509"/>
+        <location filename="../../ui/messages.py" line="426"/>
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="510"/>
+        <location filename="../../ui/messages.py" line="427"/>
         <source>emergency stop</source>
         <translation>急停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="511"/>
+        <location filename="../../ui/messages.py" line="428"/>
         <source>door obstructed</source>
         <translation>车门受阻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="512"/>
+        <location filename="../../ui/messages.py" line="429"/>
         <source>bay sensor mismatch</source>
         <translation>车位传感器不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="513"/>
+        <location filename="../../ui/messages.py" line="430"/>
         <source>overload</source>
         <translation>超载</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="514"/>
+        <location filename="../../ui/messages.py" line="431"/>
         <source>communication lost</source>
         <translation>通信中断</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="515"/>
+        <location filename="../../ui/messages.py" line="432"/>
         <source>open</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="516"/>
+        <location filename="../../ui/messages.py" line="433"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="517"/>
+        <location filename="../../ui/messages.py" line="434"/>
         <source>closed</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="518"/>
+        <location filename="../../ui/messages.py" line="435"/>
         <source>closing</source>
         <translation>正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="519"/>
+        <location filename="../../ui/messages.py" line="436"/>
         <source>obstructed</source>
         <translation>受阻</translation>
     </message>
@@ -2404,19 +2473,19 @@
 <context>
     <name>StillThereOverlay</name>
     <message numerus="yes">
-        <location filename="../../ui/chrome.py" line="143"/>
+        <location filename="../../ui/chrome.py" line="150"/>
         <source>To keep your details private, we&apos;ll start over in %n second(s).</source>
         <translation>
             <numerusform>为保护您的隐私，%n 秒后将重新开始。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="151"/>
+        <location filename="../../ui/chrome.py" line="158"/>
         <source>Still there?</source>
         <translation>还在吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/chrome.py" line="152"/>
+        <location filename="../../ui/chrome.py" line="159"/>
         <source>I&apos;m still here</source>
         <translation>我还在</translation>
     </message>
@@ -2424,17 +2493,17 @@
 <context>
     <name>VerifyScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="53"/>
+        <location filename="../../ui/screens/outcomes.py" line="54"/>
         <source>Checking your details</source>
         <translation>正在核验您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="55"/>
+        <location filename="../../ui/screens/outcomes.py" line="56"/>
         <source>We&apos;re confirming your selfie and your membership. This usually takes a few seconds.</source>
         <translation>我们正在确认您的自拍和会员信息，通常只需几秒钟。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="56"/>
+        <location filename="../../ui/screens/outcomes.py" line="57"/>
         <source>Your car stays reserved for you meanwhile.</source>
         <translation>在此期间，您的车辆会一直为您保留。</translation>
     </message>
