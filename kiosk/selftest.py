@@ -93,6 +93,23 @@ def check_camera(services: Any) -> Any:
     return {"size": [int(frame.image.shape[1]), int(frame.image.shape[0])]}
 
 
+def check_speech(config: Any, strict: bool = True) -> Any:
+    """The Read aloud engine the config names: engine, version, a voice per
+    language, or missing. A kiosk configured for speech (``strict``) fails
+    without it; the embedded demo configuration only reports it, since the
+    engine is an optional Debian package (apt-get install espeak-ng)."""
+    from drivers.speech import SpeechStatus, open_speaker
+
+    url = getattr(getattr(config, "speech", None), "url", "espeak-ng:")
+    info = open_speaker(url).info()
+    detail = {"url": url, **info.to_dict()}
+    if strict and info.status not in (SpeechStatus.READY, SpeechStatus.DISABLED):
+        raise KioskError(f"text-to-speech {info.status.value}: {json.dumps(detail)} "
+                         "(Debian: apt-get install espeak-ng, or [speech] url = \"none:\")",
+                         reason=Reason.CONFIG_INVALID)
+    return detail
+
+
 def check_running_parts(services: Any, results: dict[str, Any]) -> None:
     """The backend, lift and camera a kiosk has open."""
     check("backend", lambda: check_backend(services), results)
@@ -107,6 +124,7 @@ def running_parts(services: Any) -> dict[str, Any]:
     check("facemesh", check_facemesh, results)
     check("face_encoder", check_face_embed, results)
     check("qr_decoder", check_qr, results)
+    check("speech", lambda: check_speech(services.config), results)
     check_running_parts(services, results)
     return {"ok": all(v["ok"] for v in results.values()), "version": __version__,
             "build": build_info(), "components": results}

@@ -13,6 +13,9 @@ make demo: there is no display to open the kiosk on (DISPLAY is not set).
 MSG
     exit 1
 fi
+# "Read aloud" speaks through Debian's espeak-ng; the demo runs without it
+# (the button then says there is no speech engine), so only say so.
+command -v espeak-ng >/dev/null || echo "make demo: no espeak-ng, so Read aloud will say it is unavailable (sudo apt-get install espeak-ng)" >&2
 [ -n "${DISPLAY:-}" ] || exit 0  # Wayland or an explicit platform: nothing to check
 plugin=$(ls "$venv"/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so 2>/dev/null | head -n 1)
 [ -n "$plugin" ] || exit 0

@@ -27,6 +27,7 @@ from kiosk.selftest import (
     check_facemesh,
     check_qr,
     check_running_parts,
+    check_speech,
 )
 
 
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     check("facemesh", check_facemesh, results)
     check("face_encoder", check_face_embed, results)
     check("qr_decoder", check_qr, results)
+    check("speech", lambda: check_speech(config, strict=config is not None), results)
     if results["config"]["ok"]:
         _check_drivers(config, results)
     ok = all(v["ok"] for v in results.values())
@@ -77,9 +79,14 @@ def _check_drivers(config: Any, results: dict[str, Any]) -> None:
     from kiosk.wiring import build_services
 
     t0 = time.monotonic()
+    parts = contextlib.ExitStack()
     try:
-        cm = build_services(config, demo=config is None)
-        services = cm.__enter__()
+        demo_stack = None
+        if config is None:
+            from sim.demo import DemoStack
+
+            demo_stack = parts.enter_context(DemoStack())
+        services = parts.enter_context(build_services(config, demo_stack=demo_stack))
     except Exception as exc:  # noqa: BLE001 - reported below as a failed component
         err = exc if isinstance(exc, KioskError) else None
         # Opening the parts asks the backend for the pass key when the config
@@ -89,7 +96,7 @@ def _check_drivers(config: Any, results: dict[str, Any]) -> None:
         results[name] = {"ok": False, "ms": round((time.monotonic() - t0) * 1000, 1),
                          "reason": err.reason.value if err else "INTERNAL",
                          "error": f"{type(exc).__name__}: {exc}"}
+        parts.close()
         return
-    with contextlib.ExitStack() as stack:
-        stack.push(cm)
+    with parts:
         check_running_parts(services, results)

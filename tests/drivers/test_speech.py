@@ -128,3 +128,38 @@ def test_stop_cuts_off_the_utterance_in_progress(tmp_path: Path):
     t.join(timeout=30)
     assert not t.is_alive()
     assert outcome == ["returned"]
+
+
+def test_self_test_reports_the_engine_and_fails_a_kiosk_configured_without_it(tmp_path):
+    from kiosk.config import parse_config
+    from kiosk.selftest import check, check_speech
+
+    missing = parse_config({"speech": {"url": f"espeak-ng:{tmp_path / 'no-espeak-ng'}"}})
+    results: dict[str, dict] = {}
+    check("configured", lambda: check_speech(missing), results)
+    check("demo", lambda: check_speech(missing, strict=False), results)
+    check("off", lambda: check_speech(parse_config({"speech": {"url": "none:"}})), results)
+    assert results["configured"]["ok"] is False
+    assert "missing" in results["configured"]["error"]
+    assert results["configured"]["reason"] == "CONFIG_INVALID"
+    assert results["demo"]["ok"] is True and results["demo"]["detail"]["status"] == "missing"
+    assert results["off"]["detail"]["status"] == "disabled"
+
+
+@needs_espeak
+def test_self_test_names_version_and_voices():
+    from kiosk.config import parse_config
+    from kiosk.selftest import check_speech
+
+    detail = check_speech(parse_config({}))
+    assert detail["status"] == "ready" and detail["voices"] == {"en": True, "zh_CN": True}
+    assert detail["path"] and detail["version"]
+
+
+@pytest.mark.parametrize("value", ["festival:", "none:x", "espeak", ""])
+def test_a_bad_speech_url_in_the_config_is_refused(value):
+    from common.errors import ConfigError
+    from kiosk.config import parse_config
+
+    with pytest.raises(ConfigError, match="speech.url"):
+        parse_config({"speech": {"url": value}})
