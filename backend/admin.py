@@ -25,7 +25,7 @@ from typing import Any
 
 from backend.db import redact_url
 
-TOOLS = ("kiosk", "member", "staff", "enroll", "issue-pass")
+TOOLS = ("kiosk", "member", "staff", "operator", "enroll", "issue-pass")
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     from backend import staff_admin
 
     staff_admin.add_parsers(sub, with_db)
+    from backend.ops import cli as operator_cli
+
+    operator_cli.add_parsers(sub, with_db)
     return p
 
 
@@ -157,6 +160,10 @@ def main(argv: list[str]) -> int:
             return _enroll(args, service)
         if args.tool == "issue-pass":
             return _issue_pass(args, service)
+        if args.tool == "operator":
+            from backend.ops import cli as operator_cli
+
+            return operator_cli.run(args, service.db)
         from backend import staff_admin
 
         return staff_admin.run(args, service.db)

@@ -215,6 +215,10 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
     app.include_router(_kiosk_router(service, desk, auth_throttle, throttles))
     app.include_router(_member_router(service, demo))
     app.include_router(pages.router(service, default_tower, demo))
+    from backend.ops.routes import install as install_ops  # the console at /ops
+
+    install_ops(app, service, write_runner(service.db), bytes.fromhex(_setting(
+        service.db, "ops_form_secret", lambda: secrets.token_hex(32))))
     from backend.guard import Guard
 
     app.add_middleware(Guard, db=service.db, throttle=auth_throttle, store=throttles,

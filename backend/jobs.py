@@ -29,6 +29,7 @@ from backend.models import (
     ReservationState,
     Tower,
 )
+from backend.ops.actions import out_of_service_answer
 from backend.rawsql import Raw
 from backend.rules import HOUR_S
 from backend.util import KioskCtx, new_id
@@ -278,7 +279,10 @@ class JobsMixin:
         # Staff at the tower see who is locked out of identity checks (short ids).
         alerts = [{"kind": "IDENTITY_LOCKED", **a}
                   for a in self.lock_alerts(Raw.of(s), ctx.tower_id, now)]
-        return {"kiosk_id": kiosk.id, "server_time": rules.iso(now), "alerts": alerts}
+        # An operator took this kiosk out of service (the ops console): it says so
+        # on its screen until put back (backend/ops/actions.py).
+        return {"kiosk_id": kiosk.id, "server_time": rules.iso(now), "alerts": alerts,
+                "out_of_service": out_of_service_answer(kiosk)}
 
     def kiosks(self, ctx: KioskCtx) -> dict[str, Any]:
         with self.db.read() as s:

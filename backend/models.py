@@ -103,6 +103,11 @@ class Kiosk(Base):
     created_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     rotated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # key refused
+    # Taken out of service by an operator (the ops console): the heartbeat
+    # answer says so and new sessions are refused until put back.
+    out_of_service_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    out_of_service_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    out_of_service_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class CarModel(Base):
@@ -414,3 +419,44 @@ class Replica(Base):
     started_at: Mapped[float] = mapped_column(Float)
     seen_at: Mapped[float] = mapped_column(Float)
 
+
+class Operator(Base):
+    """An account of the operations console (``kiosk-backend operator add``)."""
+
+    __tablename__ = "operators"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # common.pins.scrypt_hash
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    # The staff PIN schedule (common.pins.Lockout), kept here: a restart keeps it.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class OperatorSession(Base):
+    """A console login: the cookie holds the token, the row its hash and the
+    session's CSRF token (a synchronizer token, not derived from the cookie)."""
+
+    __tablename__ = "operator_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(ForeignKey("operators.name"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class OpsAudit(Base):
+    """Every console login and action, done or refused, by operator name."""
+
+    __tablename__ = "ops_audit"
+    __table_args__ = (Index("ix_ops_audit_at", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[float] = mapped_column(Float)
+    operator: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    tower_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

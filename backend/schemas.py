@@ -347,11 +347,20 @@ class AlertOut(BaseModel):
     retry_at: str
 
 
+class OutOfServiceOut(BaseModel):
+    reason: Literal["KIOSK_OUT_OF_SERVICE"]
+    note: str = Field(description="What the operator typed (may be empty).")
+    since: str
+
+
 class HeartbeatOut(BaseModel):
     kiosk_id: str
     server_time: str
     alerts: list[AlertOut] = Field(description="Members of this tower locked out of the "
                                                "identity check now.")
+    out_of_service: OutOfServiceOut | None = Field(
+        None, description="Set while an operator has this kiosk out of service (the ops "
+                          "console); new sessions are then refused KIOSK_OUT_OF_SERVICE.")
 
 
 class KioskOut(BaseModel):

@@ -32,6 +32,7 @@ from backend.models import (
     CarState,
     Colour,
     Drive,
+    Kiosk,
     KioskSession,
     Member,
     Offering,
@@ -209,6 +210,11 @@ class Service(JobsMixin, IdentityMixin, PaymentsMixin):
 
     def op_redeem(self, s: Session, ctx: KioskCtx, pass_text: str) -> dict[str, Any]:
         now = self.now()
+        kiosk = s.get(Kiosk, ctx.kiosk_id)
+        if kiosk is not None and kiosk.out_of_service_at is not None:
+            # Before the pass is looked at: the member's pass is not spent.
+            raise ApiError(409, "KIOSK_OUT_OF_SERVICE", "An operator took this kiosk out of "
+                           "service.", note=kiosk.out_of_service_note or "")
         p = parse_and_verify(self.public_key, pass_text)
         if p.tower_id != ctx.tower_id:
             raise Refusal("PASS_WRONG_TOWER", "This pass is for another tower.")

@@ -46,26 +46,36 @@ def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
     if not valid_pin(pin):
         raise StaffError(f"a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits",
                          reason=Reason.STAFF_DENIED)
+    return scrypt_hash(pin, salt=salt)
+
+
+def scrypt_hash(secret: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt_b64$hash_b64`` of any secret (PINs, operator passwords)."""
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     b64 = base64.b64encode
     return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
 
 
-def verify_pin(pin: str, stored: str) -> bool:
-    """Constant-time check of ``pin`` against a ``hash_pin`` string."""
+def scrypt_verify(secret: str, stored: str) -> bool:
+    """Constant-time check of ``secret`` against a ``scrypt_hash`` string."""
     try:
         scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
         if scheme != "scrypt":
             return False
         salt, want = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
-        got = hashlib.scrypt(str(pin).encode(), salt=salt, n=int(n), r=int(r), p=int(p),
+        got = hashlib.scrypt(str(secret).encode(), salt=salt, n=int(n), r=int(r), p=int(p),
                              dklen=len(want))
     except (ValueError, TypeError):
         # A malformed stored hash never lets anyone in.
         return False
+    return hmac.compare_digest(got, want)
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """Constant-time check of ``pin`` against a ``hash_pin`` string."""
     # Checked after the scrypt: a too-short PIN costs the same time as a wrong one.
-    return hmac.compare_digest(got, want) and valid_pin(pin)
+    return scrypt_verify(pin, stored) and valid_pin(pin)
 
 
 _DUMMY: list[str] = []
@@ -116,10 +126,17 @@ def read_pin(stdin: TextIO | None = None, prompt: Callable[[str], str] = getpass
              ) -> str | None:
     """The PIN from the terminal (twice, no echo) or one line of piped stdin;
     None if the two entries differ."""
+    return read_secret("PIN (6-12 digits): ", stdin, prompt)
+
+
+def read_secret(label: str, stdin: TextIO | None = None,
+                prompt: Callable[[str], str] = getpass.getpass) -> str | None:
+    """``read_pin`` for any secret: twice at a terminal (``label`` first), or one
+    line of piped stdin; None if the two entries differ."""
     stdin = stdin or sys.stdin
     if not stdin.isatty():
         return stdin.readline().strip()
-    first = prompt("PIN (6-12 digits): ")
+    first = prompt(label)
     if prompt("Again: ") != first:
         return None
     return first.strip()
