@@ -185,6 +185,9 @@ class LockAlert:
 class HeartbeatAnswer:
     server_time: datetime
     alerts: tuple[LockAlert, ...]  # the lockouts of this tower right now
+    # An operator took this kiosk out of service (the ops console), and why.
+    out_of_service: bool = False
+    out_of_service_note: str = ""
 
 
 def heartbeat_answer(d: Mapping[str, Any]) -> HeartbeatAnswer:
@@ -200,7 +203,14 @@ def heartbeat_answer(d: Mapping[str, Any]) -> HeartbeatAnswer:
         if not member.isprintable():
             raise BadAnswer("alert member is not printable")
         alerts.append(LockAlert(member=member, retry_at=read_time(a, "retry_at")))
-    return HeartbeatAnswer(server_time=read_time(d, "server_time"), alerts=tuple(alerts))
+    out = d.get("out_of_service")
+    note = ""
+    if out is not None:
+        note = read_str(read_obj(out, "out_of_service"), "note", optional=True,
+                        max_len=200) or ""
+    return HeartbeatAnswer(server_time=read_time(d, "server_time"), alerts=tuple(alerts),
+                           out_of_service=out is not None,
+                           out_of_service_note="".join(c for c in note if c.isprintable()))
 
 
 def bay_record(b: Mapping[str, Any]) -> BayRecord:

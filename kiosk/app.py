@@ -341,7 +341,7 @@ class Kiosk(HealthMixin, NextStepsMixin):
             self._scan_feedback(ScanFeedback(ScanStatus.REJECTED, reason=err.reason))
             self._start_scan()
             return
-        self._refuse_or_fail(err)
+        self._refuse_or_fail(self.note_out_of_service(err))
 
     # -- choose -------------------------------------------------------------
     def _load_options(self) -> None:

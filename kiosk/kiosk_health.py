@@ -32,6 +32,9 @@ class HealthMixin:
     _load_options: Any
     _reconciled: Any
     _reconcile_retry_later: Any
+    # Set by an operator in the ops console; heard with each heartbeat's answer
+    # (and from a session refused KIOSK_OUT_OF_SERVICE), cleared the same way.
+    operator_out_of_service: bool = False
 
     def status_word(self) -> str:
         """One word for the fleet view: what this kiosk is doing."""
@@ -63,6 +66,21 @@ class HealthMixin:
             log.info("identity lockouts: %s", ", ".join(
                 f"{a.member} until {a.retry_at:%H:%M}Z" for a in lockouts) or "none")
         self.health.lockouts = lockouts
+        self._operator_says(bool(getattr(answer, "out_of_service", False)))
+
+    def _operator_says(self, out: bool) -> None:
+        if out != self.operator_out_of_service:
+            log.warning("an operator put this kiosk %s", "out of service" if out
+                        else "back in service")
+            self.operator_out_of_service = out
+            self._apply_service()
+
+    def note_out_of_service(self, err: KioskError) -> KioskError:
+        """``err`` as it is; if it is the backend's KIOSK_OUT_OF_SERVICE, the kiosk
+        goes out of service now rather than at the next heartbeat."""
+        if err.context.get("code") == "KIOSK_OUT_OF_SERVICE":
+            self._operator_says(True)
+        return err
 
     def check_health(self) -> None:
         self._health_inflight = True
@@ -98,7 +116,8 @@ class HealthMixin:
         self._apply_service()
 
     def _apply_service(self) -> None:
-        ok = self.health.service_ok and not self.manual_out_of_service and not self.recovering
+        ok = (self.health.service_ok and not self.manual_out_of_service
+              and not self.operator_out_of_service and not self.recovering)
         if self.journey.state is not State.STAFF:
             self.journey.set_service(ok, self.clock())
         else:

@@ -27,6 +27,7 @@ class FakeBackend:
         self.challenges = ("turn_left", "blink")
         self.live = True  # the backend's verdict at finish
         self.lockouts: tuple[LockAlert, ...] = ()  # what the heartbeat answers
+        self.out_of_service = False  # ... and whether an operator took the kiosk out
         self.eligibility: Any = None  # what redeem says (None: not said, an older backend)
         self.payment_states: list[str] = []  # what each payment poll answers, in turn
 
@@ -83,7 +84,8 @@ class FakeBackend:
 
     def heartbeat(self, status, health, version=None):
         self._call("heartbeat", status, health)
-        return HeartbeatAnswer(server_time=datetime.now(UTC), alerts=self.lockouts)
+        return HeartbeatAnswer(server_time=datetime.now(UTC), alerts=self.lockouts,
+                               out_of_service=self.out_of_service)
 
     def _payment(self, state):
         from kiosk.rules_api import Payment, PaymentState
