@@ -14,6 +14,7 @@ import sys
 
 # command name -> module under cli.commands (kept sorted for --help).
 COMMANDS: dict[str, str] = {
+    "audit-ui": "audit_ui",
     "autopilot": "autopilot",
     "bench": "bench",
     "check-liveness": "vision",

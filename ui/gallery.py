@@ -25,7 +25,7 @@ from kiosk.selfie_step import SelfieStage
 SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose_models",
          "choose_colours", "selfie_ready", "selfie_opening", "selfie_live", "selfie_help",
          "selfie_checking", "verify", "dispatch",
-         "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused",
+         "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused", "payment",
          "refused_quota", "refused_locked", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
          "staff_health", "staff_lift", "staff_audit", "staff_service")
 GALLERY_STAFF, GALLERY_PIN = "sam", "246813"  # ui.staff.canned.STAFF
@@ -169,8 +169,18 @@ class Tour:
         self.home()
 
         k.start(Flow.TEST_DRIVE)
-        self.fire(Event.REFUSED, refusal=Reason.NOT_SUPER_MEMBER)
+        # Refused at the scan with a paid drive offered, which the member takes.
+        from kiosk.next_steps import refusal_context
+        from kiosk.rules_api import Eligibility, PaidDrive
+
+        offer = Eligibility(False, Reason.NOT_SUPER_MEMBER, paid_drive=PaidDrive("99.00", "CNY", 1))
+        self.fire(Event.REFUSED, refusal=Reason.NOT_SUPER_MEMBER, session_id="S-demo",
+                  eligibility=offer, refusal_context=refusal_context(offer))
         self.shot("refused")
+        k.pay_for_drive()
+        payment = w.screen(State.PAYMENT)
+        self.settle(lambda: payment.payment is not None)
+        self.shot("payment")
         self.home()
         k.start(Flow.TEST_DRIVE)
         self.fire(Event.REFUSED, refusal=Reason.QUOTA_EXCEEDED,
@@ -250,8 +260,11 @@ class Tour:
         self.settle(self.at(State.ATTRACT))
 
 
-def render(outdir: Path, language: str, only: set[str] | None = None) -> list[Path]:
-    """Walk the canned kiosk through every screen in ``language``; return the PNGs."""
+def render(outdir: Path, language: str, only: set[str] | None = None,
+           tour: Callable[..., Tour] = Tour) -> list[Path]:
+    """Walk the canned kiosk through every screen in ``language``; return the PNGs.
+
+    ``tour`` walks it (``ui.audit.walk`` passes one that measures instead)."""
     import tempfile
 
     from kiosk.app import Kiosk
@@ -271,7 +284,7 @@ def render(outdir: Path, language: str, only: set[str] | None = None) -> list[Pa
     kiosk.options = list(SAMPLE_OPTIONS)  # as if stock had been loaded once
     _, window = create_app(kiosk, windowed=True, language=language)
     try:
-        return Tour(window, kiosk, services, outdir, language, only).run()
+        return tour(window, kiosk, services, outdir, language, only).run()
     finally:
         import shutil
 
