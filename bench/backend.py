@@ -323,9 +323,9 @@ class _Load:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from backend.seed import DEMO_KIOSK_KEY
     from backend.server import BackendServer, spawn
+    from bench import backend_selfies as bs
     from kiosk.backend_client import BackendClient
-    from kiosk.bench import backend_selfies as bs
-    from kiosk.member_app import fetch_member_pass
+    from sim.member_app import fetch_member_pass
 
     clients = getattr(args, "clients", 50)
     rounds = getattr(args, "rounds", 7)

@@ -12,7 +12,7 @@ A kiosk renders nothing, it only uploads: the frames of every challenge
 order the backend can draw are rendered before the service starts
 (``pre_render``: the synthetic astronaut, live, guided by a local
 ``LivenessSession`` and picked by the kiosk's own ``SelfieUploader``,
-``kiosk.bench.selfie_stream``) and replayed. An order that was not rendered
+``bench.selfie_stream``) and replayed. An order that was not rendered
 (a tower drawing 3 challenges) is rendered when drawn and counted in
 ``selfies_rendered_during_run``: rendering then competes for the CPU.
 """
@@ -64,7 +64,7 @@ def add_members(db_url: str, ids: list[str]) -> None:
 
 
 def _render(key: SeqKey, seed: int) -> tuple[SeqKey, Frames]:
-    from kiosk.bench.selfie_stream import LIVE, render_selfie
+    from bench.selfie_stream import LIVE, render_selfie
     from vision.synth import SyntheticMember, astronaut_bgr
 
     return key, render_selfie(list(key), LIVE, SyntheticMember(astronaut_bgr()), seed=seed)
@@ -94,7 +94,7 @@ def warm_judge(url: str, key: str, members: tuple[str, ...] = WARM_MEMBERS) -> N
     after that. One selfie per worker is held open (a selfie goes to the
     least busy worker), then each is finished (judged incomplete: untimed)."""
     from kiosk.backend_client import BackendClient
-    from kiosk.member_app import fetch_member_pass
+    from sim.member_app import fetch_member_pass
 
     with BackendClient(url, "K1", key, timeout_s=_TIMEOUT_S, retries=0) as client:
         opened = []
@@ -161,9 +161,9 @@ class SelfieLoad:
     def _loop(self, i: int, members: list[str]) -> None:
         import requests
 
+        from bench.selfie_stream import play_selfie
         from kiosk.backend_client import BackendClient
-        from kiosk.bench.selfie_stream import play_selfie
-        from kiosk.member_app import fetch_member_pass
+        from sim.member_app import fetch_member_pass
 
         http = requests.Session()
         headers = {"Authorization": f"Bearer {self.key}", "X-Kiosk-Id": "K1",

@@ -21,23 +21,22 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
 import numpy as np
 
 from vision.liveness import LivenessConfig, LivenessSession
 from vision.liveness_actions import Challenge, draw_challenges
-from vision.synth import SyntheticMember, astronaut_bgr, load_face_photo
+from vision.synth import SyntheticMember, astronaut_bgr
 from vision.synth_actor import Performer
 from vision.synth_attacks import AttackKind, make_attacker
+from vision.synth_photos import photo_variants
 
 __all__ = ["LIVE", "AttackKind", "SequenceResult", "evaluate", "measure_embedding",
            "measure_fps", "plan", "run_one", "run_planned", "run_sequence", "summarise"]
 
-SHARED_PHOTOS = ("obama", "obama2", "biden", "biden2")
 LIVE = "live"
 
 
@@ -52,31 +51,6 @@ class SequenceResult:
     frames: int
     feed_ms: float  # median wall-clock per frame
     stats: dict[str, Any] = field(default_factory=dict)
-
-
-def photo_variants(include_shared: bool = True) -> Iterator[tuple[str, np.ndarray]]:
-    """(name, photo) for each base photo x {as is, flipped} x {normal, dim, warm}."""
-    bases = [("astronaut", astronaut_bgr())]
-    if include_shared:
-        for name in SHARED_PHOTOS:
-            photo = load_face_photo(name)
-            if photo is not None:
-                bases.append((name, photo))
-    for name, photo in bases:
-        for flip in (False, True):
-            img = np.ascontiguousarray(photo[:, ::-1]) if flip else photo
-            for light in ("normal", "dim", "warm"):
-                yield f"{name}{'-flip' if flip else ''}-{light}", _relight(img, light)
-
-
-def _relight(img: np.ndarray, light: str) -> np.ndarray:
-    if light == "dim":
-        lut = np.clip(255.0 * (np.arange(256) / 255.0) ** 1.35 * 0.85, 0, 255).astype(np.uint8)
-        return cv2.LUT(img, lut)
-    if light == "warm":
-        gains = np.array([0.85, 1.0, 1.1])  # B, G, R
-        return np.clip(img.astype(np.float32) * gains, 0, 255).astype(np.uint8)
-    return img
 
 
 def run_sequence(session: LivenessSession, actor: Any, fps: float = 25.0,

@@ -30,8 +30,8 @@ from common.errors import KioskError, LiftError, Reason
 from drivers.lift_client import LiftClient
 from drivers.lift_frame import OVERHEAD
 from drivers.lift_proto import encode_status
-from drivers.lift_sim import FaultConfig, TowerSimulator
 from kiosk.dispatch import Dispatcher, DispatchJournal
+from sim.lift.simulator import FaultConfig, TowerSimulator
 
 BAUD = 115200
 FAST = {"travel_s_per_level": 0.002, "door_s": 0.002, "transfer_s": 0.002}
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _rtt_runs(args: argparse.Namespace) -> dict[str, Any]:
     # The controller is another device: the simulator runs in its own process
     # so the figures do not include sharing this interpreter's GIL with it.
-    cmd = [sys.executable, "-m", "drivers.lift_sim", "--pty",
+    cmd = [sys.executable, "-m", "sim.lift", "--pty",
            *(f"--{k.replace('_s_per_level', '-s').replace('_', '-')}={v}"
              for k, v in FAST.items())]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)

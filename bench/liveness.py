@@ -1,12 +1,12 @@
 """``kiosk bench liveness``: APCER per attack kind, BPCER, time to pass, vision fps.
 
-Runs the generated evaluation set of ``vision.evaluate`` (live synthetic
+Runs the generated evaluation set of ``bench.evaluation`` (live synthetic
 members and four attack kinds, several photos and variants), prints the
 table, and returns the figures as a dict (the dispatcher prints it as JSON,
 the last line). ``--quick`` uses 10 sequences per kind instead of 50.
 
 ``--path backend`` (the default) sends every sequence through the real
-service as a kiosk's selfie (``kiosk.bench.liveness_backend``): the backend
+service as a kiosk's selfie (``bench.liveness_backend``): the backend
 decides. ``--path local`` runs the method alone in simulated time.
 
 The fps figure is wall-clock ``LivenessSession.feed`` on 1280x720 frames,
@@ -14,7 +14,7 @@ median of 3 runs; ``seconds_to_pass`` is the median simulated liveness time
 of the passing live members plus the measured embedding time.
 
 ``--load N[,N...]`` runs the selfies in real time instead, beside N busy
-processes (``kiosk.bench.liveness_realtime``): the member played at real-time
+processes (``bench.liveness_realtime``): the member played at real-time
 pace in a camera process, the kiosk's own selfie step guiding and streaming,
 on either path; it adds frames analysed per second, guidance lag and time to
 decision per load (20 live and 5 per attack kind by default; ``--quick``
@@ -82,7 +82,7 @@ def _loads(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from vision import evaluate as ev
+    from bench import evaluation as ev
 
     realtime = getattr(args, "load", None) is not None
     n_default = (10 if args.quick else 50) if not realtime else (10 if args.quick else 20)
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if unknown:
             raise SystemExit(f"unknown kinds: {', '.join(sorted(unknown))}")
     if realtime:
-        from kiosk.bench import liveness_realtime as rt
+        from bench import liveness_realtime as rt
 
         out = rt.run_loads(args.load, n_live, n_attack, path=args.path, seed=args.seed,
                            include_shared=not args.no_shared, kinds=kinds,
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run_backend(args: argparse.Namespace, n_live: int, n_attack: int,
                  kinds: tuple[str, ...] | None) -> dict[str, Any]:
-    from kiosk.bench.liveness_backend import run_backend_path
+    from bench.liveness_backend import run_backend_path
 
     out = run_backend_path(n_live, n_attack, size=args.size, include_shared=not args.no_shared,
                            seed=args.seed, kinds=kinds, streams=max(1, args.streams))

@@ -1,12 +1,12 @@
 """``kiosk bench liveness --path backend``: the evaluation set judged by the backend.
 
-The same generated set as the local path (``vision.evaluate``: synthetic
+The same generated set as the local path (``bench.evaluation``: synthetic
 members from real photos, live and four attack kinds), but each sequence goes
 the way a kiosk's selfie goes: a member with a template enrolled from the
 photo by ``backend.enroll``, a pass, a session, a reservation, ``POST
 /v1/selfies`` (the backend draws the challenges), the frames rendered as the
 selfie screen would guide the member, uploaded at capture pace (640 px JPEG,
-10 fps, ``kiosk.bench.selfie_stream``), ``finish``, and for live members
+10 fps, ``bench.selfie_stream``), ``finish``, and for live members
 ``verify``. The service is the real one (in this process, uvicorn in a
 thread; judge workers in their own processes).
 
@@ -53,7 +53,7 @@ def _one(server: Any, item: tuple[str, int], members: list[Any], seed: int,
          local: threading.local) -> dict[str, Any]:
     import requests
 
-    from kiosk.bench.selfie_stream import play_selfie, render_selfie
+    from bench.selfie_stream import play_selfie, render_selfie
 
     kind, i = item
     session = getattr(local, "session", None)
@@ -111,7 +111,7 @@ def run_backend_path(n_live: int, n_attack: int, *, size: tuple[int, int],
                      streams: int = 3, judge_workers: int = 2) -> dict[str, Any]:
     from backend.enroll import EnrolError, template_from_image
     from backend.server import BackendServer
-    from vision import evaluate as ev
+    from bench import evaluation as ev
 
     items = ev.plan(n_live, n_attack, kinds)
     photos = list(ev.photo_variants(include_shared))

@@ -3,7 +3,7 @@
 The other paths render the member in simulated time, so how busy the machine
 is cannot change what they decide. This one runs the selfie as the kiosk
 does (issue #19): the member is played at real-time pace in a camera process
-(``drivers.camera_feed.ProcessCamera`` with ``vision.synth_stage.Stage``,
+(``drivers.camera_feed.ProcessCamera`` with ``sim.stage.Stage``,
 1280x720, 30 fps), the kiosk's own ``SelfieStep`` guides them with a local
 ``LivenessSession`` on a ``LatestFrameLoop`` (the latest frame, never a
 queue) and streams what it saw with the ``SelfieUploader``; this thread
@@ -12,7 +12,7 @@ prompt *shown*, like the autopilot's member) and paints a preview of the
 camera at 30 fps. ``N`` processes of ``while True: pass`` run beside it all.
 
 ``--path backend`` (default): the real service in its own process (judge
-workers included) decides, as in the demo (``kiosk.bench.liveness_rt_backend``);
+workers included) decides, as in the demo (``bench.liveness_rt_backend``);
 ``--path local``: the local check's verdict is the decision.
 
 Reported per load: BPCER and APCER per attack kind, frames analysed per
@@ -46,7 +46,7 @@ from vision.loop import LatestFrameLoop
 
 LIVE = "live"
 KINDS = (LIVE, "still_photo", "tilted_photo", "bordered_print", "replay")
-STAGE = "vision.synth_stage:Stage"
+STAGE = "sim.stage:Stage"
 CAMERA_SIZE, CAMERA_FPS = (1280, 720), 30.0
 PREVIEW_FPS, PREVIEW_SIZE = 30.0, (960, 540)
 SELFIE_MAX_S = 90.0
@@ -306,7 +306,7 @@ def run_loads(loads: list[int], n_live: int, n_attack: int, *, path: str, seed: 
     stack = contextlib.ExitStack()
     with stack:
         if path == "backend":
-            from kiosk.bench.liveness_rt_backend import Service
+            from bench.liveness_rt_backend import Service
 
             judge = stack.enter_context(Service(len(items) * len(loads) * runs + 1, seed=seed,
                                                 include_shared=include_shared))
@@ -345,7 +345,7 @@ def _index(run: int, load: int, kind: str, i: int) -> int:
 
 
 def _n_photos(include_shared: bool) -> int:
-    from vision.evaluate import photo_variants
+    from vision.synth_photos import photo_variants
 
     return sum(1 for _ in photo_variants(include_shared))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from kiosk.bench.liveness_backend import KIOSK_KEY, _setup
+from bench.liveness_backend import KIOSK_KEY, _setup
 
 LIVE = "live"
 
@@ -47,7 +47,7 @@ class Service:
         from backend.enroll import EnrolError, template_from_image
         from backend.server import spawn
         from kiosk.backend_client import BackendClient
-        from vision.evaluate import photo_variants
+        from vision.synth_photos import photo_variants
 
         for _name, photo in photo_variants(self.include_shared):
             try:

@@ -118,7 +118,7 @@ def one_start(argv: list[str], env: dict[str, str], cwd: Path,
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from kiosk.demo import DemoStack
+    from sim.demo import DemoStack
 
     runs = max(1, int(args.runs))
     bundle = None if args.no_bundle else Path(args.bundle)

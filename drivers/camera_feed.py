@@ -28,7 +28,7 @@ child with ``frame(t_mono) -> BGR image`` and ``command(name, *args)``;
 ``time.monotonic`` is one clock for every process of the machine, so a
 command stamped in the kiosk means the same moment in the child. The scene
 is named by a string so that this driver depends on nothing of the kiosk's
-(the demo's scene lives in ``vision.synth_stage``).
+(the demo's scene lives in ``sim.stage``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Build the real parts from the config: the ``Services`` the Kiosk runs on.
 
-``build_services(config, demo=False)`` is a context manager: it opens the
-camera, the lift link, the dispatch journal and the backend client, and
-closes them all on exit. With ``demo=True`` it first starts a ``DemoStack``
-(local backend, tower simulator, demo camera) and uses its config.
+``build_services(config)`` is a context manager: it opens the camera, the
+lift link, the dispatch journal and the backend client, and closes them all
+on exit. Given a started ``demo_stack`` (sim/demo.py: local backend, tower
+simulator, demo camera; the entry point starts it) it uses that one's config.
 
 The heavy models (FaceMesh, the QR decoder) are not loaded here: ``warm_up``
 loads them in the background after the first screen is up. The kiosk loads
@@ -153,14 +153,10 @@ class RealServices:
 
 
 @contextlib.contextmanager
-def build_services(config: Config | None, demo: bool = False,
+def build_services(config: Config | None,
                    demo_stack: Any = None) -> Iterator[RealServices]:
     """Open every part the config names; close them all on exit."""
     with contextlib.ExitStack() as stack:
-        if demo and demo_stack is None:
-            from kiosk.demo import DemoStack
-
-            demo_stack = stack.enter_context(DemoStack())
         if demo_stack is not None:
             config = demo_stack.config
         assert config is not None

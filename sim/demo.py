@@ -3,7 +3,7 @@
 ``DemoStack`` starts the reference backend (a child process on loopback with
 a fresh SQLite file and the demo seed), the tower simulator (a child process
 on a pseudo-terminal, with the backend's bay occupancy), and a demo camera
-(``demo:``, ``kiosk.demo_camera``) in which ``DemoActor`` plays the member:
+(``demo:``, ``sim.demo_camera``) in which ``DemoActor`` plays the member:
 it shows a phone with the member's current pass when the kiosk scans, and a
 synthetic face that performs the challenges the selfie screen asks for,
 rendered in the camera's own process at real-time pace. The kiosk talks to
@@ -26,8 +26,8 @@ import requests
 
 from common.errors import KioskError
 from kiosk.config import Config, parse_config
-from kiosk.demo_camera import DemoActor, add_actor, remove_actor
 from kiosk.procs import Child, spawn_cli
+from sim.demo_camera import DemoActor, add_actor, remove_actor
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class DemoStack:
     def member_pass(self, member_id: str, expired: bool = False) -> str:
         """The member's current pass, as their phone app would show it
         (``expired``: an old screenshot of one)."""
-        from kiosk.member_app import fetch_member_pass
+        from sim.member_app import fetch_member_pass
 
         return fetch_member_pass(self.backend_url, member_id, DEMO_TOWER, expired=expired,
                                  timeout_s=10)

@@ -3,7 +3,7 @@
 ``DemoActor`` is what the ``demo:`` camera sees: an empty lobby, a phone with
 a member pass, a synthetic face that performs the challenges the selfie
 screen asks for, or an attacker. The pictures are rendered by
-``vision.synth_stage.Stage`` in a ``drivers.camera_feed.ProcessCamera``
+``sim.stage.Stage`` in a ``drivers.camera_feed.ProcessCamera``
 child process, at real-time pace and stamped with the moment they show:
 when the kiosk is busy it gets fewer frames, as from a real camera, and the
 member never moves slower (issue #19: rendered in a kiosk thread, the
@@ -24,7 +24,7 @@ from drivers.camera_url import register_scheme
 log = logging.getLogger(__name__)
 
 FRAME_W, FRAME_H = 1280, 720
-STAGE = "vision.synth_stage:Stage"
+STAGE = "sim.stage:Stage"
 
 
 def _name(x: Any) -> str | None:

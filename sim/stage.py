@@ -172,7 +172,7 @@ class Stage:
             self._members.move_to_end(photo)
             return self._members[photo]
         if self._photos is None:
-            from vision.evaluate import photo_variants
+            from vision.synth_photos import photo_variants
 
             self._photos = list(photo_variants(self.include_shared))
         _name, image = self._photos[photo % len(self._photos)]
@@ -199,7 +199,7 @@ class Stage:
     def photos(self) -> int:
         """How many photo variants ``cast`` chooses from."""
         if self._photos is None:
-            from vision.evaluate import photo_variants
+            from vision.synth_photos import photo_variants
 
             self._photos = list(photo_variants(self.include_shared))
         return len(self._photos)

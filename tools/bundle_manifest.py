@@ -38,7 +38,7 @@ BUILD_INFO = "BUILD_INFO.json"
 
 # Our packages are imported by name at run time (``kiosk <command>`` loads
 # ``cli.commands.<module>`` with importlib), so the analysis cannot see them.
-OUR_PACKAGES = ("cli", "kiosk", "ui", "drivers", "backend", "vision", "common")
+OUR_PACKAGES = ("cli", "bench", "sim", "kiosk", "ui", "drivers", "backend", "vision", "common")
 # Build-time tools and tests never run in a tower.
 OUR_EXCLUDED = ("backend.tools",)
 

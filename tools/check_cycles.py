@@ -17,7 +17,7 @@ from pathlib import Path
 
 import grimp
 
-ROOT_PACKAGES = ("cli", "kiosk", "ui", "drivers", "backend", "vision", "common")
+ROOT_PACKAGES = ("cli", "bench", "sim", "kiosk", "ui", "drivers", "backend", "vision", "common")
 
 
 def present_packages(root: Path, names: Iterable[str] = ROOT_PACKAGES) -> list[str]:

@@ -19,9 +19,12 @@ command -v espeak-ng >/dev/null || echo "make demo: no espeak-ng, so Read aloud 
 [ -n "${DISPLAY:-}" ] || exit 0  # Wayland or an explicit platform: nothing to check
 plugin=$(ls "$venv"/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so 2>/dev/null | head -n 1)
 [ -n "$plugin" ] || exit 0
-missing=$(ldd "$plugin" | awk '/not found/ {print $1}')
+# ldd prints a missing library once for every object that needs it: once each here.
+missing=$(ldd "$plugin" | awk '/not found/ && !seen[$1]++ {print $1}')
 # libxcb-cursor is opened at run time, so ldd does not list it.
-ldconfig -p | grep -q 'libxcb-cursor.so.0' || missing="$missing libxcb-cursor.so.0"
+if ! ldconfig -p | grep -q 'libxcb-cursor.so.0' && ! grep -qx 'libxcb-cursor.so.0' <<<"$missing"; then
+    missing="$missing libxcb-cursor.so.0"
+fi
 [ -n "${missing// /}" ] || exit 0
 pkgs="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0"
 echo "make demo: Qt needs X libraries this machine lacks:" $missing >&2

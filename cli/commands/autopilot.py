@@ -50,9 +50,9 @@ def run_scenario(scenario_name: str, screenshots: str | None,
                  language: str = "en") -> dict[str, Any]:
     """Run one scenario end to end and return its summary."""
     from kiosk.app import Kiosk
-    from kiosk.demo import DemoStack
     from kiosk.tasks import TaskRunner
     from kiosk.wiring import build_services
+    from sim.demo import DemoStack
     from ui.app import create_app, make_poster
     from ui.autopilot import SCENARIOS, Autopilot
     from ui.staff.tour import StaffTour

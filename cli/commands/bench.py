@@ -1,6 +1,6 @@
 """``kiosk bench NAME``: speed figures, median of several runs, JSON last line.
 
-Each benchmark is a module ``kiosk.bench.<name>`` with
+Each benchmark is a module ``bench.<name>`` with
 ``add_arguments(parser)`` (optional) and ``run(args) -> dict``.
 """
 
@@ -24,9 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     names.required = True
     for name in BENCHES:
         try:
-            mod = importlib.import_module(f"kiosk.bench.{name}")
+            mod = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"kiosk.bench.{name}":
+            if exc.name != f"bench.{name}":
                 raise
             names.add_parser(name, help="(not available in this build)").set_defaults(
                 func=_missing(name))

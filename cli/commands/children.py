@@ -27,7 +27,7 @@ def run_backend(argv: list[str]) -> int:
 
 
 def run_liftsim(argv: list[str]) -> int:
-    from drivers.lift_sim import main
+    from sim.lift.simulator import main
 
     return int(main(argv) or 0)
 

@@ -9,6 +9,7 @@ inside the command, so other commands never load it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 EXIT_CONFIG = 2
@@ -59,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
     from ui.app import make_poster, run_app
 
     try:
-        with build_services(config, demo=args.demo) as services:
+        with contextlib.ExitStack() as parts:
+            demo_stack = None
+            if args.demo:
+                from sim.demo import DemoStack
+
+                demo_stack = parts.enter_context(DemoStack())
+            services = parts.enter_context(build_services(config, demo_stack=demo_stack))
             if args.demo:
                 demo = services.config
                 setup_logging(demo.kiosk.log_dir, config.kiosk.log_level,
@@ -68,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             kiosk = Kiosk(services, TaskRunner(poster))
             director = None
             if args.demo:
-                from kiosk.demo import DemoDirector
+                from sim.demo import DemoDirector
 
                 director = DemoDirector(kiosk, services.demo)
             # Models warm up after the first screen (ui.lockdown.FieldRuntime).

@@ -10,7 +10,7 @@ its own; public methods take the simulator's lock and wake the loop.
         sim.trigger("door_obstructed") # or arm another one-shot fault (TRIGGERS)
         sim.unplug(); sim.replug()     # the port vanishes and comes back
 
-Console script ``kiosk-liftsim`` / ``python -m drivers.lift_sim``: the first
+Console script ``kiosk-liftsim`` / ``python -m sim.lift``: the first
 line printed is the pty path (``--pty``) or the TCP port (``--tcp``).
 SIGUSR1 presses the E-stop, SIGUSR2 releases it; SIGINT/SIGTERM stop it.
 """
@@ -38,8 +38,8 @@ from drivers import lift_proto as p
 from drivers.lift_arq import Arq
 from drivers.lift_frame import Deframer, Frame
 from drivers.lift_proto import REPLY_BIT, Cmd, FaultCode, Result, VehicleChanged
-from drivers.lift_sim_port import Pty, Tcp
-from drivers.lift_sim_tower import ARMABLE, TRIGGERS, FaultConfig, Tower
+from sim.lift.port import Pty, Tcp
+from sim.lift.tower import ARMABLE, TRIGGERS, FaultConfig, Tower
 
 __all__ = ["TowerSimulator", "FaultConfig", "TRIGGERS", "main"]
 

@@ -38,7 +38,7 @@ from drivers.lift_proto import (
     Result,
     VehicleChanged,
 )
-from drivers.lift_sim_faults import ARMABLE, IMMEDIATE, TRIGGERS, FaultConfig, TowerFaults
+from sim.lift.faults import ARMABLE, IMMEDIATE, TRIGGERS, FaultConfig, TowerFaults
 
 __all__ = ["Tower", "FaultConfig", "ARMABLE", "IMMEDIATE", "TRIGGERS", "JOB_MEMORY"]
 

@@ -16,7 +16,7 @@ from backend.models import Bay, Car, Member
 from backend.seed import add_drive, add_judged_selfie
 from backend.server import BackendServer
 from kiosk.backend_client import BackendClient, PassSession
-from kiosk.member_app import fetch_member_pass, member_token
+from sim.member_app import fetch_member_pass, member_token
 
 TEMPLATES = {k: v for k, v in json.loads(
     (Path(__file__).resolve().parents[2] / "backend" / "seed_templates.json").read_text()).items()

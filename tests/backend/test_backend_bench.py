@@ -8,7 +8,7 @@ import multiprocessing
 
 import pytest
 
-from kiosk.bench import backend as bench
+from bench import backend as bench
 
 
 @pytest.mark.parametrize("client", ["kiosk", "raw"])
@@ -28,7 +28,7 @@ def test_bench_backend_small_load_allocates_each_car_once(client: str) -> None:
 
 
 def test_bench_backend_with_a_selfie_being_judged(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kiosk.bench import backend_selfies
+    from bench import backend_selfies
 
     # Render each challenge order when drawn instead of all 20 up front (~1 min).
     monkeypatch.setattr(backend_selfies, "pre_render", lambda: {})

@@ -3,7 +3,7 @@
 Every attack from the issue, against the real service with real judge
 worker processes (FaceMesh and dlib on real pixels): frames are rendered
 from a real face photo by the synthetic member and uploaded at the pace a
-camera takes them (``kiosk.bench.selfie_stream``).
+camera takes them (``bench.selfie_stream``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import requests
 from backend.clock import SettableClock
 from backend.models import Selfie
 from backend.server import BackendServer
-from kiosk.bench.selfie_stream import LIVE, play_selfie, render_performed_selfie, render_selfie
-from kiosk.member_app import fetch_member_pass
+from bench.selfie_stream import LIVE, play_selfie, render_performed_selfie, render_selfie
 from kiosk.selfie import encode_jpeg
+from sim.member_app import fetch_member_pass
 from tests.backend.backend_rig import OTHER, T0
 from vision.synth import SyntheticMember, astronaut_bgr
 

@@ -11,7 +11,7 @@ import requests
 
 from backend.models import IdentityLock, Payment
 from backend.rules import DAY_S, HOUR_S, iso
-from kiosk.member_app import member_token
+from sim.member_app import member_token
 
 pytestmark = pytest.mark.allow_threads
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.bench.startup import EXIT_ENV, one_start, write_config
+from bench.startup import EXIT_ENV, one_start, write_config
 from kiosk.procs import cli_command
 
 # The demo stack is shared by the module; its threads are checked at the end.
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.allow_threads
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory) -> Iterator[Path]:
-    from kiosk.demo import DemoStack
+    from sim.demo import DemoStack
 
     before = set(threading.enumerate())
     work = tmp_path_factory.mktemp("run")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from drivers.lift_client import LiftClient
-from drivers.lift_sim import TowerSimulator
+from sim.lift.simulator import TowerSimulator
 
 # Fast but ordered: a delivery from level 3 takes about a tenth of a second.
 LIFT_FAST = {"travel_s_per_level": 0.01, "door_s": 0.01, "transfer_s": 0.01}

@@ -24,7 +24,7 @@ from drivers.lift_proto import (
     LiftState,
     LinkChanged,
 )
-from drivers.lift_sim import FaultConfig, TowerSimulator
+from sim.lift.simulator import FaultConfig, TowerSimulator
 
 WAIT_S = 10.0
 

@@ -8,8 +8,8 @@ import pytest
 
 from drivers import lift_proto as p
 from drivers.lift_proto import Cmd, DoorState, FaultCode, JobDone, JobPhase, LevelReached, Result
-from drivers.lift_sim import TowerSimulator, _bay_list, build_parser
-from drivers.lift_sim_tower import JOB_MEMORY, FaultConfig, Tower
+from sim.lift.simulator import TowerSimulator, _bay_list, build_parser
+from sim.lift.tower import JOB_MEMORY, FaultConfig, Tower
 
 T = 1.0  # one second per level, per transfer and per door: easy sums
 

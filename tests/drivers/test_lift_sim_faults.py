@@ -7,9 +7,9 @@ import pytest
 from drivers import lift_proto as p
 from drivers.lift_client import echo_mismatch
 from drivers.lift_proto import Cmd, FaultCode, JobPhase, JobProgress, JobState, LiftState, Result
-from drivers.lift_sim import build_parser
-from drivers.lift_sim_faults import other_job_id
-from drivers.lift_sim_tower import Tower
+from sim.lift.faults import other_job_id
+from sim.lift.simulator import build_parser
+from sim.lift.tower import Tower
 
 T = 1.0  # one second per level, per transfer and per door
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.bench import liveness_realtime as rt
+from bench import liveness_realtime as rt
 
 
 def test_busy_processes_are_killed_even_when_the_bench_fails():

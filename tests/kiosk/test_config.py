@@ -215,7 +215,8 @@ def test_pin_is_kept_in_one_spelling_and_ca_file_must_exist(tmp_path):
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-def _names_read(packages: tuple[str, ...] = ("kiosk", "ui", "drivers", "vision")) -> set[str]:
+def _names_read(packages: tuple[str, ...] = ("cli", "kiosk", "ui", "drivers", "vision")
+                ) -> set[str]:
     """Every attribute read (``x.name``) and every ``getattr(x, "name", ...)`` in
     the product's code, outside kiosk/config.py itself."""
     names: set[str] = set()

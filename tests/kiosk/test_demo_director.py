@@ -9,10 +9,10 @@ import time
 import pytest
 
 from kiosk.app import Kiosk
-from kiosk.demo import DemoDirector, DemoStack
 from kiosk.journey import Flow, State
 from kiosk.tasks import CallbackQueue, TaskRunner
 from kiosk.wiring import build_services
+from sim.demo import DemoDirector, DemoStack
 
 
 def wait_for(q: CallbackQueue, cond, timeout_s: float = 90.0) -> None:

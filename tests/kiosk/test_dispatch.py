@@ -26,7 +26,6 @@ from drivers.lift_proto import (
     LinkChanged,
     MoveAccepted,
 )
-from drivers.lift_sim import FaultConfig, TowerSimulator
 from kiosk.dispatch import (
     DELIVERED,
     FAILED_IN_BAY,
@@ -37,6 +36,7 @@ from kiosk.dispatch import (
     Progress,
     idempotency_key,
 )
+from sim.lift.simulator import FaultConfig, TowerSimulator
 
 WAIT_S = 20.0
 FAST = {"travel_s_per_level": 0.01, "door_s": 0.01, "transfer_s": 0.01}

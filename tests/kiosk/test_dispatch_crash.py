@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from drivers.lift_client import LiftClient
-from drivers.lift_sim import TowerSimulator
 from kiosk.dispatch import DELIVERED, Dispatcher, DispatchJournal, JobStep
+from sim.lift.simulator import TowerSimulator
 
 REPO = Path(__file__).resolve().parents[2]
 JOB = "5e1c0d7a9b3f4e2a8c6d1f0b7a9e3c5d"

@@ -215,7 +215,7 @@ def test_personal_pins_alone_enable_staff_entry(tmp_path):
 
 def test_the_demo_kiosk_logs_in_as_an_account_of_the_demo_seed():
     from backend.seed import DEMO_STAFF
-    from kiosk.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
+    from sim.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
     from ui.staff.canned import STAFF
 
     assert DEMO_STAFF[DEMO_STAFF_NAME] == DEMO_STAFF_PIN

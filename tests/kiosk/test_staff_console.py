@@ -830,7 +830,7 @@ def test_raw_frames_are_split_and_named():
 def test_serial_console_against_the_simulator(rig):
     """STATUS over a real pty: the tap sees our request and the controller's reply."""
     from drivers.lift_client import LiftClient
-    from drivers.lift_sim import TowerSimulator
+    from sim.lift.simulator import TowerSimulator
 
     sim = TowerSimulator(travel_s_per_level=0.01, door_s=0.01, transfer_s=0.01)
     client = None
@@ -857,7 +857,7 @@ def test_serial_console_against_the_simulator(rig):
 def test_staff_moves_on_the_real_simulator_change_the_audit(rig):
     """A staff move between storage bays is what the audit then flags."""
     from drivers.lift_client import LiftClient
-    from drivers.lift_sim import TowerSimulator
+    from sim.lift.simulator import TowerSimulator
 
     sim = TowerSimulator(levels=1, bays_per_level=6, delivery_bays=(101,), occupied={1, 2, 3, 4},
                          travel_s_per_level=0.01, door_s=0.01, transfer_s=0.01)
@@ -920,7 +920,7 @@ def test_a_staff_move_the_controller_runs_for_another_car_is_stopped(rig):
     reports another source bay."""
     from drivers.lift_client import LiftClient
     from drivers.lift_proto import FaultCode
-    from drivers.lift_sim import TowerSimulator
+    from sim.lift.simulator import TowerSimulator
 
     sim = TowerSimulator(levels=1, bays_per_level=6, delivery_bays=(101,), occupied={1, 2, 3, 4},
                          travel_s_per_level=0.3, door_s=0.3, transfer_s=0.3)

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 from drivers.lift_client import LiftClient
 from drivers.lift_proto import LiftState
-from drivers.lift_sim import TowerSimulator
 from kiosk.config import parse_config
 from kiosk.wiring import RealServices
+from sim.lift.simulator import TowerSimulator
 
 
 class _NoBackend:

@@ -14,7 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from backend.server import BackendServer
-from kiosk.member_app import member_token
+from sim.member_app import member_token
 
 KIOSK_HEADERS = {"Authorization": "Bearer demo-kiosk-key", "X-Kiosk-Id": "K1"}
 

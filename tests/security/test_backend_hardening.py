@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.member_app import fetch_member_pass
+from sim.member_app import fetch_member_pass
 from tests.security.backend_door import post, service
 
 # The service's worker threads outlive a test (see backend_door.service).

@@ -136,7 +136,7 @@ def test_an_unknown_kiosk_id_costs_what_a_wrong_key_costs(srv, monkeypatch):
 
 def test_a_job_is_reported_only_by_the_kiosk_that_started_it(tmp_path):
     from backend.seed import add_judged_selfie
-    from kiosk.member_app import fetch_member_pass
+    from sim.member_app import fetch_member_pass
 
     with service(tmp_path, demo=True) as srv:
         text = fetch_member_pass(srv.url, "demo-ok", "T1")

@@ -28,8 +28,8 @@ from drivers import lift_proto as p
 from drivers.lift_client import LiftClient
 from drivers.lift_frame import encode_frame
 from drivers.lift_proto import Cmd, FaultCode, JobPhase, LiftState
-from drivers.lift_sim import TowerSimulator
 from kiosk.dispatch import ECHO_MISMATCH, FAILED_MOVED, Dispatcher, DispatchJournal
+from sim.lift.simulator import TowerSimulator
 from tests.drivers.test_lift_client import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

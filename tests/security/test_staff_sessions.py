@@ -189,13 +189,13 @@ def test_an_offline_move_reaches_the_books_with_the_next_online_login(tower, ser
     offline PIN move a car; the backend hears of it once someone logs in
     online, and audits both names."""
     from drivers.lift_client import LiftClient
-    from drivers.lift_sim import TowerSimulator
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
     from kiosk.journey import State
     from kiosk.staff import hash_pin
     from kiosk.staff_console import StaffConsole
     from kiosk.tasks import CallbackQueue, TaskRunner
+    from sim.lift.simulator import TowerSimulator
     from tests.kiosk.fakes import FakeServices
 
     name, pin = account(server)

@@ -83,8 +83,8 @@ def test_run_builds_the_kiosk_and_starts_the_app(monkeypatch, tmp_path):
     seen = {}
 
     @contextlib.contextmanager
-    def fake_build(config, demo=False):
-        seen["demo"] = demo
+    def fake_build(config, demo_stack=None):
+        seen["demo"] = demo_stack
         yield services
 
     def fake_run_app(kiosk, windowed, language):
@@ -98,27 +98,30 @@ def test_run_builds_the_kiosk_and_starts_the_app(monkeypatch, tmp_path):
         def close(self):
             seen["director_closed"] = True
 
-    import kiosk.demo
+    import sim.demo
 
     services.demo = "demo-stack"
-    monkeypatch.setattr(kiosk.demo, "DemoDirector", Director)
+    monkeypatch.setattr(sim.demo, "DemoDirector", Director)
+    # The entry point starts the demo stack and hands it to build_services.
+    monkeypatch.setattr(sim.demo, "DemoStack", lambda: contextlib.nullcontext("demo-stack"))
     monkeypatch.setattr(kiosk.wiring, "build_services", fake_build)
     monkeypatch.setattr(ui.app, "run_app", fake_run_app)
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(f'[kiosk]\nlanguage = "zh_CN"\nlog_dir = "{tmp_path}"\n', encoding="utf-8")
     assert main(["run", "--demo", "--config", str(cfg)]) == 0
-    assert seen["demo"] is True and seen["language"] == "zh_CN" and seen["windowed"] is False
+    assert seen["demo"] == "demo-stack" and seen["language"] == "zh_CN"
+    assert seen["windowed"] is False
     assert seen["kiosk"].services is services
     assert main(["run", "--windowed", "--language", "en", "--config", str(cfg)]) == 0
-    assert seen["windowed"] is True and seen["language"] == "en"
+    assert seen["windowed"] is True and seen["language"] == "en" and seen["demo"] is None
 
 
 def test_the_demo_logs_into_its_own_folder_not_the_installed_kiosks(monkeypatch, tmp_path):
     """#15: in demo mode the staff log viewer said "(no log lines)" and the
     diagnostics bundle had no log: the logger wrote to the configured folder
     while the viewer read the demo's, and the demo wrote into the real one."""
-    import kiosk.demo
     import kiosk.wiring
+    import sim.demo
     import ui.app
     from kiosk.config import parse_config
     from kiosk.logs import LOG_FILE
@@ -128,11 +131,11 @@ def test_the_demo_logs_into_its_own_folder_not_the_installed_kiosks(monkeypatch,
     services.demo = None
 
     @contextlib.contextmanager
-    def fake_build(config, demo=False):
+    def fake_build(config, demo_stack=None):
         yield services
 
     def fake_run_app(kiosk, windowed, language):
-        logging.getLogger("kiosk.demo").warning("a line the staff log viewer must show")
+        logging.getLogger("sim.demo").warning("a line the staff log viewer must show")
         return 0
 
     class Director:  # plays a member in demo mode; not under test here
@@ -142,7 +145,8 @@ def test_the_demo_logs_into_its_own_folder_not_the_installed_kiosks(monkeypatch,
         def close(self):
             pass
 
-    monkeypatch.setattr(kiosk.demo, "DemoDirector", Director)
+    monkeypatch.setattr(sim.demo, "DemoDirector", Director)
+    monkeypatch.setattr(sim.demo, "DemoStack", lambda: contextlib.nullcontext(None))
     monkeypatch.setattr(kiosk.wiring, "build_services", fake_build)
     monkeypatch.setattr(ui.app, "run_app", fake_run_app)
     cfg = tmp_path / "kiosk.toml"

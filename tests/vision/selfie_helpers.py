@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vision.evaluate import run_sequence
+from bench.evaluation import run_sequence
 from vision.liveness import LivenessConfig, LivenessSession, LivenessUpdate
 from vision.liveness_actions import Challenge
 from vision.synth import SyntheticMember, astronaut_bgr, faces_dir, load_face_photo

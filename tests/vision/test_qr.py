@@ -7,8 +7,8 @@ import pytest
 import segno
 from passgen import key_from_seed, sign_pass
 
+from bench.qr import baselines
 from common.errors import PassError, Reason
-from kiosk.bench.qr import baselines
 from kiosk.passes import parse_pass, verify_pass
 from vision import scenes as S
 from vision.qr import QrDecoder, ScanHint

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.stage import Stage
 from vision import facemesh
 from vision.pose import head_pose
-from vision.synth_stage import Stage
 
 SIZE = (640, 360)
 T0 = 5000.0  # the kiosk's clock when the person steps in
