@@ -38,7 +38,7 @@ from common.pins import hash_pin
 TEMPLATES_FILE = Path(__file__).with_name("seed_templates.json")
 DEMO_KIOSK_KEY = "demo-kiosk-key"
 # Staff accounts of the demo (name: PIN), documented in backend/README.md; the
-# demo kiosk logs in as the first (kiosk.demo.DEMO_STAFF_NAME/PIN).
+# demo kiosk logs in as the first (sim.demo.DEMO_STAFF_NAME/PIN).
 DEMO_STAFF = {"sam": "246813", "lee": "135792"}
 
 
