@@ -5,7 +5,8 @@
 Prints one JSON line ``{"listening": "http://127.0.0.1:PORT", ...}`` on
 stdout once it accepts connections (``--port 0`` picks a free port), then
 serves until SIGINT/SIGTERM. ``--tls-cert FILE --tls-key FILE`` serves HTTPS
-(the announced URL is then ``https://``).
+(the announced URL is then ``https://``). ``--workers N`` (PostgreSQL) runs N
+replicas on the one socket (``backend/supervisor.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 
 import uvicorn
@@ -22,6 +24,7 @@ import uvicorn
 from backend import __version__
 from backend.db import redact_url
 from backend.errors import StartupError
+from backend.metrics import DEFAULT_ALLOW, TOKEN_ENV, MetricsAccess
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
                         "needs --tls-key")
     p.add_argument("--tls-key", metavar="FILE", default=None,
                    help="the certificate's private key (PEM, unencrypted)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="service processes accepting on the one socket (PostgreSQL only); "
+                        "more replicas elsewhere: run kiosk-backend there on the same --db")
+    p.add_argument("--peer-host", default=None,
+                   help="address other replicas reach this one at (its private peer port, "
+                        "for selfie frames); default: --host, or 127.0.0.1 for a wildcard")
+    p.add_argument("--metrics-allow", default=DEFAULT_ALLOW, metavar="CIDRS",
+                   help="addresses that may read /metrics without a token, comma-separated "
+                        "CIDRs or 'none' (default: loopback)")
+    p.add_argument("--metrics-token-file", default=None, metavar="FILE",
+                   help="a file holding the bearer token that also opens /metrics "
+                        f"(else ${TOKEN_ENV})")
+    p.add_argument("--inherit-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=__version__)
     return p
 
@@ -76,22 +92,45 @@ def main(argv: list[str] | None = None) -> int:
     from common.redact import install
 
     install()  # keys, tokens, hashes and passes never reach the log, whoever logs them
+    if args.workers < 1:
+        print("kiosk-backend: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        from backend.supervisor import supervise
+
+        return supervise(args)
     from backend.app import build
     from backend.server import bind_socket, check_tls, url_of, uvicorn_config
 
+    sockets: list = []
     try:
         tls = check_tls(args.tls_cert, args.tls_key)
+        access = MetricsAccess.parse(args.metrics_allow, args.metrics_token_file)
+        # On PostgreSQL every process is a possible replica: a private peer
+        # socket where other replicas bring it the frames of its selfies.
+        peer = peer_url = None
+        if args.db.startswith("postgresql"):
+            wildcard = args.host in ("0.0.0.0", "::", "")
+            peer = bind_socket(args.peer_host or ("127.0.0.1" if wildcard else args.host), 0)
+            sockets.append(peer)
+            peer_url = url_of(peer, tls)
         built = build(args.db, seed=args.seed, demo=args.demo or args.seed == "demo",
                       pass_key_path=args.pass_key,
                       default_tower=args.tower, judge_workers=max(1, args.judge_workers),
-                      warm_judge=True)
-        sock = bind_socket(args.host, args.port)
+                      warm_judge=True, peer_url=peer_url,
+                      peer_ca_file=args.tls_cert if tls else None, metrics_access=access)
+        sock = (socket.socket(fileno=args.inherit_fd) if args.inherit_fd is not None
+                else bind_socket(args.host, args.port))
+        sockets.insert(0, sock)
     except StartupError as exc:
+        for s in sockets:
+            s.close()
         print(f"kiosk-backend: {exc}", file=sys.stderr)
         return 2
     url = url_of(sock, tls)
     announce = {"listening": url, "pid": os.getpid(), "db": redact_url(args.db),
-                "version": __version__, "openapi": url + "/openapi.json"}
+                "version": __version__, "openapi": url + "/openapi.json",
+                **({"peer": peer_url} if peer_url else {})}
     server = _AnnouncingServer(uvicorn_config(built.app, args.log_level, args.tls_cert,
                                               args.tls_key), announce)
     # uvicorn shuts down gracefully on these, then re-raises the signal with
@@ -99,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=sockets)
     finally:
-        sock.close()
+        for s in sockets:
+            s.close()
         built.db.dispose()
     return 0
 

@@ -169,7 +169,8 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
     if replicas is not None:
         desk.replicas = replicas
         service.replica_tag = replicas.tag  # selfie ids name the replica judging them
-    throttles = ThrottleStore(service.db)  # shared by the Guard and staff logins
+    # Shared by the Guard and staff logins, on the service's clock (injectable).
+    throttles = ThrottleStore(service.db, clock=service.now)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

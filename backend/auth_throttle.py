@@ -49,8 +49,8 @@ class ThrottleStore:
         self.clock = clock  # wall clock: replicas on several machines compare it
         self._blocks: dict[str, float] = {}
         self._known: dict[str, set[str]] = {}
-        self._read_at = -math.inf
-        self._purged_at = clock()
+        self._read_at = -math.inf  # time.monotonic(): the refresh cadence is real time
+        self._purged_at = time.monotonic()
         self._refreshing = False
         self._lock = threading.Lock()
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
@@ -66,7 +66,7 @@ class ThrottleStore:
     async def refresh_if_due(self) -> None:
         """Read the blocks in force if the copy is older than ``REFRESH_S``;
         one request does it while the others use the copy they have."""
-        if self.clock() - self._read_at < REFRESH_S or self._refreshing:
+        if time.monotonic() - self._read_at < REFRESH_S or self._refreshing:
             return
         self._refreshing = True
         try:
@@ -77,15 +77,15 @@ class ThrottleStore:
             self._refreshing = False
 
     def _refresh(self) -> None:
-        now = self.clock()
+        now, mono = self.clock(), time.monotonic()
         with self.db.read() as s:
             rows = s.execute(select(AuthThrottle.key, AuthThrottle.blocked_until)
                              .where(AuthThrottle.blocked_until > now)).all()
         with self._lock:
             self._blocks = {k: u for k, u in rows}
-            self._read_at = now
-        if now - self._purged_at > PURGE_EVERY_S:
-            self._purged_at = now
+            self._read_at = mono
+        if mono - self._purged_at > PURGE_EVERY_S:
+            self._purged_at = mono
             with self.db.write() as s:
                 s.execute(delete(AuthThrottle).where(AuthThrottle.blocked_until < now - KEEP_S,
                                                      AuthThrottle.window_start < now - KEEP_S))

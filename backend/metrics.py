@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -249,9 +251,6 @@ class MetricsMiddleware:
 
 def mount_metrics(app: Any, metrics: Metrics) -> None:
     """``GET /metrics`` and the timing middleware (added last: outermost)."""
-    from fastapi import Request
-    from fastapi.responses import JSONResponse, Response
-
     @app.get("/metrics", include_in_schema=False)
     def scrape(request: Request) -> Response:
         address = request.client.host if request.client else ""

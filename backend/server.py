@@ -83,8 +83,9 @@ def check_tls(cert_file: str | None, key_file: str | None) -> bool:
 
 def uvicorn_config(app: Any, log_level: str = "warning", tls_cert: str | None = None,
                    tls_key: str | None = None) -> uvicorn.Config:
-    # One event loop and the default thread pool: the database serialises
-    # writes anyway; more processes would only contend for the SQLite lock.
+    # One event loop and the default thread pool per process: on SQLite the
+    # database serialises writes anyway; on PostgreSQL more processes are
+    # replicas (--workers N, backend/supervisor.py).
     # log_config=None: uvicorn's records go through the hosting process's own
     # logging setup (kiosk-backend's installs the redacting filter), not
     # handlers of uvicorn's that nothing filters.
@@ -107,8 +108,10 @@ class BackendServer:
                  host: str = "127.0.0.1", pass_key_path: str | None = None,
                  tower: str = "T1", clock: Any = None, log_level: str = "warning",
                  judge_workers: int = 1, tls_cert: str | None = None,
-                 tls_key: str | None = None, auth_throttle: bool = True) -> None:
+                 tls_key: str | None = None, auth_throttle: bool = True,
+                 metrics_access: Any = None) -> None:
         self.db_url, self.seed, self.port, self.host = db_url, seed, port, host
+        self.metrics_access = metrics_access  # backend.metrics.MetricsAccess; default loopback
         self.auth_throttle = auth_throttle
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.judge_workers = judge_workers
@@ -135,7 +138,8 @@ class BackendServer:
         self.built = build(self.db_url, seed=self.seed, pass_key_path=self.pass_key_path,
                            clock=self.clock, default_tower=self.tower,
                            judge_workers=self.judge_workers,
-                           auth_throttle=self.auth_throttle)
+                           auth_throttle=self.auth_throttle,
+                           metrics_access=self.metrics_access)
         self._sock = bind_socket(self.host, self.port)
         self.url = url_of(self._sock, tls)
         self._server = uvicorn.Server(uvicorn_config(self.built.app, self.log_level,
