@@ -89,7 +89,7 @@ class DemoStack:
                              stderr_path=self.workdir / "liftsim.log", control=True)
         self.pty_path = self.sim.first_line
         add_actor("default", self.actor)
-        from kiosk.staff import hash_pin
+        from kiosk.staff.gate import hash_pin
 
         self.config = parse_config({
             "kiosk": {"id": DEMO_KIOSK_ID, "tower_id": DEMO_TOWER, "kiosk_mode": False,

@@ -262,7 +262,7 @@ class Autopilot(QObject):
             QTimer.singleShot(200, self._act_payment)  # still opening
             return
         self._shoot("payment")
-        from kiosk.member_app import pay_in_app
+        from sim.member_app import pay_in_app
 
         url, member, pid = self.stack.backend_url, self.s.member, payment.payment_id
         self.kiosk.runner.run("http", lambda: pay_in_app(url, member, pid), None,

@@ -269,7 +269,7 @@ def render(outdir: Path, language: str, only: set[str] | None = None,
 
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
-    from kiosk.staff import hash_pin
+    from kiosk.staff.gate import hash_pin
     from kiosk.tasks import TaskRunner
     from ui.app import create_app, make_poster
     from ui.preview import SAMPLE_OPTIONS, CannedServices

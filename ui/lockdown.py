@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 # RestartPreventExitStatus= so the kiosk stays down for maintenance.
 STAFF_EXIT_CODE = 64
 # Benchmarks and the bundle check: print a marker when the first screen is
-# painted, then quit (kiosk/bench/startup.py).
+# painted, then quit (bench/startup.py).
 EXIT_AFTER_FIRST_SCREEN_ENV = "KIOSK_EXIT_AFTER_FIRST_SCREEN"
 FIRST_SCREEN_MARKER = "KIOSK_FIRST_SCREEN"
 WARM_UP_LANE = "vision"

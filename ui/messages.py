@@ -384,7 +384,7 @@ def door_text(door: Any) -> str:
     return _tr(_DOORS[key], "Lift") if key in _DOORS else ""
 
 
-# -- staff mode: why a staff action was refused (kiosk.staff_console.Why) ---------------
+# -- staff mode: why a staff action was refused (kiosk.staff.console.Why) ---------------
 _STAFF_WHY: dict[str, str] = {
     "customer_journey": QT_TRANSLATE_NOOP("Staff", "Finish or cancel the customer's journey "
                                                    "first."),

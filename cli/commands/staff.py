@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from common.errors import StaffError
     from common.pins import read_pin
-    from kiosk.staff import hash_pin
+    from kiosk.staff.gate import hash_pin
 
     pin = args.pin
     if pin is None:

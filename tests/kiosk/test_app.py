@@ -356,7 +356,7 @@ def test_the_heartbeat_answer_s_lockouts_are_kept_for_staff(rig):
     kiosk.send_heartbeat()
     settle(q, lambda: kiosk.health.lockouts == ())
     # The staff console shows the running ones (an ended one is dropped there).
-    from kiosk import staff_diag
+    from kiosk.staff import diag as staff_diag
 
     later = LockAlert(member="abc123…", retry_at=datetime(2030, 3, 17, 19, 0, tzinfo=UTC))
     now = datetime(2030, 3, 17, 18, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 
 from common.errors import Reason, StaffError
 from common.pins import LOCK_STEPS_S, Lockout, lock_steps, valid_pin, verify_or_dummy
-from kiosk.staff import AuditLog, LockFile, StaffGate, hash_pin, verify_pin
+from kiosk.staff.gate import AuditLog, LockFile, StaffGate, hash_pin, verify_pin
 
 PIN = "246813"
 PIN_HASH = hash_pin(PIN)

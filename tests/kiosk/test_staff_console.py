@@ -31,9 +31,9 @@ from kiosk.app import Kiosk
 from kiosk.backend_client import BayRecord, CarMove, TowerBays
 from kiosk.config import parse_config
 from kiosk.journey import Event, Flow, State
-from kiosk.staff import hash_pin
-from kiosk.staff_console import ActionResult, StaffConsole, Why, build_audit
-from kiosk.staff_diag import describe_frames
+from kiosk.staff.console import ActionResult, StaffConsole, Why, build_audit
+from kiosk.staff.diag import describe_frames
+from kiosk.staff.gate import hash_pin
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import FakeServices
 
@@ -891,7 +891,7 @@ def test_staff_enter_event_only_comes_from_the_console(rig):
 
 def test_staff_hash_command_prints_a_hash_for_the_config(capsys):
     from cli.main import main
-    from kiosk.staff import verify_pin
+    from kiosk.staff.gate import verify_pin
 
     assert main(["staff-hash", "975310"]) == 0
     out = capsys.readouterr().out.strip()
@@ -905,7 +905,7 @@ def test_staff_hash_reads_one_pin_from_a_pipe():
     import subprocess
     import sys
 
-    from kiosk.staff import verify_pin
+    from kiosk.staff.gate import verify_pin
 
     done = subprocess.run([sys.executable, "-m", "cli", "staff-hash"], input="975310\n",
                           capture_output=True, text=True, timeout=60)

@@ -15,7 +15,7 @@ from common.errors import ConfigError
 from common.redact import RedactingFilter
 from kiosk.config import parse_config
 from kiosk.logs import setup_logging
-from kiosk.staff import hash_pin
+from kiosk.staff.gate import hash_pin
 
 KIOSK_KEY = "kq8Zr-Secret-Kiosk-Key-f00d"
 MEMBER_TOKEN = "mt_9fQe2LrVb7c1-member-token"
@@ -167,7 +167,7 @@ def test_the_diagnostics_bundle_masks_what_an_older_log_file_still_holds(tmp_pat
     import dataclasses
     import zipfile
 
-    from kiosk.staff_diag import write_bundle
+    from kiosk.staff.diag import write_bundle
 
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -21,7 +21,7 @@ from backend.staff_service import add_staff
 from common.errors import BackendError, Reason, StaffError
 from common.pins import verify_or_dummy
 from kiosk.backend_client import BackendClient
-from kiosk.staff import hash_pin
+from kiosk.staff.gate import hash_pin
 from tests.backend import conftest as backend_fixtures
 from tests.backend.backend_rig import T0
 
@@ -146,7 +146,7 @@ def test_the_kiosk_s_offline_lockout_survives_a_kiosk_restart(tmp_path: Path):
 
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
-    from kiosk.staff_console import StaffConsole
+    from kiosk.staff.console import StaffConsole
     from kiosk.tasks import CallbackQueue, TaskRunner
     from tests.kiosk.fakes import FakeServices
 

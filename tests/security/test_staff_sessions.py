@@ -192,8 +192,8 @@ def test_an_offline_move_reaches_the_books_with_the_next_online_login(tower, ser
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
     from kiosk.journey import State
-    from kiosk.staff import hash_pin
-    from kiosk.staff_console import StaffConsole
+    from kiosk.staff.console import StaffConsole
+    from kiosk.staff.gate import hash_pin
     from kiosk.tasks import CallbackQueue, TaskRunner
     from sim.lift.simulator import TowerSimulator
     from tests.kiosk.fakes import FakeServices

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from kiosk.journey import Flow, State
-from kiosk.staff import hash_pin
+from kiosk.staff.gate import hash_pin
 from tests.ui.fakes import Rig, make_rig
 from ui.staff.canned import STAFF, equip
 from ui.staff.namepad import key_name

@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from kiosk.demo import DEMO_DELIVERY, DEMO_KIOSK_ID, DEMO_KIOSK_KEY, DemoStack
 from kiosk.procs import spawn_cli
+from sim.demo import DEMO_DELIVERY, DEMO_KIOSK_ID, DEMO_KIOSK_KEY, DemoStack
 
 # Faster than a tower where it changes nothing measured: the kiosk only
 # waits for the lift's events, at whatever pace they come.
@@ -166,8 +166,8 @@ class SoakStack(DemoStack):
             self.sim_send(f"depart {bay}")
 
     def kiosk_config(self, data_dir: Path) -> dict[str, Any]:
-        from kiosk.demo import DEMO_STAFF_PIN, DEMO_TOWER
-        from kiosk.staff import hash_pin
+        from kiosk.staff.gate import hash_pin
+        from sim.demo import DEMO_STAFF_PIN, DEMO_TOWER
 
         return {
             "kiosk": {"id": DEMO_KIOSK_ID, "tower_id": DEMO_TOWER, "kiosk_mode": False,
@@ -188,7 +188,7 @@ class SoakStack(DemoStack):
         a first test drive each time, and no identity lockout piling up."""
         import hashlib
 
-        from kiosk.member_app import member_token
+        from sim.member_app import member_token
 
         self._clones += 1
         new = f"soak-{like}-{self._clones:05d}"

@@ -222,7 +222,7 @@ class SoakDriver(Autopilot):
                    "keypad")
 
     def _staff_login(self, target: QWidget, pos: QPoint) -> None:
-        from kiosk.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
+        from sim.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
         from ui.staff.namepad import key_name
 
         QTest.mouseRelease(target, Qt.MouseButton.LeftButton, pos=pos)
@@ -304,7 +304,7 @@ def run_worker(config_path: str) -> int:
 
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
-    from kiosk.demo_camera import DemoActor, add_actor, remove_actor
+    from sim.demo_camera import DemoActor, add_actor, remove_actor
     from kiosk.tasks import TaskRunner
     from kiosk.wiring import build_services
     from ui.app import create_app, make_poster

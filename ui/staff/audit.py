@@ -74,7 +74,7 @@ class AuditPage(StaffPage):
         self.summary.setText("")
 
     def _failed(self, err: Any) -> None:
-        from kiosk.staff_diag import answer_of
+        from kiosk.staff.diag import answer_of
 
         self.btn_audit.setEnabled(True)
         self.summary.setText(self.tr("The audit could not finish."))

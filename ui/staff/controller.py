@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from common.errors import StaffError
-from kiosk.staff_console import StaffConsole
+from kiosk.staff.console import StaffConsole
 from ui.messages import staff_refusal
 from ui.staff.common import Notice
 from ui.staff.keypad import KeypadOverlay

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
-from kiosk.staff_console import LOG_LEVELS
+from kiosk.staff.console import LOG_LEVELS
 from ui.messages import staff_refusal
 from ui.staff.common import staff_card
 from ui.staff.pages import StaffPage

@@ -122,7 +122,7 @@ class StaffTour(Autopilot):
         self._when(lambda: self.staff.keypad.isVisible(), self._keypad, "keypad")
 
     def _keypad(self) -> None:
-        from kiosk.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
+        from sim.demo import DEMO_STAFF_NAME, DEMO_STAFF_PIN
         from ui.staff.namepad import key_name
 
         target, pos = self._corner_target

@@ -8,7 +8,7 @@ that is the answer: a refusal never falls back to the offline PIN, or one
 keypad would give a guesser two locks to try. Only when it cannot answer
 (unreachable, the kiosk's key refused, no such call) is the config's PIN
 checked here: an offline login for local work (health, lift, logs), whose
-moves are recorded once someone logs in online (``kiosk.staff_move``).
+moves are recorded once someone logs in online (``kiosk.staff.move``).
 
 ``StaffEntry`` is the console's entry part: the hidden gesture, the login,
 idle logout and logout (which ends the backend's session too).
@@ -23,7 +23,7 @@ from typing import Any
 
 from common.errors import KioskError, Reason, StaffError
 from kiosk.journey import Event, State
-from kiosk.staff import StaffGate, StaffSession
+from kiosk.staff.gate import StaffGate, StaffSession
 from kiosk.tasks import HTTP_LANE
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from typing import Any
 
 from common.errors import KioskError, LiftError, Reason
 from drivers.lift_client import echo_mismatch
-from kiosk import staff_diag as diag
+from kiosk.staff import diag
 from kiosk.tasks import HTTP_LANE
 
 ACTION = "lift_move"

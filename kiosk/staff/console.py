@@ -7,7 +7,7 @@ customer job on the lift), runs every blocking call through the kiosk's
 ``"http"``, slow local work on ``"staff-slow"``) and audits every action
 through ``gate.record`` (who, when, what, result). Results arrive on the GUI
 thread as ``ActionResult`` (the controller's or backend's answer, for display).
-Entry, login and logout are ``kiosk.staff_login``'s: changes to the backend's
+Entry, login and logout are ``kiosk.staff.login``'s: changes to the backend's
 books (moves, maintenance) go with the token of an online staff login.
 
 Refusals are raised at once as ``StaffError`` whose ``context["why"]`` is a
@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import KioskError, Reason, StaffError
-from kiosk import staff_diag as diag
 from kiosk.logs import LOG_FILE, tail
-from kiosk.staff import AuditLog, StaffGate
-from kiosk.staff_login import ENTRY_STATES, STAFF_LANE, StaffEntry, Why
-from kiosk.staff_move import ACTION as ACTION_MOVE
-from kiosk.staff_move import RECORD_BACKOFF_S, RECORD_RETRY_S, StaffMove
+from kiosk.staff import diag
+from kiosk.staff.gate import AuditLog, StaffGate
+from kiosk.staff.login import ENTRY_STATES, STAFF_LANE, StaffEntry, Why
+from kiosk.staff.move import ACTION as ACTION_MOVE
+from kiosk.staff.move import RECORD_BACKOFF_S, RECORD_RETRY_S, StaffMove
 from kiosk.tasks import HTTP_LANE
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,11 @@ class StaffConsole(StaffEntry):
         self.last_self_test: dict[str, Any] | None = None
         self.last_bay_map: Any = None
         self.follow_poll_s = FOLLOW_POLL_S
-        # Retries of a move the backend missed (kiosk.staff_move).
+        # Retries of a move the backend missed (kiosk.staff.move).
         self.record_retry_s, self.record_backoff_s = RECORD_RETRY_S, RECORD_BACKOFF_S
         self._closed = threading.Event()
         # Moves the backend is still to hear of (job ids), sent with the next
-        # online login's token (kiosk.staff_move).
+        # online login's token (kiosk.staff.move).
         self.owed: set[str] = set()
         gate.on_logout = self._end_on_backend
 
@@ -230,7 +230,7 @@ class StaffConsole(StaffEntry):
 
     def move(self, from_bay: int, to_bay: int,
              on_result: Callable[[ActionResult], None]) -> str:
-        """Move a car, the backend's inventory first (``kiosk.staff_move``);
+        """Move a car, the backend's inventory first (``kiosk.staff.move``);
         answers: accepted (or refused), progress, then done or failed.
 
         Returns the job id (``STAFF-<hex>``); the controller moves a job id once.

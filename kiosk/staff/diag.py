@@ -1,6 +1,6 @@
 """Staff diagnostics without Qt: health probes, the bay audit, raw frames, the bundle.
 
-Plain functions over the kiosk's services, used by ``kiosk.staff_console``.
+Plain functions over the kiosk's services, used by ``kiosk.staff.console``.
 The probes of the backend and the lift block: call them on a worker lane.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from common.errors import KioskError, LiftError
 from common.redact import redact
 from kiosk.logs import LOG_FILE
-from kiosk.staff import AuditLog
+from kiosk.staff.gate import AuditLog
 
 _T0 = time.monotonic()
 
