@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "bench": "bench",
     "check-liveness": "vision",
     "decode-qr": "qr",
+    "journey": "journey",
     "lift": "lift",
     "liftsim": "children",
     "run": "run",
