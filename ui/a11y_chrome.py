@@ -3,10 +3,12 @@
 ``A11yChrome`` puts the bar beside the language switch, answers its
 buttons, and applies a mode set:
 
-- large text + high contrast: the window gets ``ui.a11y_style``'s sheet;
-- low reach: the top ``REACH_TOP_FRACTION`` of the window holds only what is
-  read (brand, steps, a note), never a control: the language switch and the
-  bar move to a row at the bottom, and the screen sits between the two.
+- large text + high contrast: the window gets ``ui.a11y_style``'s sheet,
+  and ``ui.a11y_fit`` steps down the few labels that would then clip;
+- low reach: the top ``REACH_TOP_FRACTION`` of the window holds no control:
+  the header (steps, the bar, the language switch) moves to the bottom, a
+  note takes the top, and the screen is pushed down just enough that its
+  highest control is below the line.
 
 The window calls ``stop_for_screen`` on every screen change (a reading of
 the old screen would be wrong on the new one) and ``reset`` when a session
@@ -18,10 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QLabel, QWidget
 
-from ui.a11y import A11yController, A11yMode, A11yModes
+from ui.a11y import STANDARD, A11yController, A11yMode, A11yModes
 from ui.a11y_bar import A11yBar
+from ui.a11y_fit import TextFitter, settle_layouts
 from ui.a11y_speech import ReadAloud, ReadState, screen_instructions
 from ui.a11y_style import large_text_sheet
 from ui.widgets import label
@@ -39,14 +42,6 @@ def highest_control(root: QWidget, window: QWidget) -> int | None:
     return min(tops) if tops else None
 
 
-def _settle_layouts(window: QWidget) -> None:
-    """Lay the window out now (nested layouts too), without running other events."""
-    for _ in range(3):
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        window.layout().activate()
-
-
-
 class A11yChrome(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -57,8 +52,8 @@ class A11yChrome(QObject):
         self.bar = A11yBar()
         header_lay = window.header.layout()
         header_lay.insertWidget(header_lay.indexOf(window.header.language), self.bar)
-        # Low reach: a note where the controls would be out of reach, and a
-        # bottom row the bar and the language switch move to.
+        # Low reach: a note at the top, where controls would be out of reach
+        # (the header, with the bar and the language switch, moves down).
         self.reach_panel = QFrame()
         self.reach_panel.setObjectName("reach_panel")
         self.reach_note = label("lead", align=Qt.AlignmentFlag.AlignCenter)
@@ -66,17 +61,9 @@ class A11yChrome(QObject):
         panel_lay = QHBoxLayout(self.reach_panel)
         panel_lay.setContentsMargins(40, 8, 40, 8)
         panel_lay.addWidget(self.reach_note)
-        self.footer = QFrame()
-        self.footer.setObjectName("reach_footer")
-        self.footer_lay = QHBoxLayout(self.footer)
-        self.footer_lay.setContentsMargins(32, 8, 24, 8)
-        self.footer_lay.setSpacing(16)
-        self.footer_lay.addStretch(1)
         win_lay = window.layout()
         win_lay.insertWidget(win_lay.indexOf(window.header) + 1, self.reach_panel)
-        win_lay.addWidget(self.footer)
         self.reach_panel.hide()
-        self.footer.hide()
         # Shown when Read aloud cannot speak; hidden on the next screen or reset.
         self.notice = label("notice", name="a11y_notice")
         self.notice.setParent(window)
@@ -87,6 +74,9 @@ class A11yChrome(QObject):
         self.controller.changed.connect(self.apply)
         self.reader.state_changed.connect(self._on_read_state)
         self._measuring = False
+        self._fitted: object = None
+        self._base_height = window.height()  # the window's height in the standard look
+        self.fitter = TextFitter()
         window.installEventFilter(self)
         # A screen that shows more (the stock list arrived, another step) is
         # measured again for the low-reach push.
@@ -131,7 +121,7 @@ class A11yChrome(QObject):
     def _place_notice(self) -> None:
         w = self.window
         if self.modes.low_reach:
-            y = self.footer.y() - self.notice.height() - 12
+            y = w.header.y() - self.notice.height() - 12
         else:
             y = w.header.height() + 12
         self.notice.move(w.width() - self.notice.width() - 24, max(0, y))
@@ -142,19 +132,38 @@ class A11yChrome(QObject):
         self.notice.hide()
 
     def screen_shown(self) -> None:
-        """The window shows another screen: re-measure the low-reach push."""
-        self._size_reach_panel()
+        """The window shows another screen (or it changed): fit its text and
+        re-measure the low-reach push."""
+        self.refresh()
 
-    refresh = screen_shown
+    def refresh(self, force: bool = False) -> None:
+        if self._measuring:
+            return
+        w = self.window
+        screen = w.current_screen
+        # What the fitting depends on; unchanged, a layout request is an echo.
+        key = (id(screen), self.modes, w.size().toTuple(), tuple(
+            lab.text() for lab in screen.findChildren(QLabel) if lab.isVisibleTo(screen)))
+        if key == self._fitted and not force:
+            return
+        self._measuring = True
+        try:
+            self.fitter.clear()
+            self._size_reach_panel()
+            if self.modes.large_text:
+                self.fitter.fit(screen, w, self._base_height)
+                self._size_reach_panel()  # smaller text may have moved a control up
+        finally:
+            self._measuring = False
+        self._fitted = key
 
     def reset(self) -> None:
         self.controller.reset()
         self.notice.hide()
 
     def set_member_chrome_visible(self, visible: bool) -> None:
-        """Staff screens are not for members: no bar there (nor in the footer)."""
+        """Staff screens are not for members: no bar there."""
         self.bar.setVisible(visible)
-        self.footer.setVisible(visible and self.modes.low_reach)
 
     def shutdown(self) -> None:
         self.reader.close()
@@ -165,23 +174,25 @@ class A11yChrome(QObject):
         w.setStyleSheet(large_text_sheet() if modes.large_text else "")
         self._move_controls(low=modes.low_reach)
         self.bar.set_modes(modes)
-        self._size_reach_panel()
+        self.refresh(force=True)
         if self.notice.isVisible():
             self._show_notice()
 
     def _move_controls(self, low: bool) -> None:
+        """Low reach: the header (steps, the bar, the language switch) goes to
+        the bottom, the note takes the top; nothing is added, so the screens
+        keep the height they had."""
         w = self.window
-        lang = w.header.language
-        header_lay = w.header.layout()
+        win_lay = w.layout()
+        win_lay.removeWidget(w.header)
         if low:
-            self.footer_lay.addWidget(self.bar)
-            self.footer_lay.addWidget(lang)
-        elif self.bar.parentWidget() is not w.header:
-            header_lay.addWidget(self.bar)
-            header_lay.addWidget(lang)
-        member = w.kiosk.journey.state.value != "staff"
+            win_lay.addWidget(w.header)
+        else:
+            win_lay.insertWidget(0, w.header)
+        w.header.setProperty("low", low)
+        w.header.style().unpolish(w.header)
+        w.header.style().polish(w.header)
         self.reach_panel.setVisible(low)
-        self.footer.setVisible(low and member)
 
     def _size_reach_panel(self) -> None:
         """Push the screen down just enough that its highest control starts
@@ -190,13 +201,7 @@ class A11yChrome(QObject):
         if not self.modes.low_reach:
             self.window.stack.setMinimumHeight(0)  # back to the layout's own minimum
             return
-        if self._measuring:
-            return
-        self._measuring = True
-        try:
-            self._push_below_reach_line()
-        finally:
-            self._measuring = False
+        self._push_below_reach_line()
 
     def _push_below_reach_line(self) -> None:
         w = self.window
@@ -204,28 +209,31 @@ class A11yChrome(QObject):
         self.reach_panel.setFixedHeight(0)
         # The stack's minimum is its tallest page's; only the shown one counts here.
         w.stack.setMinimumHeight(w.current_screen.minimumSizeHint().height())
-        _settle_layouts(w)
+        settle_layouts(w)
         # Never more than the screens can give up: a taller minimum would
         # grow the window (or, full screen, push the bottom row off it).
         room = w.height() - w.layout().minimumSize().height()
-        most = max(0, min(limit - w.header.height(), room))
+        most = max(0, min(limit, room))
         height = 0
-        for _ in range(4):
+        for _ in range(12):
             self.reach_panel.setFixedHeight(height)
-            _settle_layouts(w)
+            settle_layouts(w)
             top = highest_control(w.current_screen, w)
             if top is None or top >= limit or height >= most:
                 break
-            height = min(most, height + (limit - top))
+            # A control centred by stretches moves half as far as the push.
+            height = min(most, height + 2 * (limit - top))
         self.reach_note.setVisible(height >= 80)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.LayoutRequest and self.modes.low_reach
+        if (event.type() == QEvent.Type.LayoutRequest and self.modes != STANDARD
                 and obj is self.window.current_screen):
-            self._size_reach_panel()
+            self.refresh()
         elif obj is self.window:
-            if event.type() == QEvent.Type.Resize:
-                self._size_reach_panel()
+            if event.type() == QEvent.Type.Resize and self.modes == STANDARD:
+                self._base_height = self.window.height()
+            elif event.type() == QEvent.Type.Resize:
+                self.refresh()
             elif event.type() == QEvent.Type.LanguageChange:
                 self.retranslate()
         return False

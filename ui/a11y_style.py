@@ -33,6 +33,7 @@ _BLOCK = re.compile(r"\{[^{}]*\}")  # a rule's declarations (selectors stay unto
 # toggles show "on" as yellow with black text, the header gets a rule line.
 _EXTRA = f"""
 #header {{ background: {BLACK}; border-bottom: 2px solid {WHITE}; }}
+#header[low="true"] {{ border-bottom: none; border-top: 2px solid {WHITE}; }}
 QPushButton:checked {{ background: {YELLOW}; color: {BLACK}; border-color: {YELLOW}; }}
 QPushButton[role="lang"]:checked {{ background: {YELLOW}; color: {BLACK}; }}
 QScrollBar::handle:vertical {{ background: {WHITE}; }}

@@ -16,6 +16,7 @@ from kiosk.journey import State
 from tests.ui.fakes import make_rig
 from ui.a11y import ALL_MODE_SETS, STANDARD, A11yMode, A11yModes, apply_modes
 from ui.a11y_chrome import REACH_TOP_FRACTION
+from ui.a11y_fit import is_clipped
 from ui.a11y_speech import ReadState
 from ui.a11y_style import BLACK, contrast, large_text_qss, map_colour
 from ui.resources import assets_dir
@@ -151,14 +152,14 @@ def test_toggles_turn_the_modes_on_and_a_cancel_resets_them_and_language(rig):
     rig.button("btn_large_text").click()
     rig.button("btn_low_reach").click()
     assert w.a11y.modes == A11yModes(large_text=True, low_reach=True)
-    assert w.styleSheet() and w.a11y_chrome.footer.isVisible()
-    assert w.a11y_chrome.bar.parentWidget() is w.a11y_chrome.footer
+    assert w.styleSheet() and w.a11y_chrome.reach_panel.isVisible()
+    assert w.header.y() > w.stack.y()  # the bar and language switch went down with it
     stops = fake.stops
     rig.button("btn_cancel").click()
     rig.wait_state(State.ATTRACT)
     assert w.a11y.modes == STANDARD and w.styleSheet() == ""
-    assert w.a11y_chrome.bar.parentWidget() is w.header
-    assert not w.a11y_chrome.footer.isVisible()
+    assert w.header.y() == 0 and w.a11y_chrome.bar.parentWidget() is w.header
+    assert not w.a11y_chrome.reach_panel.isVisible()
     assert w.languages.language == "en"
     assert fake.stops > stops
 
@@ -189,13 +190,25 @@ def test_large_text_is_at_least_1_4_times_and_7_to_1():
         assert contrast(fill, BLACK) >= 7 or fill == BLACK
 
 
-def test_large_text_mode_really_enlarges_what_the_screen_shows(rig):
-    labels = [w for w in rig.window.current_screen.findChildren(QLabel)
-              if w.isVisible() and w.text().strip()]
-    sizes = {id(w): w.fontInfo().pixelSize() for w in labels}
+@pytest.mark.parametrize("state", [State.ATTRACT, State.SCAN, State.SELFIE, State.PAYMENT,
+                                   State.OUT_OF_SERVICE], ids=lambda s: s.value)
+def test_large_text_grows_the_text_and_fits_what_would_clip(rig, state):
+    rig.reach(state)
+    rig.wait_state(state)
+    screen = rig.window.current_screen
+    labels = [w for w in screen.findChildren(QLabel) if w.isVisible() and w.text().strip()]
+    before = {id(w): w.fontInfo().pixelSize() for w in labels}
     apply_modes(rig.window, A11yModes(large_text=True))
-    grown = [w.fontInfo().pixelSize() / sizes[id(w)] for w in labels]
-    assert grown and min(grown) >= 1.14 and max(grown) >= 1.39
+    ratio = {id(w): w.fontInfo().pixelSize() / before[id(w)] for w in labels}
+    assert [w.text() for w in labels if is_clipped(w)] == []
+    for w in labels:
+        # Reading text never smaller than the standard look; headings >= 3/4.
+        assert ratio[id(w)] >= (0.75 if before[id(w)] >= 36 else 1.0), w.text()
+    assert max(ratio.values()) >= 1.2  # the screen did get larger text
+    if state is State.OUT_OF_SERVICE:  # room enough: every reading text at 1.4x
+        assert all(ratio[id(w)] >= 1.39 for w in labels if before[id(w)] < 36)
+    apply_modes(rig.window, STANDARD)
+    assert {id(w): w.fontInfo().pixelSize() for w in labels} == before
 
 
 @pytest.mark.parametrize("state", [State.ATTRACT, State.SCAN, State.CHOOSE, State.SELFIE,

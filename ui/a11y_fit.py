@@ -1,0 +1,122 @@
+"""Large text that still fits: a label the enlarged text would clip steps down.
+
+The large-text sheet grows reading text x1.4 everywhere; on a 1280x800
+screen a few long texts in narrow columns then no longer fit (the layouts
+were drawn for the standard size). Rather than clip them, ``TextFitter``
+lowers the font of just those labels (and of their role's others), 2 px at
+a time, reading text never below the standard look's size, and re-lays the
+screen out after each step. Labels that
+fit keep the full size; ``smallest_ratio`` says how far the fitting went.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from functools import lru_cache
+
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ui.resources import assets_dir
+
+STEP_PX = 2
+MAX_ROUNDS = 16
+DEFAULT_PX = 22  # QWidget's font-size in the theme
+HEADING_PX, HEADING_FLOOR = 36, 0.75
+
+
+@lru_cache(maxsize=1)
+def standard_sizes() -> dict[str, int]:
+    """Each label role's font size in the standard theme."""
+    theme = (assets_dir() / "theme.qss").read_text(encoding="utf-8")
+    return {m.group(1): int(m.group(2)) for m in re.finditer(
+        r'QLabel\[role="(\w+)"\]\s*\{[^}]*?font-size:\s*(\d+)px', theme)}
+
+
+def standard_px(lab: QLabel) -> int:
+    return standard_sizes().get(str(lab.property("role") or ""), DEFAULT_PX)
+
+
+def floor_px(lab: QLabel) -> int:
+    """How small fitting may make it: reading text never below the standard
+    look; headings (42-96 px there) down to 3/4 of it."""
+    px = standard_px(lab)
+    return round(px * HEADING_FLOOR) if px >= HEADING_PX else px
+
+
+def _role(lab: QLabel) -> str:
+    return str(lab.property("role") or "")
+
+
+def is_clipped(lab: QLabel) -> bool:
+    """Its text needs more room than the label has (wrapped: height; else width)."""
+    if lab.wordWrap():
+        return lab.heightForWidth(lab.width()) > lab.height() + 1
+    hint = lab.sizeHint()
+    return hint.width() > lab.width() + 1 or hint.height() > lab.height() + 1
+
+
+def clipped_labels(root: QWidget) -> list[QLabel]:
+    return [lab for lab in root.findChildren(QLabel)
+            if lab.isVisibleTo(root) and lab.text().strip() and is_clipped(lab)]
+
+
+def settle_layouts(window: QWidget) -> None:
+    """Lay the window out now (nested layouts too), without running other events."""
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        window.layout().activate()
+
+
+class TextFitter:
+    def __init__(self) -> None:
+        self._touched: weakref.WeakSet[QLabel] = weakref.WeakSet()
+
+    def clear(self) -> None:
+        """Back to the sheet's sizes (the mode went off, or before a new fit)."""
+        for lab in list(self._touched):
+            lab.setStyleSheet("")
+        self._touched = weakref.WeakSet()
+
+    def fit(self, root: QWidget, window: QWidget, height_px: int) -> None:
+        """Fit ``root``'s labels, and the whole window into ``height_px`` (the
+        screen's height: a taller minimum would grow a window, or push the
+        bottom of a full-screen one off the glass).
+
+        Labels shrink by role, all of a role together (a list whose items
+        differ in size looks broken); when the clipped ones are at their floor
+        the headings give up some of their size first."""
+        self.clear()
+        for _ in range(MAX_ROUNDS):
+            settle_layouts(window)
+            shown = [lab for lab in root.findChildren(QLabel)
+                     if lab.isVisibleTo(root) and lab.text().strip()]
+            too_tall = window.layout().minimumSize().height() > height_px
+            bad = shown if too_tall else [lab for lab in shown if is_clipped(lab)]
+            if not bad:
+                break
+            roles = {_role(lab) for lab in bad}
+            if all(lab.fontInfo().pixelSize() - STEP_PX < floor_px(lab) for lab in bad):
+                roles |= {_role(lab) for lab in shown if standard_px(lab) >= HEADING_PX}
+            shrunk = False
+            for role in roles:
+                group = [lab for lab in shown if _role(lab) == role]
+                px = min(lab.fontInfo().pixelSize() for lab in group) - STEP_PX
+                if px < floor_px(group[0]):
+                    continue
+                for lab in group:
+                    lab.setStyleSheet(f"font-size: {px}px;")
+                    self._touched.add(lab)
+                shrunk = True
+            if not shrunk:
+                break
+        settle_layouts(window)
+        if not window.isFullScreen() and window.height() > height_px:
+            # A window the larger text grew: back to its size where it can go.
+            window.resize(window.width(), max(height_px, window.minimumHeight()))
+
+    def smallest_ratio(self) -> float:
+        """The smallest fitted size over its standard size (1.4 = nothing fitted)."""
+        ratios = [lab.fontInfo().pixelSize() / standard_px(lab) for lab in self._touched]
+        return min(ratios, default=1.4)
