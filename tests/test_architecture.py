@@ -42,3 +42,30 @@ def test_function_level_imports_count(tmp_path, monkeypatch):
 
 def test_our_packages_have_no_import_cycles(capsys):
     assert check_cycles.main() == 0, capsys.readouterr().out
+
+
+def test_the_architecture_doc_is_what_the_code_draws(capsys):
+    """docs/ARCHITECTURE.md's layers and journey are generated: regenerate them
+    with ``python tools/architecture_doc.py`` when this fails."""
+    import architecture_doc
+
+    assert architecture_doc.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_the_doc_generator_notices_a_stale_drawing(tmp_path, monkeypatch):
+    import architecture_doc
+
+    stale = architecture_doc.DOC.read_text(encoding="utf-8").replace(
+        "verify --> dispatch : authorised", "verify --> handover : authorised")
+    doc = tmp_path / "ARCHITECTURE.md"
+    doc.write_text(stale, encoding="utf-8")
+    monkeypatch.setattr(architecture_doc, "DOC", doc)
+    monkeypatch.setattr(architecture_doc, "ROOT", tmp_path)
+    assert architecture_doc.main(["--check"]) == 1
+    assert architecture_doc.main([]) == 0
+    assert "verify --> dispatch : authorised" in doc.read_text(encoding="utf-8")
+
+
+def test_no_contract_has_exceptions():
+    """The layers hold with no ignore_imports: an exception is a hole."""
+    assert "ignore_imports" not in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
