@@ -68,6 +68,7 @@ class A11yChrome(QObject):
         self.notice = label("notice", name="a11y_notice")
         self.notice.setParent(window)
         self.notice.hide()
+        self.notice.installEventFilter(self)  # a tap on it puts it away
 
         self.bar.read_requested.connect(self.read_current)
         self.bar.toggle_requested.connect(self.controller.toggle)
@@ -226,6 +227,9 @@ class A11yChrome(QObject):
         self.reach_note.setVisible(height >= 80)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.notice and event.type() == QEvent.Type.MouseButtonPress:
+            self.notice.hide()
+            return True
         if (event.type() == QEvent.Type.LayoutRequest and self.modes != STANDARD
                 and obj is self.window.current_screen):
             self.refresh()

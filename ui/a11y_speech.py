@@ -11,6 +11,7 @@ first stops the one in progress.
 from __future__ import annotations
 
 import logging
+import re
 from enum import Enum
 from typing import Any
 
@@ -22,6 +23,7 @@ from drivers.speech import Speaker, SpeechError, SpeechStatus, open_speaker
 log = logging.getLogger(__name__)
 
 SPEECH_LANE = "speech"
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class ReadState(str, Enum):
@@ -66,9 +68,15 @@ def screen_instructions(root: QWidget) -> str:
         # TRANSLATORS: the list of the screen's buttons read after its texts.
         lead = QCoreApplication.translate("ReadAloud", "Buttons:")
         comma = QCoreApplication.translate("ReadAloud", ", ")
-        lines.append(f"{lead} {comma.join(names)}.")
-    # A line without its own full stop still pauses the voice.
-    return "\n".join(line if line[-1] in ".!?。！？：:" else line + "." for line in lines)
+        lines.append(lead + ("" if lead.endswith("：") else " ") + comma.join(names))
+    return "\n".join(_with_stop(line) for line in lines)
+
+
+def _with_stop(line: str) -> str:
+    """A line without its own full stop still pauses the voice (。 in Chinese)."""
+    if line[-1] in ".!?。！？：:":
+        return line
+    return line + ("。" if _CJK.search(line) else ".")
 
 
 class ReadAloud(QObject):

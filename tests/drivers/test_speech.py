@@ -163,3 +163,15 @@ def test_a_bad_speech_url_in_the_config_is_refused(value):
 
     with pytest.raises(ConfigError, match="speech.url"):
         parse_config({"speech": {"url": value}})
+
+
+def test_no_sound_card_is_reported_although_espeak_exits_0(tmp_path: Path):
+    """espeak-ng exits 0 when ALSA finds no card; its complaint is the signal."""
+    engine = tmp_path / "espeak-no-card"
+    engine.write_text("#!/bin/sh\ncat >/dev/null\n"
+                      "echo \"ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM default\" >&2\n"
+                      "exit 0\n")
+    engine.chmod(engine.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(SpeechError) as err:
+        EspeakSpeaker(str(engine)).speak("hello", "en")
+    assert err.value.status is SpeechStatus.NO_AUDIO

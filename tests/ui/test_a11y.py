@@ -230,3 +230,36 @@ def test_low_reach_puts_every_control_in_the_lower_part(rig, state):
     for b in controls:
         if b.objectName().startswith(("btn_read", "btn_large", "btn_low", "btn_lang")):
             assert min(b.width(), b.height()) >= MIN_TARGET_PX
+
+
+def test_chinese_reading_pauses_with_chinese_full_stops(rig_zh):
+    rig_zh.to_scan()
+    text = rig_zh.window.a11y_chrome.current_text()
+    assert "按钮：取消" in text and "." not in text.replace("20 ", "")
+
+
+def test_the_still_there_prompt_is_what_is_read_while_it_is_up(rig):
+    rig.to_scan()
+    rig.window.overlay.show_countdown(12)
+    text = rig.window.a11y_chrome.current_text()
+    assert "Still there?" in text and "I'm still here" in text
+    assert "Scan your member pass" not in text
+
+
+def test_staff_screens_have_no_accessibility_bar(rig):
+    from kiosk.journey import Event
+
+    rig.fire(Event.STAFF_ENTER)
+    rig.wait_state(State.STAFF)
+    assert not rig.window.a11y_chrome.bar.isVisible()
+
+
+def test_a_tap_puts_the_notice_away(rig, tmp_path):
+    from PySide6.QtCore import Qt
+
+    chrome = rig.window.a11y_chrome
+    chrome.reader.speaker = EspeakSpeaker(str(tmp_path / "no-espeak-ng"))
+    rig.button("btn_read_aloud").click()
+    rig.wait(lambda: chrome.notice.isVisible())
+    rig.qtbot.mouseClick(chrome.notice, Qt.MouseButton.LeftButton)
+    assert not chrome.notice.isVisible()
