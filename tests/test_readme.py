@@ -33,3 +33,15 @@ def test_the_assets_row_says_what_assets_holds():
     assert all(w in ASSETS_WORDS for w in words), f"README promises {words} in assets/"
     held = {p.name for p in (ROOT / "assets").iterdir()}
     assert {ASSETS_WORDS[w] for w in words} == held
+
+
+def test_every_package_has_a_layout_row_and_the_architecture_is_linked():
+    """A newcomer finds each package from the README (issue #18)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from check_cycles import ROOT_PACKAGES
+
+    rows = _layout_rows()
+    assert set(ROOT_PACKAGES) <= set(rows), set(ROOT_PACKAGES) - set(rows)
+    assert "(docs/ARCHITECTURE.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
