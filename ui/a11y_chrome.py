@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QLabel, QWid
 
 from ui.a11y import STANDARD, A11yController, A11yMode, A11yModes
 from ui.a11y_bar import A11yBar
-from ui.a11y_fit import TextFitter, settle_layouts
+from ui.a11y_fit import TextFitter, is_clipped, settle_layouts
 from ui.a11y_speech import ReadAloud, ReadState, screen_instructions
 from ui.a11y_style import large_text_sheet
 from ui.widgets import label
@@ -224,7 +224,11 @@ class A11yChrome(QObject):
                 break
             # A control centred by stretches moves half as far as the push.
             height = min(most, height + 2 * (limit - top))
+        # The note only where it fits whole (large text needs more room for it).
         self.reach_note.setVisible(height >= 80)
+        if height >= 80:
+            settle_layouts(w)
+            self.reach_note.setVisible(not is_clipped(self.reach_note))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.notice and event.type() == QEvent.Type.MouseButtonPress:

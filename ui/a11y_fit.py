@@ -16,7 +16,7 @@ import weakref
 from functools import lru_cache
 
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from ui.resources import assets_dir
 
@@ -27,39 +27,64 @@ HEADING_PX, HEADING_FLOOR = 36, 0.75
 
 
 @lru_cache(maxsize=1)
-def standard_sizes() -> dict[str, int]:
-    """Each label role's font size in the standard theme."""
+def standard_sizes() -> dict[tuple[str, str], int]:
+    """The standard theme's font size per (widget class, role); role "" is the
+    class's own rule."""
     theme = (assets_dir() / "theme.qss").read_text(encoding="utf-8")
-    return {m.group(1): int(m.group(2)) for m in re.finditer(
-        r'QLabel\[role="(\w+)"\]\s*\{[^}]*?font-size:\s*(\d+)px', theme)}
+    return {(m.group(1), m.group(2) or ""): int(m.group(3)) for m in re.finditer(
+        r'\b(QLabel|QPushButton|QToolButton)(?:\[role="(\w+)"\])?\s*\{[^}]*?'
+        r'font-size:\s*(\d+)px', theme)}
 
 
-def standard_px(lab: QLabel) -> int:
-    return standard_sizes().get(str(lab.property("role") or ""), DEFAULT_PX)
+def _kind(widget: QWidget) -> str:
+    for kind in ("QLabel", "QPushButton", "QToolButton"):
+        if widget.inherits(kind):
+            return kind
+    return "QWidget"
 
 
-def floor_px(lab: QLabel) -> int:
+def _role(widget: QWidget) -> str:
+    return str(widget.property("role") or "")
+
+
+def standard_px(widget: QWidget) -> int:
+    sizes = standard_sizes()
+    kind = _kind(widget)
+    return sizes.get((kind, _role(widget)), sizes.get((kind, ""), DEFAULT_PX))
+
+
+def floor_px(widget: QWidget) -> int:
     """How small fitting may make it: reading text never below the standard
     look; headings (42-96 px there) down to 3/4 of it."""
-    px = standard_px(lab)
+    px = standard_px(widget)
     return round(px * HEADING_FLOOR) if px >= HEADING_PX else px
 
 
-def _role(lab: QLabel) -> str:
-    return str(lab.property("role") or "")
+def is_clipped(widget: QWidget) -> bool:
+    """Its text needs more room than it has (a wrapped label: height; else its
+    size hint, which for a button includes its padding)."""
+    if isinstance(widget, QLabel) and widget.wordWrap():
+        return widget.heightForWidth(widget.width()) > widget.height() + 1
+    hint = widget.sizeHint()
+    return hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1
 
 
-def is_clipped(lab: QLabel) -> bool:
-    """Its text needs more room than the label has (wrapped: height; else width)."""
-    if lab.wordWrap():
-        return lab.heightForWidth(lab.width()) > lab.height() + 1
-    hint = lab.sizeHint()
-    return hint.width() > lab.width() + 1 or hint.height() > lab.height() + 1
+def text_widgets(root: QWidget) -> list[QWidget]:
+    """Labels and buttons of ``root`` that show text."""
+    out: list[QWidget] = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, (QLabel, QAbstractButton)) and w.isVisibleTo(root) \
+                and w.text().strip():
+            out.append(w)
+    return out
 
 
-def clipped_labels(root: QWidget) -> list[QLabel]:
-    return [lab for lab in root.findChildren(QLabel)
-            if lab.isVisibleTo(root) and lab.text().strip() and is_clipped(lab)]
+def clipped_labels(root: QWidget) -> list[QWidget]:
+    return [w for w in text_widgets(root) if is_clipped(w)]
+
+
+def _group(widget: QWidget) -> tuple[str, str]:
+    return (_kind(widget), _role(widget))
 
 
 def settle_layouts(window: QWidget) -> None:
@@ -71,7 +96,7 @@ def settle_layouts(window: QWidget) -> None:
 
 class TextFitter:
     def __init__(self) -> None:
-        self._touched: weakref.WeakSet[QLabel] = weakref.WeakSet()
+        self._touched: weakref.WeakSet[QWidget] = weakref.WeakSet()
 
     def clear(self) -> None:
         """Back to the sheet's sizes (the mode went off, or before a new fit)."""
@@ -90,18 +115,17 @@ class TextFitter:
         self.clear()
         for _ in range(MAX_ROUNDS):
             settle_layouts(window)
-            shown = [lab for lab in root.findChildren(QLabel)
-                     if lab.isVisibleTo(root) and lab.text().strip()]
+            shown = text_widgets(root)
             too_tall = window.layout().minimumSize().height() > height_px
             bad = shown if too_tall else [lab for lab in shown if is_clipped(lab)]
             if not bad:
                 break
-            roles = {_role(lab) for lab in bad}
+            roles = {_group(lab) for lab in bad}
             if all(lab.fontInfo().pixelSize() - STEP_PX < floor_px(lab) for lab in bad):
-                roles |= {_role(lab) for lab in shown if standard_px(lab) >= HEADING_PX}
+                roles |= {_group(lab) for lab in shown if standard_px(lab) >= HEADING_PX}
             shrunk = False
             for role in roles:
-                group = [lab for lab in shown if _role(lab) == role]
+                group = [lab for lab in shown if _group(lab) == role]
                 px = min(lab.fontInfo().pixelSize() for lab in group) - STEP_PX
                 if px < floor_px(group[0]):
                     continue

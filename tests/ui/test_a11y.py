@@ -16,7 +16,7 @@ from kiosk.journey import State
 from tests.ui.fakes import make_rig
 from ui.a11y import ALL_MODE_SETS, STANDARD, A11yMode, A11yModes, apply_modes
 from ui.a11y_chrome import REACH_TOP_FRACTION
-from ui.a11y_fit import is_clipped
+from ui.a11y_fit import is_clipped, text_widgets
 from ui.a11y_speech import ReadState
 from ui.a11y_style import BLACK, contrast, large_text_qss, map_colour
 from ui.resources import assets_dir
@@ -190,13 +190,13 @@ def test_large_text_is_at_least_1_4_times_and_7_to_1():
         assert contrast(fill, BLACK) >= 7 or fill == BLACK
 
 
-@pytest.mark.parametrize("state", [State.ATTRACT, State.SCAN, State.SELFIE, State.PAYMENT,
-                                   State.OUT_OF_SERVICE], ids=lambda s: s.value)
+@pytest.mark.parametrize("state", [State.ATTRACT, State.SCAN, State.CHOOSE, State.SELFIE,
+                                   State.PAYMENT, State.OUT_OF_SERVICE], ids=lambda s: s.value)
 def test_large_text_grows_the_text_and_fits_what_would_clip(rig, state):
     rig.reach(state)
     rig.wait_state(state)
     screen = rig.window.current_screen
-    labels = [w for w in screen.findChildren(QLabel) if w.isVisible() and w.text().strip()]
+    labels = text_widgets(screen)  # labels, buttons and the Choose tiles
     before = {id(w): w.fontInfo().pixelSize() for w in labels}
     apply_modes(rig.window, A11yModes(large_text=True))
     ratio = {id(w): w.fontInfo().pixelSize() / before[id(w)] for w in labels}
