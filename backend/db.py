@@ -16,6 +16,7 @@ same car:
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,3 +173,25 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - an unparsable URL is printed as a placeholder
         return "<unparsable database URL>"
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server ``server_url`` names
+    (connecting to its database to create it), dropped afterwards with any
+    connections still open to it. For tests and benchmarks."""
+    server = make_url(server_url)
+    if server.get_backend_name() != "postgresql":
+        raise ValueError(f"a scratch database needs PostgreSQL, not {redact_url(server_url)}")
+    name = f"kiosk_scratch_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

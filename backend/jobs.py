@@ -138,6 +138,12 @@ class JobsMixin:
                                           Job.kind == JobKind.RETURN.value,
                                           Job.state == JobState.PENDING.value)).first()
         if job is None:
+            # Two returns at one tower at once (two kiosks, or two replicas)
+            # must not pick the same free bay: the second report would then
+            # break the one-car-per-bay index and could never be recorded.
+            # The tower's row is the lock; PostgreSQL's next statements see
+            # what the previous holder committed (SQLite's writes are serial).
+            s.execute(select(Tower.id).where(Tower.id == tower.id).with_for_update())
             to_bay = self._free_bay(s, tower)
             if from_bay is None:
                 from_bay = self._delivery_bay(Raw.of(s), tower.id, tower.delivery_bays)

@@ -157,6 +157,39 @@ def test_one_member_at_two_replicas_is_authorised_once(fleet):
     assert loser.json()["error"]["reason"] == "DRIVE_OPEN"
 
 
+def test_returns_at_one_tower_at_once_get_different_bays(fleet):
+    """Each return job gets a free storage bay; several started at one moment
+    (two kiosks, two replicas) must not get the same one, or the second
+    report would break the one-car-per-bay rule and never be recorded."""
+    from backend.db import Database
+    from backend.models import Car
+    from backend.seed import add_drive
+
+    members = _members(fleet["db"], 8)
+    db = Database(fleet["db"])
+    try:
+        with db.write() as s:
+            for m in members:
+                s.add(Car(id=f"car-{m}", tower_id="T1", model_id="Aurora", colour_id="white",
+                          bay=None, state="out"))
+                s.flush()
+                add_drive(s, f"drive-{m}", m, f"car-{m}", "T1", time.time() - 3600)
+    finally:
+        db.dispose()
+    # Half through replica A as kiosk K1, half through B as K2, all at once.
+    ends = [(fleet["a"], K1) if i % 2 else (fleet["b"], K2) for i in range(len(members))]
+    sessions = [_session(url, kiosk, m) for (url, kiosk), m in zip(ends, members, strict=True)]
+    jobs = _at_once(*[lambda u=url, k=kiosk, s=sid: _post(u, "/v1/returns", k, {"session_id": s})
+                      for (url, kiosk), sid in zip(ends, sessions, strict=True)])
+    assert all(j.status_code == 200 for j in jobs), [j.text for j in jobs]
+    bays = [j.json()["to_bay"] for j in jobs]
+    assert len(set(bays)) == len(bays), bays
+    reports = _at_once(*[lambda u=url, k=kiosk, j=job: _post(
+        u, f"/v1/jobs/{j.json()['job_id']}/report", k, {"outcome": "delivered"})
+        for (url, kiosk), job in zip(ends, jobs, strict=True)])
+    assert all(r.status_code == 200 for r in reports), [r.text for r in reports]
+
+
 def test_a_sign_in_block_made_at_one_replica_holds_at_the_other(fleet):
     from backend.guard import ADDRESS_LIMIT
     from tests.security.backend_door import client_from
