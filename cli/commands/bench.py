@@ -10,7 +10,7 @@ import argparse
 import importlib
 import json
 
-BENCHES = ("backend", "lift", "qr", "liveness", "startup")
+BENCHES = ("backend", "fleet", "lift", "qr", "liveness", "startup")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
