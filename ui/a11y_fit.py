@@ -15,7 +15,7 @@ import re
 import weakref
 from functools import lru_cache
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from ui.resources import assets_dir
@@ -61,10 +61,19 @@ def floor_px(widget: QWidget) -> int:
 
 
 def is_clipped(widget: QWidget) -> bool:
-    """Its text needs more room than it has (a wrapped label: height; else its
-    size hint, which for a button includes its padding)."""
-    if isinstance(widget, QLabel) and widget.wordWrap():
-        return widget.heightForWidth(widget.width()) > widget.height() + 1
+    """Its text needs more room than it has (a label: its text's bounding box
+    in its contents; a button: its size hint, which includes its padding)."""
+    if isinstance(widget, QLabel):
+        # The text's own bounding box in the label's room (font ascent and
+        # descent included, which a size hint can round away).
+        room = widget.contentsRect()
+        m = widget.margin()
+        room.adjust(m, m, -m, -m)
+        flags = int(widget.alignment().value)
+        if widget.wordWrap():
+            flags |= Qt.TextFlag.TextWordWrap.value
+        need = widget.fontMetrics().boundingRect(room, flags, widget.text())
+        return need.width() > room.width() + 1 or need.height() > room.height() + 1
     hint = widget.sizeHint()
     return hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1
 
