@@ -128,8 +128,8 @@ def overview(towers: list[dict[str, Any]], kiosks: list[KioskRow], csrf: str,
 
 
 def cars(rows: list[dict[str, Any]]) -> str:
-    return table("Cars out", ("Tower", "Drive", "Member", "Car", "Since", "Due", "Overdue by"),
-                 ([_c(r["tower_id"]), _c(r["drive_id"]), _c(r["member"]), _c(r["car"]),
+    return table("Cars out", ("Tower", "Member", "Car", "Since", "Due", "Overdue by"),
+                 ([_c(r["tower_id"]), _c(r["member"]), _c(r["car"]),
                    _c(when(r["started_at"])), _c(when(r["due_at"])),
                    _c(age(r["overdue_s"]) if r["overdue_s"] > 0 else "", "overdue"
                       if r["overdue_s"] > 0 else "")] for r in rows),

@@ -122,7 +122,7 @@ def cars_out(s: Session, now: float, tower: str | None) -> list[dict[str, Any]]:
     stmt = (select(Drive, Car).join(Car, Car.id == Drive.car_id)
             .where(Drive.returned_at.is_(None)))
     stmt = _tower_filter(stmt, Drive.tower_id, tower).order_by(Drive.due_at).limit(LIMIT)
-    rows = [{"tower_id": d.tower_id, "drive_id": d.id, "member": short_id(d.member_id),
+    rows = [{"tower_id": d.tower_id, "member": short_id(d.member_id),
              "car": f"{c.model_id} / {c.colour_id}", "started_at": d.started_at,
              "due_at": d.due_at, "overdue_s": max(0.0, now - d.due_at)}
             for d, c in s.execute(stmt)]
