@@ -102,6 +102,7 @@ def test_a_post_without_the_session_s_csrf_token_changes_nothing(server, tower):
     form = {"kiosk_id": tower.kiosk_id, "in_service": "0", "back": "/ops"}
     for csrf, headers in (("", {}), ("forged", {}), (other.csrf(), {}),  # another session's
                           (console.csrf(), {"Origin": "https://evil.example"}),
+                          (console.csrf(), {"Origin": "null"}),  # sandboxed frame, file:
                           (console.csrf(), {"Sec-Fetch-Site": "cross-site"})):
         r = console.post("/ops/kiosks/service", form, csrf=csrf, headers=headers)
         assert r.status_code == 403, (csrf, headers)
@@ -109,7 +110,7 @@ def test_a_post_without_the_session_s_csrf_token_changes_nothing(server, tower):
         assert s.get(Kiosk, tower.kiosk_id).out_of_service_at is None
         refused = s.scalars(select(OpsAudit).where(OpsAudit.operator == name,
                                                    OpsAudit.result == "CSRF_REFUSED")).all()
-    assert len(refused) == 5
+    assert len(refused) == 6
     assert console.post("/ops/kiosks/service", form).status_code == 303  # with it: done
 
 
