@@ -122,10 +122,20 @@ class TextFitter:
         differ in size looks broken); when the clipped ones are at their floor
         the headings give up some of their size first."""
         self.clear()
+        # Smaller text only helps a too tall window if text is what makes it
+        # tall (on Dispatch the tower picture is): stop trying when it does not.
+        height_counts = True
+        last_min = None
         for _ in range(MAX_ROUNDS):
             settle_layouts(window)
             shown = text_widgets(root)
-            too_tall = window.layout().minimumSize().height() > height_px
+            min_h = window.layout().minimumSize().height()
+            if height_counts and last_min is not None and min_h >= last_min:
+                height_counts = False
+                self.clear()
+                continue
+            last_min = min_h
+            too_tall = height_counts and min_h > height_px
             bad = shown if too_tall else [lab for lab in shown if is_clipped(lab)]
             if not bad:
                 break
