@@ -46,11 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replicas", type=int, default=2, help="service processes")
     parser.add_argument("--towers", type=int, default=50)
     parser.add_argument("--kiosks-per-tower", type=int, default=2)
-    parser.add_argument("--members", type=int, default=8, help="members per kiosk")
+    parser.add_argument("--members", type=int, default=4, help="members per kiosk")
     parser.add_argument("--duration-s", type=float, default=20.0, help="each timed window")
     parser.add_argument("--runs", type=int, default=3, help="timed windows (medians)")
     parser.add_argument("--warmup-s", type=float, default=5.0)
-    parser.add_argument("--think-ms", type=float, default=300.0,
+    parser.add_argument("--think-ms", type=float, default=2000.0,
                         help="mean pause between a kiosk's calls (the member reading)")
     parser.add_argument("--heartbeat-s", type=float, default=10.0)
     parser.add_argument("--race-share", type=float, default=0.3,
@@ -148,6 +148,24 @@ def _open_drives_twice(db_url: str) -> int:
         db.dispose()
 
 
+def _service_pids(proc: subprocess.Popen, replicas: int) -> list[int]:
+    """The replica processes: the supervisor's children, or the one process."""
+    if replicas == 1:
+        return [proc.pid]
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children", encoding="ascii") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _cpu(pids: list[int]) -> float | None:
+    from bench.backend import _cpu_s
+
+    values = [_cpu_s(p) for p in pids]
+    return None if not values or None in values else sum(values)
+
+
 def _merge(parts: list[tuple[float, Tally]]) -> tuple[float, Tally]:
     total = Tally()
     for _s, t in parts:
@@ -189,18 +207,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         loads = [ctx.Process(target=load_process, name=f"fleet-load-{i}", args=(
             url, db_url, specs[i::procs_n], opts, sequences, windows[i], results, i))
             for i in range(procs_n)]
+        pids = _service_pids(proc, args.replicas)
+        cpu0 = None
         try:
             for p in loads:
                 p.start()
             figures, moves = [], []
             for i in range(args.runs + 1):  # window 0: the warm-up, not reported
                 seconds = args.warmup_s if i == 0 else args.duration_s
+                if i == 1:
+                    cpu0 = _cpu(pids)
                 for q in windows:
                     q.put(("run", seconds))
                 parts = [results.get(timeout=seconds + 600) for _ in loads]
                 moves += [m for _s, t in parts for m in t.moves]  # warm-up's too
                 if i:
                     figures.append(_merge(parts))
+            cpu1 = _cpu(pids)
         finally:
             for q in windows:
                 q.put(("stop", 0))
@@ -213,7 +236,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             proc.wait(timeout=60)
             proc.stdout.close()
         double_db = _open_drives_twice(db_url)
-    return _report(args, specs, figures, double_db + count_double(moves))
+    result = _report(args, specs, figures, double_db + count_double(moves))
+    if cpu0 is not None and cpu1 is not None and result["calls"]:
+        # The replicas' own CPU per call (PostgreSQL's is not counted):
+        # unlike latency it does not depend on how busy the machine is.
+        result["server_cpu_ms_per_call"] = round((cpu1 - cpu0) * 1000 / result["calls"], 2)
+    return result
 
 
 def _report(args: argparse.Namespace, specs: list[KioskSpec],

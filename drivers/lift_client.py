@@ -104,6 +104,9 @@ class LiftClient:
         self._pending: dict[int, _Pending] = {}
         self._subscribers: list[EventCallback] = []
         self.last_status: LiftStatus | None = None
+        # The latest request/reply round trip, ms (the keep-alive's included):
+        # the kiosk reports it with its heartbeat (kiosk/figures.py).
+        self.last_round_trip_ms: float | None = None
         self._link = LiftLink(url, on_frame=self._on_frame, on_state=self._on_link,
                               baudrate=baudrate, ack_timeout_s=ack_timeout_s,
                               max_resends=max_resends,
@@ -240,6 +243,7 @@ class LiftClient:
                     del self._pending[seq]
         if pending.error is not None:
             raise pending.error
+        self.last_round_trip_ms = round((time.monotonic() - pending.created) * 1000, 1)
         if pending.result is Result.ESTOP_HELD:
             raise LiftError(f"{cmd.name} refused: the emergency stop is still pressed; release "
                             "it at the tower, then acknowledge again",
@@ -294,6 +298,9 @@ class LiftClient:
             # Nobody waits for it: the link's heartbeat STATUS, or a reply
             # that came after its caller timed out. Keep status fresh; drop the rest.
             if cmd == Cmd.STATUS and result is Result.OK:
+                sent = self._link.keepalive_sent
+                if sent is not None and sent[0] == req_seq:
+                    self.last_round_trip_ms = round((time.monotonic() - sent[1]) * 1000, 1)
                 try:
                     self.last_status = p.decode_status(data)
                 except FrameError:

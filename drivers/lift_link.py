@@ -89,6 +89,9 @@ class LiftLink:
         self._retry_at: float | None = None
         self._backoff_s = reconnect_min_s
         self._last_rx = 0.0
+        # (seq, time.monotonic()) of the latest keep-alive STATUS: the client
+        # times its reply (the kiosk's lift round trip, sent with its heartbeat).
+        self.keepalive_sent: tuple[int, float] | None = None
         self.reconnects = 0
         self._taps: list[Callable[[str, bytes], None]] = []
 
@@ -237,7 +240,7 @@ class LiftLink:
                 # shows up as exhausted resends. The client ignores the
                 # reply because nobody asked for it.
                 self._last_rx = now
-                self._arq.submit(Cmd.STATUS)
+                self.keepalive_sent = (self._arq.submit(Cmd.STATUS), now)
                 self._arq.poll(now)
         return calls
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from common.errors import KioskError, Reason, RefusedError, short_id
+from kiosk.figures import KioskFigures
 from kiosk.journey import Event, Flow, Journey, State
 from kiosk.kiosk_health import HealthMixin
 from kiosk.next_steps import NextStepsMixin
@@ -57,6 +58,7 @@ class Kiosk(HealthMixin, NextStepsMixin):
         cfg = services.config
         self.journey = Journey(services.timeouts(), now=clock())
         self.health = HealthSnapshot()
+        self.figures = KioskFigures()  # sent with each heartbeat (the UI adds the GUI stall)
         self.options: list[Any] = []
         self.last_scan: ScanFeedback | None = None
         self.last_selfie: Any = None
@@ -391,6 +393,7 @@ class Kiosk(HealthMixin, NextStepsMixin):
         self._emit("selfie", update)
 
     def _selfie_done(self, selfie_id: str, summary: dict[str, Any]) -> None:
+        self.figures.vision_fps(summary.get("analysed_fps"))
         self._fire(Event.SELFIE_DONE, selfie_id=selfie_id, liveness=summary)
 
     def _end_selfie(self) -> None:

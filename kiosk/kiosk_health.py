@@ -26,6 +26,7 @@ class HealthMixin:
     services: Any
     clock: Any
     health: HealthSnapshot
+    figures: Any  # kiosk.figures.KioskFigures
     alerts: list[KioskError]
     options: list[Any]
     _emit: Any
@@ -54,6 +55,9 @@ class HealthMixin:
                   "backend_latency_ms": h.backend_latency_ms, "state": self.journey.state.value,
                   "alerts": len(self.alerts), **{k: v for k, v in h.detail.items()
                                                  if isinstance(v, (str, int, float, bool))}}
+        # GUI stall, vision fps, lift round trip: exported per kiosk by /metrics.
+        self.figures.lift_round_trip(h.detail.get("lift_round_trip_ms"))
+        health["figures"] = self.figures.take()
         status = self.status_word()
         self.runner.run(HTTP_LANE, lambda: self.services.backend.heartbeat(
             status, health, version=__version__), self._heartbeat_done,

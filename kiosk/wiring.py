@@ -129,6 +129,7 @@ class RealServices:
             snap.detail["backend_error"] = err.reason.value
         snap.backend_latency_ms = round((time.monotonic() - t0) * 1000, 1)
         snap.lift_ok = self.lift.link_up
+        snap.detail["lift_round_trip_ms"] = getattr(self.lift, "last_round_trip_ms", None)
         status = getattr(self.lift, "last_status", None)  # kept fresh by the link's heartbeat
         faults = [f.name for f in getattr(status, "faults", ())]
         if faults:

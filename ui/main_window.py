@@ -9,6 +9,7 @@ keeps the member's errand alive.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
@@ -79,6 +80,7 @@ class MainWindow(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
+        self._last_tick: float | None = None  # how late the tick fires = a GUI stall
         cfg = getattr(getattr(kiosk, "services", None), "config", None)
         press_s = getattr(getattr(cfg, "staff", None), "corner_press_s", DEFAULT_CORNER_PRESS_S)
         self._corner = QTimer(self)
@@ -96,6 +98,7 @@ class MainWindow(QWidget):
         if not self._filtering:
             QApplication.instance().installEventFilter(self)
             self._filtering = True
+        self._last_tick = None  # a hidden window's pause is not a stall
         self._tick.start()
         super().showEvent(event)
 
@@ -174,6 +177,14 @@ class MainWindow(QWidget):
         self.overlay.hide()
 
     def _on_tick(self) -> None:
+        now = time.monotonic()
+        if self._last_tick is not None:
+            # The event loop could not fire the timer on time: it was busy
+            # that long (the heartbeat carries the worst, kiosk/figures.py).
+            figures = getattr(self.kiosk, "figures", None)
+            if figures is not None:
+                figures.gui_stall(max(0.0, (now - self._last_tick) * 1000 - TICK_MS))
+        self._last_tick = now
         try:
             self.kiosk.tick()
         except Exception:  # noqa: BLE001 - the idle clock must keep ticking

@@ -154,3 +154,22 @@ def test_all_interactive_widgets_have_stable_names(rig):
     rig.to_choose()
     unnamed = [b for b in rig.window.findChildren(QAbstractButton) if not b.objectName()]
     assert not unnamed
+
+
+def test_a_blocked_event_loop_is_reported_as_a_gui_stall(rig):
+    """The tick timer fires late when the event loop was busy; the worst
+    lateness goes to the core's figures and out with the next heartbeat."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    rig.kiosk.figures.take()
+    rig.wait(lambda: rig.window._last_tick is not None)  # the tick is running
+
+    def hog() -> None:
+        end = time.monotonic() + 0.4
+        while time.monotonic() < end:  # the stall under test: the loop is held
+            pass
+
+    QTimer.singleShot(0, hog)
+    rig.wait(lambda: rig.kiosk.figures.take().get("gui_stall_ms", 0) >= 100)
