@@ -65,7 +65,7 @@ def add_members(db_url: str, ids: list[str]) -> None:
 
 def _render(key: SeqKey, seed: int) -> tuple[SeqKey, Frames]:
     from bench.selfie_stream import LIVE, render_selfie
-    from vision.synth import SyntheticMember, astronaut_bgr
+    from vision.synth.face import SyntheticMember, astronaut_bgr
 
     return key, render_selfie(list(key), LIVE, SyntheticMember(astronaut_bgr()), seed=seed)
 

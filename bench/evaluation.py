@@ -29,10 +29,10 @@ import numpy as np
 
 from vision.liveness import LivenessConfig, LivenessSession
 from vision.liveness_actions import Challenge, draw_challenges
-from vision.synth import SyntheticMember, astronaut_bgr
-from vision.synth_actor import Performer
-from vision.synth_attacks import AttackKind, make_attacker
-from vision.synth_photos import photo_variants
+from vision.synth.actor import Performer
+from vision.synth.attacks import AttackKind, make_attacker
+from vision.synth.face import SyntheticMember, astronaut_bgr
+from vision.synth.photos import photo_variants
 
 __all__ = ["LIVE", "AttackKind", "SequenceResult", "evaluate", "measure_embedding",
            "measure_fps", "plan", "run_one", "run_planned", "run_sequence", "summarise"]

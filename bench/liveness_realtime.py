@@ -345,7 +345,7 @@ def _index(run: int, load: int, kind: str, i: int) -> int:
 
 
 def _n_photos(include_shared: bool) -> int:
-    from vision.synth_photos import photo_variants
+    from vision.synth.photos import photo_variants
 
     return sum(1 for _ in photo_variants(include_shared))
 

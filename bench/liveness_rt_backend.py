@@ -47,7 +47,7 @@ class Service:
         from backend.enroll import EnrolError, template_from_image
         from backend.server import spawn
         from kiosk.backend_client import BackendClient
-        from vision.synth_photos import photo_variants
+        from vision.synth.photos import photo_variants
 
         for _name, photo in photo_variants(self.include_shared):
             try:

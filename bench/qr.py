@@ -19,7 +19,7 @@ import numpy as np
 import zxingcpp
 
 from vision.qr import QrDecoder
-from vision.scenes import Scene, build_corpus, is_hard
+from vision.synth.scenes import Scene, build_corpus, is_hard
 
 Decode = Callable[[np.ndarray], str | None]
 

@@ -24,9 +24,9 @@ from kiosk.selfie_step import TAIL_S
 from kiosk.tasks import CallbackQueue, TaskRunner
 from vision.liveness import LivenessSession
 from vision.liveness_actions import Challenge
-from vision.synth import SyntheticMember
-from vision.synth_actor import Performer
-from vision.synth_attacks import AttackKind, make_attacker
+from vision.synth.actor import Performer
+from vision.synth.attacks import AttackKind, make_attacker
+from vision.synth.face import SyntheticMember
 
 LIVE = "live"
 

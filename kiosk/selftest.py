@@ -40,7 +40,7 @@ def check(name: str, fn: Callable[[], Any], results: dict[str, Any]) -> None:
 
 def check_facemesh() -> Any:
     from vision import facemesh
-    from vision.synth import astronaut_bgr
+    from vision.synth.face import astronaut_bgr
 
     faces = facemesh.detect(astronaut_bgr())
     if len(faces) != 1:
@@ -50,7 +50,7 @@ def check_facemesh() -> Any:
 
 def check_face_embed() -> Any:
     from vision.face_embed import FaceEmbedder
-    from vision.synth import astronaut_bgr
+    from vision.synth.face import astronaut_bgr
 
     emb = FaceEmbedder().embed(astronaut_bgr())
     if np.asarray(emb).shape != (128,):
@@ -60,7 +60,7 @@ def check_face_embed() -> Any:
 
 def check_qr() -> Any:
     from vision.qr import QrDecoder
-    from vision.scenes import render_phone_scene
+    from vision.synth.scenes import render_phone_scene
 
     text = "towerpass:v1;t=T1;m=self-test;p=;e=1;n=0123456789abcdef;s=" + "A" * 86
     got = QrDecoder().decode(render_phone_scene(text)).text

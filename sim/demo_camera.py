@@ -78,7 +78,7 @@ class DemoActor:
         self._send("member", time.monotonic())
 
     def show_attack(self, kind: str, asked: list[str] | None = None) -> None:
-        """An attacker (``vision.synth_attacks.AttackKind`` value) with the
+        """An attacker (``vision.synth.attacks.AttackKind`` value) with the
         member's photo; ``asked``: the challenges a replay avoids."""
         self._send("attack", time.monotonic(), str(kind), [_name(c) for c in asked or ()])
 

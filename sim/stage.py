@@ -13,7 +13,7 @@ Commands (times are ``time.monotonic()`` of the kiosk, the same clock here):
 - ``phone(text)`` -- a phone showing ``text`` as a QR code (a still phone);
 - ``member(t0)`` -- the demo member (the astronaut, built when the stage
   starts) steps in at ``t0``;
-- ``attack(t0, kind, asked)`` -- an attacker (``synth_attacks``) with the
+- ``attack(t0, kind, asked)`` -- an attacker (``vision.synth.attacks``) with the
   demo member's photo;
 - ``cast(t0, kind, photo, seed, asked, blink_hz)`` -- the evaluation set's
   member of photo variant ``photo`` (``evaluate.photo_variants``), live
@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from vision.liveness_actions import Challenge
-from vision.synth import SyntheticMember
+from vision.synth.face import SyntheticMember
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Stage:
     def __init__(self, size: tuple[int, int] = (1280, 720), seed: int = 0, *,
                  demo_member: bool = True, include_shared: bool = True,
                  retry_s: float | None = RETRY_S) -> None:
-        from vision.scenes import lobby_background
+        from vision.synth.scenes import lobby_background
 
         self.size = size
         self.seed = seed
@@ -83,7 +83,7 @@ class Stage:
 
     def _build_demo(self) -> None:
         try:
-            from vision.synth import astronaut_bgr
+            from vision.synth.face import astronaut_bgr
 
             self._demo = SyntheticMember(astronaut_bgr(), seed=self.seed, size=self.size)
         except Exception:  # noqa: BLE001 - the camera goes on showing the lobby
@@ -102,7 +102,7 @@ class Stage:
         self._set(None, None)
 
     def _do_phone(self, text: str) -> None:
-        from vision.scenes import render_phone_scene
+        from vision.synth.scenes import render_phone_scene
 
         frame = render_phone_scene(text, np.random.default_rng(self.seed),
                                    background=self._background)
@@ -157,8 +157,8 @@ class Stage:
 
     def _enter(self, member: SyntheticMember, t0: float, kind: str, asked: list[str],
                seed: int, blink_hz: float) -> None:
-        from vision.synth_actor import Performer
-        from vision.synth_attacks import AttackKind, make_attacker
+        from vision.synth.actor import Performer
+        from vision.synth.attacks import AttackKind, make_attacker
 
         if kind == LIVE:
             actor: Any = Performer(member, seed=seed, spontaneous_blink_hz=blink_hz)
@@ -172,7 +172,7 @@ class Stage:
             self._members.move_to_end(photo)
             return self._members[photo]
         if self._photos is None:
-            from vision.synth_photos import photo_variants
+            from vision.synth.photos import photo_variants
 
             self._photos = list(photo_variants(self.include_shared))
         _name, image = self._photos[photo % len(self._photos)]
@@ -199,7 +199,7 @@ class Stage:
     def photos(self) -> int:
         """How many photo variants ``cast`` chooses from."""
         if self._photos is None:
-            from vision.synth_photos import photo_variants
+            from vision.synth.photos import photo_variants
 
             self._photos = list(photo_variants(self.include_shared))
         return len(self._photos)

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import cv2
 
-    from vision.synth import astronaut_bgr
+    from vision.synth.face import astronaut_bgr
 
     astronaut = _encode(astronaut_bgr())
     other = _encode(cv2.imread(str(Path(args.faces) / "obama.jpg"), cv2.IMREAD_COLOR))

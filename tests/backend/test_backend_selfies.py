@@ -24,7 +24,7 @@ from bench.selfie_stream import LIVE, play_selfie, render_performed_selfie, rend
 from kiosk.selfie import encode_jpeg
 from sim.member_app import fetch_member_pass
 from tests.backend.backend_rig import OTHER, T0
-from vision.synth import SyntheticMember, astronaut_bgr
+from vision.synth.face import SyntheticMember, astronaut_bgr
 
 
 @pytest.fixture(scope="module")

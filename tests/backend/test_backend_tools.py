@@ -14,7 +14,7 @@ from backend.enroll import template_from_image
 from backend.models import Member
 from backend.seed import load_templates
 from backend.server import BackendServer
-from vision.synth import astronaut_bgr, faces_dir
+from vision.synth.face import astronaut_bgr, faces_dir
 
 
 def test_the_seed_templates_are_what_enrolment_computes():

@@ -171,7 +171,7 @@ def camera_states() -> Callable[[], StateLog]:
 @pytest.fixture(scope="session")
 def scan_corpus():
     """40 generated scenes, deterministic (difficulty spread over [0, 1])."""
-    from vision.scenes import build_corpus
+    from vision.synth.scenes import build_corpus
 
     return build_corpus(40, seed=5)
 

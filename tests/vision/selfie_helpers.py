@@ -18,7 +18,7 @@ import pytest
 from bench.evaluation import run_sequence
 from vision.liveness import LivenessConfig, LivenessSession, LivenessUpdate
 from vision.liveness_actions import Challenge
-from vision.synth import SyntheticMember, astronaut_bgr, faces_dir, load_face_photo
+from vision.synth.face import SyntheticMember, astronaut_bgr, faces_dir, load_face_photo
 
 SIZE = (640, 360)
 FPS = 20.0

@@ -18,7 +18,7 @@ from selfie_helpers import (
 )
 
 from cli.main import main
-from vision.synth import faces_dir
+from vision.synth.face import faces_dir
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, dict]:

@@ -30,8 +30,8 @@ from vision.face_embed import (
     mesh_box_to_dlib,
 )
 from vision.liveness_actions import Challenge
-from vision.synth import Pose
-from vision.synth_actor import Performer
+from vision.synth.actor import Performer
+from vision.synth.face import Pose
 
 
 @pytest.fixture(scope="module")

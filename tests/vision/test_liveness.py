@@ -20,9 +20,9 @@ from vision import facemesh
 from vision.liveness import Failure, LivenessSession, Phase
 from vision.liveness_actions import Challenge
 from vision.pose import NOSE_TIP, head_pose
-from vision.synth import Pose
-from vision.synth_actor import Performer
-from vision.synth_attacks import BorderedPrint, Replay, StillPhoto, TiltedPhoto
+from vision.synth.actor import Performer
+from vision.synth.attacks import BorderedPrint, Replay, StillPhoto, TiltedPhoto
+from vision.synth.face import Pose
 
 
 @pytest.mark.parametrize("challenge", list(Challenge))

@@ -19,7 +19,7 @@ from selfie_helpers import (
 
 from cli.main import main
 from vision.liveness_actions import Challenge
-from vision.synth_clips import write_clip
+from vision.synth.clips import write_clip
 
 
 def read_frames(path):
@@ -49,7 +49,7 @@ def selfie_clips(tmp_path_factory):
     assert write_clip(live, asked, fps=20.0, seed=1) > 40
     assert write_clip(replay, asked, attack="replay", fps=20.0, seed=2) > 40
     mirrored = folder / "mirrored.avi"
-    from vision.synth_actor import write_video
+    from vision.synth.actor import write_video
 
     write_video(mirrored, (cv2.flip(f, 1) for f in read_frames(live)), fps=20.0)
     return {"live": str(live), "replay": str(replay), "mirrored": str(mirrored),
@@ -88,7 +88,7 @@ def test_replay_clip_fails(capsys, selfie_clips):
 
 def test_clip_that_ends_too_soon(capsys, selfie_clips, selfie_member):
     short = selfie_clips["dir"] / "short.avi"
-    from vision.synth_actor import write_video
+    from vision.synth.actor import write_video
 
     write_video(short, [selfie_member.frame(t=i / 20) for i in range(30)], fps=20.0)
     code, out = run_cli(capsys, "check-liveness", str(short), "--challenges", "nod,smile")
@@ -137,7 +137,7 @@ def test_bench_liveness_smoke(capsys):
 
 def test_write_video_round_trip(tmp_path, selfie_member):
     path = tmp_path / "x.avi"
-    from vision.synth_actor import write_video
+    from vision.synth.actor import write_video
 
     assert write_video(path, [selfie_member.frame(t=i / 10) for i in range(5)], fps=10) == 5
     cap = cv2.VideoCapture(str(path))

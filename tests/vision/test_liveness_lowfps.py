@@ -23,7 +23,7 @@ from selfie_helpers import (
 
 from vision.liveness import Failure, LivenessSession, Phase
 from vision.liveness_actions import ActionDetector, Baseline, Challenge, Measures
-from vision.synth_actor import Performer
+from vision.synth.actor import Performer
 
 BASE = Baseline(yaw_deg=2.0, pitch_deg=8.0, ear=0.30, mouth=0.70)
 

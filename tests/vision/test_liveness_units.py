@@ -30,7 +30,7 @@ from vision.liveness_passive import (
     similarity_residual,
 )
 from vision.pose import RIGID_POINTS
-from vision.synth import _rotation
+from vision.synth.face import _rotation
 
 # -- challenges ------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ from passgen import key_from_seed, sign_pass
 from bench.qr import baselines
 from common.errors import PassError, Reason
 from kiosk.passes import parse_pass, verify_pass
-from vision import scenes as S
 from vision.qr import QrDecoder, ScanHint
 from vision.qr_locate import diagnose, has_finders, locate
+from vision.synth import scenes as S
 
 PRIVATE, PUBLIC = key_from_seed(b"scan-qr-tests")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cli.main import main
-from vision.scenes import render_phone_scene
+from vision.synth.scenes import render_phone_scene
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from common.native_log import split_chatter
-from vision.synth import png_without_iccp
+from vision.synth.face import png_without_iccp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ def test_only_known_native_chatter_is_taken_off_the_terminal(line, chatter):
 
 
 def test_loading_the_models_and_the_demo_member_prints_nothing():
-    code = ("import logging, vision.facemesh as f; from vision.synth import astronaut_bgr\n"
+    code = ("import logging, vision.facemesh as f; from vision.synth.face import astronaut_bgr\n"
             "logging.basicConfig(level=logging.WARNING)\n"
             "astronaut_bgr(); f.warm_up(); f.detect(astronaut_bgr()); print('ok')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

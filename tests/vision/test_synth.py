@@ -24,9 +24,8 @@ from vision import facemesh
 from vision.liveness_actions import DELIBERATE, Challenge
 from vision.liveness_passive import similarity_residual
 from vision.pose import NOSE_TIP, RIGID_POINTS, eye_aspect_ratio, mouth_ratio
-from vision.synth import FRAME_SIZE, Pose, SyntheticMember
-from vision.synth_actor import Performer, action_for
-from vision.synth_attacks import (
+from vision.synth.actor import Performer, action_for
+from vision.synth.attacks import (
     AttackKind,
     BorderedPrint,
     StillPhoto,
@@ -34,6 +33,7 @@ from vision.synth_attacks import (
     make_attacker,
     wrong_script,
 )
+from vision.synth.face import FRAME_SIZE, Pose, SyntheticMember
 
 
 def landmarks(image: np.ndarray) -> np.ndarray:

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from vision.liveness_actions import Challenge
-from vision.synth import SyntheticMember, astronaut_bgr
-from vision.synth_actor import Performer, write_video
-from vision.synth_attacks import AttackKind, make_attacker
+from vision.synth.actor import Performer, write_video
+from vision.synth.attacks import AttackKind, make_attacker
+from vision.synth.face import SyntheticMember, astronaut_bgr
 
 
 def clip_frames(challenges: Sequence[Challenge], *, photo: np.ndarray | None = None,

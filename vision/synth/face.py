@@ -25,7 +25,7 @@ THEIR left, i.e. the nose moves toward the RIGHT edge of the unmirrored
 image; pitch > 0 is the head going down (chin to chest).
 
 Frames never leave memory unless a caller writes them (``write_video`` in
-``synth_actor`` exists for demos and tests).
+``vision.synth.actor`` exists for demos and tests).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from vision.synth import astronaut_bgr, load_face_photo
+from vision.synth.face import astronaut_bgr, load_face_photo
 
 # Read from ../shared/faces when present (vision.synth.load_face_photo).
 SHARED_PHOTOS = ("obama", "obama2", "biden", "biden2")

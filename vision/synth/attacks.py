@@ -27,8 +27,8 @@ import cv2
 import numpy as np
 
 from vision.liveness_actions import DELIBERATE, Challenge
-from vision.synth import SyntheticMember, _rotation
-from vision.synth_actor import Performer
+from vision.synth.actor import Performer
+from vision.synth.face import SyntheticMember, _rotation
 
 
 class AttackKind(str, Enum):

@@ -26,7 +26,7 @@ import numpy as np
 
 from common.errors import Reason, VisionError
 from vision.liveness_actions import Challenge
-from vision.synth import Pose, SyntheticMember
+from vision.synth.face import Pose, SyntheticMember
 
 
 @dataclass(frozen=True)
