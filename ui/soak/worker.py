@@ -304,9 +304,9 @@ def run_worker(config_path: str) -> int:
 
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
-    from sim.demo_camera import DemoActor, add_actor, remove_actor
     from kiosk.tasks import TaskRunner
     from kiosk.wiring import build_services
+    from sim.demo_camera import DemoActor, add_actor, remove_actor
     from ui.app import create_app, make_poster
 
     with open(config_path, encoding="utf-8") as f:
