@@ -243,6 +243,7 @@ class A11yChrome(QObject):
             elif event.type() == QEvent.Type.Resize:
                 self.refresh()
             elif event.type() == QEvent.Type.LanguageChange:
+                self.reader.stop()  # half a sentence in the old language is no help
                 self.retranslate()
         return False
 

@@ -263,3 +263,22 @@ def test_a_tap_puts_the_notice_away(rig, tmp_path):
     rig.wait(lambda: chrome.notice.isVisible())
     rig.qtbot.mouseClick(chrome.notice, Qt.MouseButton.LeftButton)
     assert not chrome.notice.isVisible()
+
+
+def test_switching_language_stops_the_reading(rig):
+    fake = _record(rig)
+    stops = fake.stops
+    rig.button("btn_lang_zh").click()
+    rig.wait(lambda: fake.stops > stops)  # the language change arrives as an event
+
+
+@pytest.mark.parametrize("modes", [A11yModes(low_reach=True),
+                                   A11yModes(large_text=True, low_reach=True)],
+                         ids=lambda m: m.name)
+def test_the_still_there_button_is_within_low_reach(rig, modes):
+    rig.to_scan()
+    w = rig.window
+    apply_modes(w, modes)
+    w.overlay.show_countdown(12)
+    btn = rig.button("btn_still_here")
+    assert btn.mapTo(w, QPoint(0, 0)).y() >= int(w.height() * REACH_TOP_FRACTION)
