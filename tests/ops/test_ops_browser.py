@@ -137,6 +137,9 @@ def test_an_action_and_its_audit_line(page, server, tower):
     page.goto(f"{server.url}/ops?tower={tower.tower_id}")
     row = kiosk_row(page, tower.kiosk_id)
     row.locator("input[name=note]").fill("card reader jammed")
+    # The refresh does not wipe what the operator is typing: it waits.
+    page.locator("#live", has_text="Refresh paused while you type").wait_for()
+    assert row.locator("input[name=note]").input_value() == "card reader jammed"
     row.locator("button", has_text="Take out of service").click()
     page.wait_for_url(re.compile("msg=kiosk_out_of_service"))
     assert page.locator(".flash").inner_text() == "Kiosk taken out of service."

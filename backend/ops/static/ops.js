@@ -14,8 +14,17 @@
     tower.addEventListener("change", function () { tower.form.submit(); });
   }
   let busy = false;
+  // The action forms live in the refreshed part: while the operator types in
+  // one (focus, or text not yet sent) the refresh waits, or it would wipe it.
+  function editing() {
+    const a = document.activeElement;
+    if (a && main.contains(a) && a.matches("input, select, textarea")) { return true; }
+    return Array.from(main.querySelectorAll("input:not([type=hidden])"))
+      .some(function (i) { return i.value !== ""; });
+  }
   async function refresh() {
     if (busy || !main) { return; }
+    if (editing()) { live.textContent = "Refresh paused while you type"; return; }
     busy = true;
     try {
       const r = await fetch(main.dataset.fragment, {
