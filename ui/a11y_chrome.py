@@ -206,11 +206,16 @@ class A11yChrome(QObject):
 
     def _push_below_reach_line(self) -> None:
         w = self.window
-        limit = int(w.height() * REACH_TOP_FRACTION)
         self.reach_panel.setFixedHeight(0)
         # The stack's minimum is its tallest page's; only the shown one counts here.
         w.stack.setMinimumHeight(w.current_screen.minimumSizeHint().height())
         settle_layouts(w)
+        if not w.isFullScreen() and w.height() > self._base_height:
+            # A window grown on the way (the last screen's push, then this
+            # screen's minimum) goes back to its size where it can.
+            w.resize(w.width(), max(self._base_height, w.layout().minimumSize().height()))
+            settle_layouts(w)
+        limit = int(w.height() * REACH_TOP_FRACTION)
         # Never more than the screens can give up: a taller minimum would
         # grow the window (or, full screen, push the bottom row off it).
         room = w.height() - w.layout().minimumSize().height()
