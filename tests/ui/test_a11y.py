@@ -282,3 +282,11 @@ def test_the_still_there_button_is_within_low_reach(rig, modes):
     w.overlay.show_countdown(12)
     btn = rig.button("btn_still_here")
     assert btn.mapTo(w, QPoint(0, 0)).y() >= int(w.height() * REACH_TOP_FRACTION)
+
+
+def test_low_reach_never_leaves_the_window_taller_than_the_standard_look(rig):
+    w = rig.window
+    apply_modes(w, A11yModes(low_reach=True))
+    rig.to_handover()  # through Scan, Choose, Selfie, Verify, Dispatch: each pushed its own way
+    assert w.height() <= w.a11y_chrome._base_height
+    assert w.header.y() + w.header.height() == w.height()  # the bottom row is on the glass
