@@ -7,82 +7,41 @@
 
 A PIN is 6 to 12 digits and is never taken from the command line (it would
 land in the shell history and the process list). Names are case-insensitive
-(stored lowercase): 1-32 letters, digits, '.', '_' or '-'.
+(stored lowercase): 1-32 letters, digits, '.', '_' or '-'. The commands are
+``backend.account_cli``'s, as for operators.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
-import sys
-import time
 from collections.abc import Callable
-from typing import Any
 
+from backend.account_cli import NAME_RE, AccountTool
+from backend.account_cli import add_parsers as _add_parsers
+from backend.account_cli import run as _run
 from backend.db import Database
 from backend.staff_service import (
     StaffAdminError,
     add_staff,
     list_staff,
-    normal_name,
     remove_staff,
     unlock_staff,
 )
 from common.errors import StaffError
-from common.pins import read_pin
 
-NAME_RE = re.compile(r"[a-z0-9._-]{1,32}")
+__all__ = ["NAME_RE", "STAFF", "add_parsers", "run"]
+
+STAFF = AccountTool(
+    tool="staff", help="staff accounts: their PINs open staff sessions", secret="PIN",
+    prompt="PIN (6-12 digits): ", add=add_staff, listing=list_staff, remove=remove_staff,
+    unlock=lambda db, name, _now: unlock_staff(db, name),
+    bad_secret=(StaffError,), refused=(StaffAdminError,))
 
 
 def add_parsers(sub: argparse._SubParsersAction,
                 with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("staff", help="staff accounts: their PINs open staff sessions")
-    ssub = p.add_subparsers(dest="action", required=True)
-    with_db(ssub.add_parser("add", help="a new account; the PIN is asked for (or read "
-                                        "from stdin)")).add_argument("name")
-    with_db(ssub.add_parser("list", help="accounts, one JSON line each"))
-    with_db(ssub.add_parser("remove", help="deactivate an account and end its "
-                                           "sessions")).add_argument("name")
-    with_db(ssub.add_parser("unlock", help="clear an account's PIN lockout")).add_argument(
-        "name")
-
-
-def _out(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False))
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"kiosk-backend staff: {message}", file=sys.stderr)
-    return code
+    _add_parsers(sub, STAFF, with_db)
 
 
 def run(args: argparse.Namespace, db: Database) -> int:
-    now = time.time()
-    if args.action == "list":
-        for row in list_staff(db, now):
-            _out(row)
-        return 0
-    name = normal_name(args.name)
-    if not NAME_RE.fullmatch(name):
-        return _fail("a name is 1-32 letters, digits, '.', '_' or '-'", 2)
-    try:
-        if args.action == "add":
-            try:
-                pin = read_pin()  # common.pins: once from a pipe, twice at a terminal
-            except (EOFError, KeyboardInterrupt):
-                return _fail("no PIN given", 2)
-            if pin is None:
-                return _fail("the two PINs differ", 2)
-            add_staff(db, name, pin, now)
-            _out({"staff": name, "added": True})
-        elif args.action == "remove":
-            _out({"staff": name, "removed": True, "sessions_ended": remove_staff(db, name, now)})
-        else:
-            unlock_staff(db, name)
-            _out({"staff": name, "unlocked": True})
-    except StaffError as exc:
-        return _fail(str(exc), 2)
-    except StaffAdminError as exc:
-        return _fail(str(exc))
-    return 0
+    return _run(args, db, STAFF)

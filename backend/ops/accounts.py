@@ -36,7 +36,11 @@ _DUMMY: list[str] = []
 
 
 class OpsAdminError(Exception):
-    """An operator command could not be done (unknown name, already there, bad password)."""
+    """An operator command could not be done (unknown name, already there)."""
+
+
+class PasswordRefused(OpsAdminError):
+    """The password is too short, too long or not printable."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ def add_operator(db: Database, name: str, password: str, now: float) -> str:
     name = normal_name(name)
     problem = password_problem(password)
     if problem:
-        raise OpsAdminError(problem)
+        raise PasswordRefused(problem)
     hashed = scrypt_hash(password)
     with db.write() as s:
         row = s.get(Operator, name)

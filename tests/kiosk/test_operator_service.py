@@ -12,25 +12,22 @@ import pytest
 
 from common.errors import BackendError, Reason
 from kiosk.api_answers import heartbeat_answer
-from kiosk.app import Kiosk
 from kiosk.journey import Flow, State
-from kiosk.tasks import CallbackQueue, TaskRunner
-from tests.kiosk.fakes import FakeServices, settle
+from tests.kiosk import test_app as app_fixtures
+from tests.kiosk.fakes import settle
+
+rig = app_fixtures.rig  # the Kiosk with fake services
 
 
-@pytest.fixture
-def rig():
-    q = CallbackQueue()
-    services = FakeServices()
-    kiosk = Kiosk(services, TaskRunner(q), clock=services.clock)
-    yield kiosk, services, q
-    kiosk.shutdown()
+def healthy(kiosk, q) -> None:
+    """The first health probe done: in service, at Attract."""
+    kiosk.check_health()
+    settle(q, lambda: kiosk.journey.state is State.ATTRACT and not kiosk._health_inflight)
 
 
 def test_the_heartbeat_answer_takes_the_kiosk_out_and_back(rig):
     kiosk, services, q = rig
-    kiosk.check_health()
-    settle(q, lambda: kiosk.journey.state is State.ATTRACT and not kiosk._health_inflight)
+    healthy(kiosk, q)
     services.backend.out_of_service = True
     kiosk.send_heartbeat()
     settle(q, lambda: kiosk.journey.state is State.OUT_OF_SERVICE)
@@ -46,8 +43,7 @@ def test_the_heartbeat_answer_takes_the_kiosk_out_and_back(rig):
 
 def test_a_member_mid_errand_finishes_first(rig):
     kiosk, services, q = rig
-    kiosk.check_health()
-    settle(q, lambda: not kiosk._health_inflight)
+    healthy(kiosk, q)
     kiosk.start(Flow.TEST_DRIVE)
     assert kiosk.journey.state is State.SCAN
     services.backend.out_of_service = True
@@ -60,8 +56,7 @@ def test_a_member_mid_errand_finishes_first(rig):
 
 def test_a_session_refused_kiosk_out_of_service_takes_it_out_at_once(rig):
     kiosk, services, q = rig
-    kiosk.check_health()
-    settle(q, lambda: not kiosk._health_inflight)
+    healthy(kiosk, q)
     services.backend.fail["redeem_pass"] = BackendError(
         "An operator took this kiosk out of service.", reason=Reason.BACKEND_ERROR,
         status=409, code="KIOSK_OUT_OF_SERVICE")

@@ -190,26 +190,34 @@ def test_ids_versions_alerts_and_notes_are_escaped(server):
         s.delete(s.get(Kiosk, script))
 
 
-def _cli(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "backend", "operator", *args, "--db", db_url],
+def _cli(db_url: str, tool: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "backend", tool, *args, "--db", db_url],
                           input=stdin, capture_output=True, text=True, timeout=120)
 
 
-def test_operator_command_adds_lists_and_removes(tmp_path):
-    db = f"sqlite:///{tmp_path / 'ops.db'}"
-    added = _cli(db, "add", "Alice", stdin="a long enough password\n")
+# The operator and staff commands are one implementation (backend/account_cli.py).
+@pytest.mark.parametrize("tool, good, other, bad, hint", [
+    ("operator", "a long enough password", "another long password", "short",
+     "12 to 128 characters"),
+    ("staff", "24681357", "13572468", "12ab", "6 to 12 digits"),
+])
+def test_account_commands_add_list_remove(tmp_path, tool, good, other, bad, hint):
+    db = f"sqlite:///{tmp_path / 'accounts.db'}"
+    added = _cli(db, tool, "add", "Alice", stdin=good + "\n")
     assert added.returncode == 0, added.stderr
-    assert '"operator": "alice"' in added.stdout
-    assert _cli(db, "add", "alice", stdin="another long password\n").returncode == 2
-    short = _cli(db, "add", "bob", stdin="short\n")
-    assert short.returncode == 2 and "12 to 128 characters" in short.stderr
-    assert _cli(db, "add", "no spaces", stdin="a long enough password\n").returncode == 2
-    listed = _cli(db, "list")
-    assert '"operator": "alice"' in listed.stdout and "scrypt" not in listed.stdout
-    assert "password" not in listed.stdout
-    assert _cli(db, "remove", "alice").returncode == 0
-    assert _cli(db, "remove", "alice").returncode == 1
-    assert '"active": false' in _cli(db, "list").stdout
+    assert f'"{tool}": "alice"' in added.stdout
+    assert _cli(db, tool, "add", "alice", stdin=other + "\n").returncode == 1  # exists
+    refused = _cli(db, tool, "add", "bob", stdin=bad + "\n")
+    assert refused.returncode == 2 and hint in refused.stderr
+    assert _cli(db, tool, "add", "no spaces", stdin=good + "\n").returncode == 2
+    assert _cli(db, tool, "add", "carol", stdin="").returncode == 2  # nothing on stdin
+    listed = _cli(db, tool, "list")
+    assert f'"{tool}": "alice"' in listed.stdout and "scrypt" not in listed.stdout
+    assert '"bob"' not in listed.stdout and good not in listed.stdout
+    assert _cli(db, tool, "unlock", "alice").returncode == 0
+    assert _cli(db, tool, "remove", "alice").returncode == 0
+    assert _cli(db, tool, "remove", "alice").returncode == 1
+    assert '"active": false' in _cli(db, tool, "list").stdout
 
 
 def test_the_password_is_asked_twice_at_a_terminal():
