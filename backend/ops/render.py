@@ -111,7 +111,8 @@ def overview(towers: list[dict[str, Any]], kiosks: list[KioskRow], csrf: str,
             _c(f"{t['kiosks']} ({t['ok']} ok, {t['warn']} attention, {t['out']} out, "
                f"{t['stale']} no heartbeat)", kiosk_cls),
             _c(t["stored"]), _c(t["cars_out"]),
-            _c(t["overdue"], "overdue" if t["overdue"] else ""), _c(t["maintenance"])])
+            _c(t["overdue"], "overdue" if t["overdue"] else ""), _c(t["maintenance"]),
+            _c(t["locked"], "warn" if t["locked"] else "")])
     k_rows = []
     for k in kiosks:
         status = LEVEL_TEXT[k.level] + (f" ({k.status})" if k.status else "")
@@ -121,7 +122,7 @@ def overview(towers: list[dict[str, Any]], kiosks: list[KioskRow], csrf: str,
                        _c(k.version), _c("; ".join(k.alerts)), _c(out),
                        (kiosk_action(k, csrf, tower), "")])
     return (table("Towers", ("Tower", "Name", "Kiosks", "Cars stored", "Cars out", "Overdue",
-                             "Bays in maintenance"), t_rows)
+                             "Bays in maintenance", "Members locked out"), t_rows)
             + table("Kiosks", ("Kiosk", "Tower", "Status", "Last heartbeat", "Version",
                                "Alerts", "Out of service", "Action"), k_rows,
                     [f"kiosk {k.level}" for k in kiosks]))

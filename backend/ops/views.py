@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -18,11 +18,13 @@ from backend.models import (
     Car,
     CarState,
     Drive,
+    IdentityLock,
     Job,
     JobState,
     Kiosk,
     OpsAudit,
     Payment,
+    Selfie,
     Tower,
 )
 from common.errors import short_id
@@ -96,7 +98,7 @@ def towers(s: Session, now: float, tower: str | None) -> list[dict[str, Any]]:
     for t in s.scalars(_tower_filter(select(Tower), Tower.id, tower).order_by(Tower.id)):
         by_tower[t.id] = {"tower_id": t.id, "name": t.name, "kiosks": 0, "ok": 0, "warn": 0,
                           "out": 0, "stale": 0, "stored": 0, "cars_out": 0, "overdue": 0,
-                          "maintenance": 0}
+                          "maintenance": 0, "locked": 0}
     for k in kiosks(s, now, tower):
         if k.tower_id in by_tower:
             by_tower[k.tower_id]["kiosks"] += 1
@@ -114,6 +116,14 @@ def towers(s: Session, now: float, tower: str | None) -> list[dict[str, Any]]:
     for tid, n in s.execute(maint.group_by(Bay.tower_id)):
         if tid in by_tower:
             by_tower[tid]["maintenance"] = n
+    # Members locked out of the identity check now who tried at this tower
+    # (what the tower's kiosks are told with each heartbeat).
+    locked = (select(Kiosk.tower_id, func.count(distinct(IdentityLock.member_id)))
+              .join(Selfie, Selfie.member_id == IdentityLock.member_id)
+              .join(Kiosk, Kiosk.id == Selfie.kiosk_id).where(IdentityLock.until > now))
+    for tid, n in s.execute(locked.group_by(Kiosk.tower_id)):
+        if tid in by_tower:
+            by_tower[tid]["locked"] = n
     return list(by_tower.values())
 
 

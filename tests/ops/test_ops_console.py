@@ -11,9 +11,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from backend.models import Job, OpsAudit, Payment
+from backend.models import IdentityLock, Job, OpsAudit, Payment
 from backend.ops.views import STALE_AFTER_S, STUCK_JOB_S
 from backend.rules import HOUR_S
+from backend.seed import add_judged_selfie
 from common.errors import BackendError
 from tests.backend import conftest as backend_fixtures
 from tests.ops.ops_rig import Console, operator
@@ -136,7 +137,8 @@ def test_cars_out_overdue_first_payments_and_failed_jobs(server, tower):
     rows = re.findall(r"<tr( class=\"overdue\")?><td", cars)
     assert len(rows) == 2 and rows[0] and not rows[1]  # the overdue one first
     assert "8 h" in cars and late[:6] in cars and late not in cars  # short member ids only
-    session = tower.session(tower.member(credit=650))
+    session_member = tower.member(credit=650)
+    session = tower.session(session_member)
     car = tower.add_car("Aurora", "white")
     with server.db.write() as s:
         s.add(Payment(id="P-ops-1", session_id=session.session_id, member_id=late,
@@ -158,3 +160,12 @@ def test_cars_out_overdue_first_payments_and_failed_jobs(server, tower):
     towers = console.get("/ops", params={"tower": tower.tower_id}).text
     assert re.search(r'data-label="Cars out">2</td><td data-label="Overdue" '
                      r'class="overdue">1</td>', towers)
+    assert 'data-label="Members locked out">0</td>' in towers
+    with server.db.write() as s:  # a member who failed selfies here is locked out
+        add_judged_selfie(s, session.session_id, tower.kiosk_id, now, live=False)
+        s.add(IdentityLock(member_id=session_member, until=now + 60, since=now))
+    towers = console.get("/ops", params={"tower": tower.tower_id}).text
+    assert 'data-label="Members locked out" class="warn">1</td>' in towers
+    server.clock.advance(61)
+    assert 'data-label="Members locked out">0</td>' in console.get(
+        "/ops", params={"tower": tower.tower_id}).text

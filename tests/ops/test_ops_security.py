@@ -229,3 +229,16 @@ def test_the_password_is_asked_twice_at_a_terminal():
     assert read_secret("Password: ", Tty(), lambda _p: next(answers)) is None
     same = iter(["same one here!", "same one here!"])
     assert read_secret("Password: ", Tty(), lambda _p: next(same)) == "same one here!"
+
+
+def test_a_login_ends_after_30_idle_minutes_and_the_refresh_does_not_extend_it(server):
+    from backend.ops.accounts import SESSION_IDLE_S
+
+    watching, working = (Console(server.url, *operator(server)) for _ in range(2))
+    server.clock.advance(SESSION_IDLE_S / 2)
+    assert watching.fragment()  # the auto-refresh reads ...
+    assert working.get("/ops").status_code == 200  # ... a page load counts as use
+    server.clock.advance(SESSION_IDLE_S / 2 + 1)
+    assert watching.get("/ops", headers={"X-Ops-Refresh": "1"}).status_code == 401
+    assert watching.get("/ops").status_code == 303
+    assert working.get("/ops").status_code == 200
