@@ -9,6 +9,7 @@ same on every screen.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -55,7 +56,14 @@ def car_geometry(rect: QRectF) -> tuple[float, float, float]:
             rect.y() + (rect.height() - 42 * scale) / 2)
 
 
-def style_for(model: str) -> str:
+def style_for(model: str, models: Sequence[str] = ()) -> str:
+    """The body style of ``model``. The tower's models (``models``, sorted)
+    take the styles in turn, so no two of them look alike (up to four: the
+    name's hash gave Aurora and Comet the same body); any other name is
+    hashed, the same on every screen."""
+    known = sorted(set(models))
+    if model in known:
+        return STYLES[known.index(model) % len(STYLES)]
     return STYLES[zlib.crc32(model.encode("utf-8")) % len(STYLES)]
 
 
@@ -174,6 +182,37 @@ def car_icon(colour: QColor | str, style: str, width: int, height: int) -> QIcon
     p.drawPixmap(0, 0, grey)
     p.end()
     icon.addPixmap(faded, QIcon.Mode.Disabled)
+    return icon
+
+
+def model_icon(colour: QColor | str, style: str, swatches: Sequence[str], width: int,
+               height: int) -> QIcon:
+    """A model's tile: the car in ``colour`` with a row of dots below it, one
+    per colour the tower has it in; faded grey when disabled."""
+    dot = max(10, min(22, height // 9))
+    car_h = height - dot - 12
+
+    def draw(enabled: bool) -> QPixmap:
+        pm = QPixmap(width * 2, height * 2)
+        pm.setDevicePixelRatio(2.0)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if not enabled:
+            p.setOpacity(0.45)
+        paint_car(p, QRectF(0, 0, width, car_h), colour if enabled else "#4A5468", style)
+        step = dot + 10
+        x = (width - (len(swatches) * step - 10)) / 2
+        for hex_colour in swatches:
+            p.setBrush(QColor(hex_colour) if enabled else QColor("#3A4458"))
+            p.setPen(QPen(QColor(255, 255, 255, 150), 1.5))
+            p.drawEllipse(QRectF(x, height - dot - 2, dot, dot))
+            x += step
+        p.end()
+        return pm
+
+    icon = QIcon(draw(True))
+    icon.addPixmap(draw(False), QIcon.Mode.Disabled)
     return icon
 
 

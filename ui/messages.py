@@ -410,6 +410,7 @@ def staff_refusal(err: Any) -> str:
 # Parts' states as the staff health page shows them (camera, link, lift, faults).
 _STAFF_CODES: dict[str, str] = {
     "live": QT_TRANSLATE_NOOP("StaffCode", "live"),
+    "ok": QT_TRANSLATE_NOOP("StaffCode", "ok"),
     "starting": QT_TRANSLATE_NOOP("StaffCode", "starting"),
     "stopped": QT_TRANSLATE_NOOP("StaffCode", "stopped"),
     "stalled": QT_TRANSLATE_NOOP("StaffCode", "stalled"),

@@ -67,6 +67,29 @@ def button(name: str, *, primary: bool = False, role: str = "") -> QPushButton:
     return btn
 
 
+# One Cancel on every member screen: the same size, in the same place (the
+# bottom-left corner of the screen), whatever else the screen's bar holds.
+CANCEL_SIZE = QSize(200, 72)
+FOOTER_MARGINS = (40, 0, 40, 28)
+
+
+def cancel_button() -> QPushButton:
+    btn = button("btn_cancel", role="secondary")
+    btn.setFixedSize(CANCEL_SIZE)
+    return btn
+
+
+def footer(cancel: QPushButton, *widgets: QWidget | None) -> QHBoxLayout:
+    """The bar along the bottom of a member screen: Cancel first, then ``widgets``
+    (None is a stretch). Add it to the screen's outermost layout, which has no
+    margins, so Cancel sits at FOOTER_MARGINS from the screen's corner."""
+    lay = hbox(cancel, *widgets)
+    lay.setContentsMargins(*FOOTER_MARGINS)
+    # On the bottom edge even when a taller button shares the bar.
+    lay.setAlignment(cancel, Qt.AlignmentFlag.AlignBottom)
+    return lay
+
+
 def card(role: str = "card") -> QFrame:
     frame = QFrame()
     frame.setProperty("role", role)

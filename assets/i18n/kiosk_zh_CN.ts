@@ -2303,6 +2303,11 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="413"/>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="413"/>
         <source>starting</source>
         <translation>启动中</translation>
     </message>

@@ -38,8 +38,11 @@ def _window(qtbot, sheet: str) -> tuple[QWidget, QVBoxLayout]:
 
 
 def test_measures_targets_contrast_and_clipping(qtbot) -> None:
+    # The window's own sheet: the kiosk theme an earlier test put on the app
+    # would make every button at least 64 px tall.
     w, lay = _window(qtbot, "QWidget { background: #FFFFFF; font-size: 20px; }"
-                     "QLabel#faint { color: #BBBBBB; } QLabel#dark { color: #000000; }")
+                     "QPushButton { min-height: 0; padding: 0; border: none; color: #000000; }"
+                     "QLabel { color: #000000; } QLabel#faint { color: #BBBBBB; }")
     small = QPushButton("Go")
     small.setObjectName("small")
     small.setFixedSize(120, 40)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.journey import Flow, State
 from ui.art import GROUND_Y, car_geometry, paint_car, style_for
-from ui.car_names import colour_swatch, model_name, option_colour_label
+from ui.car_names import colour_label, colour_swatch, model_name, option_colour_label
 from ui.screens.base import Screen
 from ui.widgets import ACCENT, LINE, button, hbox, label, vbox
 
@@ -29,6 +29,7 @@ class CarStage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cars: list[tuple[str, str]] = list(_DEFAULT_SHOWCASE)
+        self.models: list[str] = []  # the tower's models: each keeps its own body style
         self.index = 0
         self._offset = 0.0  # 1.0 = just off the right edge, 0.0 = centred
         self._anim = QVariantAnimation(self)
@@ -87,7 +88,7 @@ class CarStage(QWidget):
         p.drawEllipse(QRectF(w * 0.12, ground - h * 0.045, w * 0.76, h * 0.11))
         p.setOpacity(1.0 - 0.8 * self._offset)
         paint_car(p, car.translated(self._offset * w * 0.9, 0), colour_swatch(colour),
-                  style_for(model or colour))
+                  style_for(model or colour, self.models))
         p.setOpacity(1.0)
         # Position dots: which car of the loop this is.
         n = len(self.cars)
@@ -140,21 +141,33 @@ class AttractScreen(Screen):
         root.addLayout(right, 6)
         self._options: dict[tuple[str, str], Any] = {}
         self.stage.slid.connect(self._show_car_name)
+        # Stock arrives after the first health check, usually while this
+        # screen is up: the loop becomes this tower's cars then, not only
+        # after the next member (it showed 5 uncaptioned shapes until then).
+        bridge.options.connect(self._on_options)
         self.retranslate()
 
+    def _on_options(self, options: Any) -> None:
+        if self.kiosk.journey.state is State.ATTRACT:
+            self._load_cars(list(options or []))
+            self._show_car_name()
+
     def enter(self) -> None:
+        self._load_cars(list(getattr(self.kiosk, "options", None) or []))
+        self.stage.start()
+        super().enter()
+
+    def _load_cars(self, options: list[Any]) -> None:
         cars: list[tuple[str, str]] = []
         self._options = {}
-        options = list(getattr(self.kiosk, "options", None) or [])
         in_stock = [o for o in options if (getattr(o, "available_count", 0) or 0) > 0]
         for opt in in_stock or options:
             pair = (str(getattr(opt, "model", "")), str(getattr(opt, "colour", "")))
             if pair not in cars:
                 cars.append(pair)
                 self._options[pair] = opt
+        self.stage.models = [str(getattr(o, "model", "")) for o in options]
         self.stage.set_cars(cars)
-        self.stage.start()
-        super().enter()
 
     def leave(self) -> None:
         self.stage.stop()
@@ -172,7 +185,8 @@ class AttractScreen(Screen):
         model, colour = self.stage.current()
         opt = self._options.get((model, colour))
         if opt is None:
-            self.car_name.setText("")
+            # Before stock is known: the colour only (no model this tower may not hold).
+            self.car_name.setText(colour_label(colour))
             return
         self.car_name.setText(f"{model_name(opt)} · {option_colour_label(opt)}")
 

@@ -41,6 +41,13 @@ class Screen(QWidget):
                 return model_name(opt)
         return model
 
+    def car_style(self, model: str) -> str:
+        """``model``'s body style, told apart from the tower's other models."""
+        from ui.art import style_for
+
+        return style_for(model, [str(getattr(o, "model", "")) for o in
+                                 getattr(self.kiosk, "options", None) or []])
+
     def enter(self) -> None:
         """The journey moved into this screen's state."""
         self.retranslate()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QScrollArea,
     QScroller,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QWidget,
@@ -21,16 +22,35 @@ from PySide6.QtWidgets import (
 
 from common.errors import Reason
 from kiosk.journey import Flow, State
-from ui.art import car_icon, style_for
+from ui.art import car_icon, model_icon
 from ui.car_names import colour_label, colour_swatch, model_name, option_colour_label
 from ui.messages import reason_message
 from ui.messages_rules import drove_on, format_day
 from ui.screens.base import Screen
-from ui.widgets import Spinner, button, hbox, label, vbox
+from ui.widgets import Spinner, button, cancel_button, footer, hbox, label, vbox
 
 COLUMNS = 4
 TILE = QSize(276, 210)
 TILE_ICON = QSize(240, 100)
+# Three models or fewer: larger tiles, so the page is not an empty lower half.
+BIG_TILE = QSize(360, 300)
+BIG_TILE_ICON = QSize(320, 150)
+
+
+def tile_size(count: int) -> tuple[QSize, QSize]:
+    """(tile, icon) for a page of ``count`` tiles."""
+    return (BIG_TILE, BIG_TILE_ICON) if count <= 3 else (TILE, TILE_ICON)
+
+
+def tile_colours(models: dict[str, list[Any]]) -> dict[str, str]:
+    """The colour each model's tile shows: one in stock that no earlier tile
+    shows, where the tower has one (three black cars looked alike)."""
+    shown: dict[str, str] = {}
+    for model, opts in models.items():
+        in_stock = [str(o.colour) for o in opts if _count(o) > 0] or [str(o.colour) for o in opts]
+        used = {colour_swatch(c) for c in shown.values()}
+        shown[model] = next((c for c in in_stock if colour_swatch(c) not in used), in_stock[0])
+    return shown
 
 
 def _option_tile(name: str, size: QSize, icon_size: QSize) -> QToolButton:
@@ -39,7 +59,10 @@ def _option_tile(name: str, size: QSize, icon_size: QSize) -> QToolButton:
     tile.setProperty("role", "tile")
     tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     tile.setIconSize(icon_size)
-    tile.setFixedSize(size)
+    # Fixed width; the height grows with the text (large text mode).
+    tile.setFixedWidth(size.width())
+    tile.setMinimumHeight(size.height())
+    tile.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     tile.setCursor(Qt.CursorShape.PointingHandCursor)
     tile.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return tile
@@ -55,7 +78,7 @@ def _grid_page() -> tuple[QScrollArea, QGridLayout]:
     grid = QGridLayout(inner)
     grid.setContentsMargins(0, 0, 0, 0)
     grid.setSpacing(20)
-    grid.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+    grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
     area.setWidget(inner)
     # Drag to scroll with a finger, like a phone.
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
@@ -75,7 +98,9 @@ class ChooseScreen(Screen):
 
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
-        root = vbox(self, margins=(56, 20, 56, 28), spacing=14)
+        outer = vbox(self, spacing=0)
+        root = vbox(margins=(56, 20, 56, 12), spacing=14)
+        outer.addLayout(root, 1)
         self.title = label("title")
         self.subtitle = label("lead")
         root.addWidget(self.title)
@@ -101,7 +126,7 @@ class ChooseScreen(Screen):
         root.addWidget(self.notice)
         self.btn_back = button("btn_back", role="secondary")
         self.btn_back.clicked.connect(self.show_models)
-        self.btn_cancel = button("btn_cancel", role="secondary")
+        self.btn_cancel = cancel_button()
         self.btn_cancel.clicked.connect(self.kiosk.cancel)
         # Buy offered for a model the member drove too recently to test again.
         self.btn_buy_model = button("btn_buy_model", role="secondary")
@@ -110,8 +135,8 @@ class ChooseScreen(Screen):
         self.buy_model_shown: str | None = None
         self.busy_spinner = Spinner(56)
         self.busy_text = label("lead")
-        root.addLayout(hbox(self.btn_cancel, self.btn_back, self.btn_buy_model, None,
-                            self.busy_spinner, self.busy_text))
+        outer.addLayout(footer(self.btn_cancel, self.btn_back, self.btn_buy_model, None,
+                               self.busy_spinner, self.busy_text))
 
         self.options: list[Any] | None = None
         self.model: str | None = None
@@ -126,6 +151,7 @@ class ChooseScreen(Screen):
     # -- journey ---------------------------------------------------------------
     def enter(self) -> None:
         self.options, self.model, self.busy, self.notice_reason = None, None, False, None
+        self.tiles = {}  # the last member's tiles are no longer the stock
         self.notice_context: dict[str, Any] = {}
         self.buy_model = None
         self.notice.hide()
@@ -176,12 +202,15 @@ class ChooseScreen(Screen):
         self.model = None
         _clear(self.models_grid)
         self.tiles = {}
-        for i, (model, opts) in enumerate(self._models().items()):
-            tile = _option_tile(f"btn_model_{model}", TILE, TILE_ICON)
+        models = self._models()
+        size, icon = tile_size(len(models))
+        shown = tile_colours(models)
+        for i, (model, opts) in enumerate(models.items()):
+            tile = _option_tile(f"btn_model_{model}", size, icon)
             in_stock = [o for o in opts if _count(o) > 0]
-            shown = (in_stock or opts)[0]
-            tile.setIcon(car_icon(colour_swatch(str(shown.colour)), style_for(model),
-                                  TILE_ICON.width(), TILE_ICON.height()))
+            swatches = [colour_swatch(str(o.colour)) for o in (in_stock or opts)]
+            tile.setIcon(model_icon(colour_swatch(shown[model]), self.car_style(model),
+                                    swatches, icon.width(), icon.height()))
             tile.setEnabled(self.flow is Flow.BUY or bool(in_stock))
             tile.clicked.connect(lambda _=False, m=model: self._model_clicked(m))
             tile.setProperty("model", model)
@@ -194,11 +223,13 @@ class ChooseScreen(Screen):
         self.model = model
         _clear(self.colours_grid)
         self.tiles = {}
-        for i, opt in enumerate(self._models().get(model, [])):
+        opts = self._models().get(model, [])
+        size, icon = tile_size(len(opts))
+        for i, opt in enumerate(opts):
             colour = str(opt.colour)
-            tile = _option_tile(f"btn_colour_{colour}", TILE, TILE_ICON)
-            tile.setIcon(car_icon(colour_swatch(colour), style_for(model), TILE_ICON.width(),
-                                  TILE_ICON.height()))
+            tile = _option_tile(f"btn_colour_{colour}", size, icon)
+            tile.setIcon(car_icon(colour_swatch(colour), self.car_style(model), icon.width(),
+                                  icon.height()))
             tile.setEnabled(_count(opt) > 0)
             tile.setProperty("colour", colour)
             tile.clicked.connect(lambda _=False, c=colour: self._colour_clicked(c))

@@ -94,7 +94,7 @@ class DispatchScreen(Screen):
         colour = session.colour or getattr(job, "colour", None) or "silver"
         model = session.model or getattr(job, "model", None)
         self.tower.car_colour = colour_swatch(str(colour))
-        self.tower.car_style = style_for(str(model or colour))
+        self.tower.car_style = self.car_style(str(model)) if model else style_for(str(colour))
         self.car_art.setPixmap(car_pixmap(self.tower.car_colour, self.tower.car_style, 220, 92,
                                           2.0))
         if self.progress is not None:

@@ -19,7 +19,7 @@ from kiosk.journey import State
 from ui.i18n import currency_name
 from ui.qr_view import QrView
 from ui.screens.base import Screen
-from ui.widgets import Spinner, button, card, hbox, label, vbox
+from ui.widgets import Spinner, cancel_button, card, footer, hbox, label, vbox
 
 
 class PaymentScreen(Screen):
@@ -27,9 +27,11 @@ class PaymentScreen(Screen):
 
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
-        root = QHBoxLayout(self)
-        root.setContentsMargins(80, 24, 80, 32)
+        outer = vbox(self, spacing=0)
+        root = QHBoxLayout()
+        root.setContentsMargins(80, 24, 80, 16)
         root.setSpacing(56)
+        outer.addLayout(root, 1)
         qr_col = vbox(spacing=12)
         self.qr = QrView(360)
         self.amount = label("stat", align=Qt.AlignmentFlag.AlignHCenter)
@@ -49,7 +51,7 @@ class PaymentScreen(Screen):
         self.countdown = label("stat_small")
         status.addLayout(hbox(self.spinner, self.status, None))
         status.addWidget(self.countdown)
-        self.btn_cancel = button("btn_cancel", role="secondary")
+        self.btn_cancel = cancel_button()
         self.btn_cancel.clicked.connect(self.kiosk.cancel)
         side.addStretch(1)
         for w in (self.title, self.lead, *self.steps):
@@ -57,8 +59,8 @@ class PaymentScreen(Screen):
         side.addSpacing(8)
         side.addWidget(self.status_card)
         side.addStretch(1)
-        side.addLayout(hbox(self.btn_cancel, None))
         root.addLayout(side, 1)
+        outer.addLayout(footer(self.btn_cancel, None))
         self.payment: Any = None
         self._timer = QTimer(self)
         self._timer.setInterval(500)

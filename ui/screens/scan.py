@@ -11,7 +11,7 @@ from kiosk.journey import Flow, State
 from ui.camera_view import CameraView
 from ui.messages import code_of, reason_message, scan_hint
 from ui.screens.base import Screen
-from ui.widgets import CheckMark, button, card, hbox, label, set_role, vbox
+from ui.widgets import CheckMark, cancel_button, card, footer, hbox, label, set_role, vbox
 
 # A rejection stays readable this long even though the camera keeps
 # reporting "nothing seen" many times a second after it.
@@ -36,9 +36,11 @@ class ScanScreen(Screen):
 
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
-        root = QHBoxLayout(self)
-        root.setContentsMargins(40, 24, 40, 32)
+        outer = vbox(self, spacing=0)
+        root = QHBoxLayout()
+        root.setContentsMargins(40, 24, 40, 16)
         root.setSpacing(32)
+        outer.addLayout(root, 1)
         self.camera = CameraView(camera_source(kiosk), guide="scan", mirror=True,
                                  fps=preview_fps(kiosk))
         root.addWidget(self.camera, 7)
@@ -54,15 +56,15 @@ class ScanScreen(Screen):
         status_lay.addLayout(hbox(self.status_icon, self.status_title, spacing=16,
                                   stretch_last=False))
         status_lay.addWidget(self.status_text)
-        self.btn_cancel = button("btn_cancel", role="secondary")
+        self.btn_cancel = cancel_button()
         self.btn_cancel.clicked.connect(self.kiosk.cancel)
         side.addWidget(self.title)
         side.addWidget(self.steps)
         side.addSpacing(8)
         side.addWidget(self.status_card)
         side.addStretch(1)
-        side.addWidget(self.btn_cancel)
         root.addLayout(side, 5)
+        outer.addLayout(footer(self.btn_cancel, None))
 
         self.feedback: Any = None
         self._hold_until = 0.0

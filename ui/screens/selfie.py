@@ -29,7 +29,9 @@ from ui.widgets import (
     StepDots,
     TimeBar,
     button,
+    cancel_button,
     card,
+    footer,
     hbox,
     label,
     vbox,
@@ -52,12 +54,11 @@ class SelfieScreen(Screen):
         self._build_help()
         # One bar for both pages, so each action has exactly one button.
         self.bar = QWidget()
-        self.btn_cancel = button("btn_cancel", role="secondary")
+        self.btn_cancel = cancel_button()
         self.btn_cancel.clicked.connect(self.kiosk.cancel)
         self.btn_cant = button("btn_cant", role="link")
         self.btn_cant.clicked.connect(self.show_help)
-        bar = hbox(self.btn_cancel, self.btn_cant, None, self.btn_selfie_start)
-        bar.setContentsMargins(40, 0, 40, 28)
+        bar = footer(self.btn_cancel, self.btn_cant, None, self.btn_selfie_start)
         self.bar.setLayout(bar)
         outer.addWidget(self.bar)
         self.update_: Any = None

@@ -22,7 +22,7 @@ from ui.widgets import button, hbox, label, vbox
 
 MISMATCH_BG = QColor("#4A3A1C")
 MISMATCH_FG = QColor("#FBE3B4")
-ROW_PX = 56
+ROW_PX = 68  # a row holds a 60 px button
 COLUMNS = ("bay", "level", "controller", "backend", "car", "state", "check", "maintenance")
 
 
@@ -51,6 +51,8 @@ class AuditPage(StaffPage):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COLUMNS.index("car"), QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not finger_scroll: dragging would fight the buttons in its rows (a tap
+        # on one got lost); its bar is a finger-wide target instead (staff style).
         for corner in self.table.findChildren(QAbstractButton):
             corner.setObjectName("staff_audit_corner")  # the table's select-all corner
         lay.addWidget(self.table, 1)

@@ -10,11 +10,13 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QFrame,
     QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScroller,
     QWidget,
 )
 
@@ -70,6 +72,14 @@ class Facts(QWidget):
         return "\n".join(f"{k}: {v.text()}" for k, v in self.values.items())
 
 
+def finger_scroll(view: QAbstractScrollArea) -> None:
+    """A touch screen scrolls by dragging the content; the thin bars only say
+    where you are (14 px is no finger target, so they take no touches)."""
+    QScroller.grabGesture(view.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    for bar in (view.verticalScrollBar(), view.horizontalScrollBar()):
+        bar.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+
 class AnswerLog(QListWidget):
     """What the controller and backend answered, newest on top."""
 
@@ -80,6 +90,8 @@ class AnswerLog(QListWidget):
         self.setObjectName(name)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWordWrap(True)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        finger_scroll(self)
 
     def add(self, text: str, ok: bool | None = True) -> None:
         item = QListWidgetItem(f"{time.strftime('%H:%M:%S')}  {text}")

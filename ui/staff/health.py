@@ -149,7 +149,7 @@ class HealthPage(StaffPage):
             b.set("latency", f"{d.get('latency_ms')} ms" if d.get("latency_ms") is not None
                   else None, bad=(d.get("latency_ms") or 0) > 1000)
             b.set("version", d.get("version"))
-            b.set("db", d.get("db"), bad=reachable and d.get("db") != "ok")
+            b.set("db", staff_code(d.get("db")), bad=reachable and d.get("db") != "ok")
         elif name == "lift":
             self._show_lift(d)
         elif name == "system":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from common.errors import KioskError, Reason
@@ -25,6 +25,7 @@ from ui.staff.style import STAFF_QSS
 from ui.widgets import button, hbox, label, set_role
 
 MAX_DIGITS, MIN_DIGITS = MAX_PIN_DIGITS, MIN_PIN_DIGITS
+KEY_SIZE = QSize(104, 64)  # a finger target (>= 60 px) that leaves room; the style agrees
 IDLE_HIDE_S = 30.0
 
 
@@ -55,7 +56,9 @@ class KeypadOverlay(Overlay):
         self.dots = self.typed  # the PIN's dots (masked) or the name being typed
         self.message = label("staff_message", name="staff_pin_message",
                              align=Qt.AlignmentFlag.AlignHCenter)
-        self.message.setMinimumHeight(56)
+        self.message.setMinimumHeight(40)
+        # Keys of a phone's keypad, not the screen's height (they filled it).
+        self.body.setSpacing(12)
         self.body.addWidget(self.title)
         self.body.addWidget(self.typed)
         self.body.addWidget(self.message)
@@ -63,13 +66,14 @@ class KeypadOverlay(Overlay):
         self.body.addWidget(self.names)
         self.digits = QWidget()
         grid = QGridLayout(self.digits)
-        grid.setContentsMargins(90, 0, 90, 0)
-        grid.setSpacing(14)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(10)
+        grid.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.keys: dict[str, QPushButton] = {}
         layout = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "back", "0", "ok"]
         for i, key in enumerate(layout):
             btn = button(f"staff_key_{key}", role="primary" if key == "ok" else "key")
-            btn.setMinimumSize(120, 84)
+            btn.setFixedSize(KEY_SIZE)
             if key.isdigit():
                 btn.setText(key)
                 btn.clicked.connect(lambda _=False, k=key: self.press(k))

@@ -20,6 +20,18 @@ def _combo(name: str) -> QComboBox:
     return box
 
 
+# The staff style's padding (16 px each side), its 56 px arrow button, borders.
+_COMBO_PADDING_PX = 16 + 16 + 56 + 8
+
+
+def _fit(box: QComboBox) -> None:
+    """Wide enough for its longest item (the style's sizeHint leaves out the
+    drawn arrow button, which cut "1 · empty" to "1 · ")."""
+    fm = box.fontMetrics()
+    longest = max((fm.horizontalAdvance(box.itemText(i)) for i in range(box.count())), default=0)
+    box.setMinimumWidth(max(190, longest + _COMBO_PADDING_PX))
+
+
 class LiftPage(StaffPage):
     name = "lift"
 
@@ -113,6 +125,8 @@ class LiftPage(StaffPage):
         self._select(self.pick_to, keep[1] if keep[1] in occupied and not occupied[keep[1]]
                      else dst)
         self._select(self.pick_door, keep[2])
+        for box in (self.pick_from, self.pick_to, self.pick_door):
+            _fit(box)
 
     @staticmethod
     def suggest(bay_map: Any) -> tuple[int | None, int | None]:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from kiosk.journey import State
 from ui.screens.base import Screen
 from ui.staff.audit import AuditPage
-from ui.staff.common import Confirm
+from ui.staff.common import Confirm, finger_scroll
 from ui.staff.health import HealthPage
 from ui.staff.keypad import mmss
 from ui.staff.lift import LiftPage
@@ -93,6 +93,7 @@ class StaffScreen(Screen):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(page)
+            finger_scroll(scroll)
             self.pages.addWidget(scroll)
             self.page[cls.name] = page
 

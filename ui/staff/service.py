@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from kiosk.staff.console import LOG_LEVELS
 from ui.messages import staff_refusal
-from ui.staff.common import staff_card
+from ui.staff.common import finger_scroll, staff_card
 from ui.staff.pages import StaffPage
 from ui.widgets import button, hbox, label, vbox
 
@@ -32,6 +32,7 @@ def _text_view(name: str) -> QPlainTextEdit:
     view.setReadOnly(True)
     view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     view.setFont(QFont("DejaVu Sans Mono", 11))
+    finger_scroll(view)
     return view
 
 

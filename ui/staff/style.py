@@ -4,6 +4,8 @@ Applied on the staff widgets themselves (not the app theme), so the member
 screens never pick any of it up. Touch targets stay >= 60 px.
 """
 
+from ui.resources import assets_dir
+
 STAFF_QSS = """
 QWidget { font-size: 20px; }
 QLabel[role="staff_title"] { font-size: 28px; font-weight: 700; color: #FFFFFF; }
@@ -44,10 +46,14 @@ QPushButton[role="staff_filter"] {
     background: transparent; color: #A7B3C8;
 }
 QPushButton[role="staff_filter"]:checked { background: #1B2B48; border-color: #3DD9C1; color: #FFFFFF; }
-QPushButton#staff_key_ok { min-height: 84px; font-size: 28px; padding: 0; }
+QPushButton#staff_key_ok {
+    min-height: 60px; max-height: 60px; min-width: 100px; max-width: 100px;
+    font-size: 26px; padding: 0;
+}
 QPushButton[role="staff_toggle"]:checked { background: #3A2F1A; border-color: #F5B94A; }
 QPushButton[role="key"] {
-    min-height: 84px; min-width: 100px; font-size: 34px; border-radius: 18px; padding: 0;
+    min-height: 60px; max-height: 60px; min-width: 100px; max-width: 100px;
+    font-size: 30px; border-radius: 16px; padding: 0;
 }
 QPushButton[role="name_key"] {
     min-height: 64px; min-width: 52px; font-size: 26px; border-radius: 12px; padding: 0;
@@ -57,11 +63,19 @@ QComboBox {
     min-height: 60px; padding: 0 16px; font-size: 22px; border-radius: 14px;
     background: #1B2B48; border: 2px solid #2F4570; color: #F3F6FB;
 }
+QComboBox:on { border-color: #3DD9C1; }
+QComboBox::drop-down {
+    subcontrol-origin: border; subcontrol-position: top right; width: 56px;
+    border: none; border-left: 2px solid #2F4570; background: #24395F;
+    border-top-right-radius: 12px; border-bottom-right-radius: 12px;
+}
+QComboBox::down-arrow { image: url("CHEVRON"); width: 24px; height: 24px; }
+QComboBox::down-arrow:on { top: 2px; }
 QComboBox QAbstractItemView {
     background: #14213A; color: #F3F6FB; selection-background-color: #24395F;
-    font-size: 22px; outline: none;
+    border: 2px solid #3DD9C1; font-size: 22px; outline: none;
 }
-QComboBox QAbstractItemView::item { min-height: 56px; }
+QComboBox QAbstractItemView::item { min-height: 60px; padding: 0 16px; }
 QLineEdit {
     min-height: 60px; padding: 0 14px; font-size: 20px; border-radius: 14px;
     background: #0F1A2C; border: 2px solid #2F4570; color: #F3F6FB;
@@ -82,11 +96,16 @@ QHeaderView::section {
     border: none; border-bottom: 1px solid #2A3B5E; padding: 8px;
 }
 QTableWidget QPushButton {
-    min-height: 44px; min-width: 90px; font-size: 17px; padding: 0 10px; border-radius: 10px;
+    min-height: 60px; min-width: 90px; font-size: 17px; padding: 0 10px; border-radius: 10px;
 }
 QScrollBar:vertical { background: transparent; width: 14px; margin: 4px; }
 QScrollBar::handle:vertical { background: #2F4570; border-radius: 6px; min-height: 40px; }
 QScrollBar:horizontal { background: transparent; height: 14px; margin: 4px; }
 QScrollBar::handle:horizontal { background: #2F4570; border-radius: 6px; min-width: 40px; }
 QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
-"""
+QTableWidget QScrollBar:vertical { width: 60px; margin: 0; }
+QTableWidget QScrollBar::handle:vertical { border-radius: 12px; min-height: 60px; }
+""".replace(
+    # The drop-down's arrow: drawn (a chevron in the accent colour), not the
+    # platform's tiny one with square corners poking out of the rounded box.
+    "CHEVRON", (assets_dir() / "icons" / "chevron_down@2x.png").as_posix())
