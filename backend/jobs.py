@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from backend import rules
@@ -161,11 +161,14 @@ class JobsMixin:
 
     @staticmethod
     def _free_bay(s: Session, tower: Tower) -> int:
-        taken = set(s.scalars(select(Car.bay).where(Car.tower_id == tower.id,
-                                                    Car.bay.is_not(None))))
-        taken |= set(s.scalars(select(Job.to_bay).where(
-            Job.tower_id == tower.id, Job.kind == JobKind.RETURN.value,
-            Job.state == JobState.PENDING.value)))
+        # One statement, so one snapshot: read as two, a return reported in
+        # between (its job no longer pending, its car not yet seen in the
+        # bay) left that bay looking free to a concurrent return.
+        taken = set(s.scalars(union(
+            select(Car.bay).where(Car.tower_id == tower.id, Car.bay.is_not(None)),
+            select(Job.to_bay).where(Job.tower_id == tower.id,
+                                     Job.kind == JobKind.RETURN.value,
+                                     Job.state == JobState.PENDING.value))))
         for bay in s.scalars(select(Bay.bay).where(Bay.tower_id == tower.id,
                                                    Bay.maintenance.is_(False))
                              .order_by(Bay.bay)):

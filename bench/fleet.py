@@ -60,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(pre-renders 20 selfies first, ~1 min on 2 cores)")
     parser.add_argument("--judge-workers", type=int, default=1, help="per replica")
     parser.add_argument("--procs", type=int, default=2, help="load processes")
+    parser.add_argument("--service-log", default=None, metavar="FILE",
+                        help="the service's stderr (warnings) to this file")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -198,7 +200,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "race_share": args.race_share, "selfie_share": args.selfie_share}
     with scratch_database(args.db) as db_url:
         specs = seed_fleet(db_url, args.towers, args.kiosks_per_tower, args.members)
-        proc, url = spawn(db_url, seed="none", stderr=subprocess.DEVNULL, extra_args=[
+        log = open(args.service_log, "ab") if args.service_log else subprocess.DEVNULL  # noqa: SIM115
+        proc, url = spawn(db_url, seed="none", stderr=log, extra_args=[
             "--workers", str(args.replicas), "--judge-workers", str(args.judge_workers)])
         ctx = multiprocessing.get_context("spawn")
         procs_n = max(1, min(args.procs, len(specs)))
@@ -235,6 +238,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             proc.terminate()
             proc.wait(timeout=60)
             proc.stdout.close()
+            if log is not subprocess.DEVNULL:
+                log.close()
         double_db = _open_drives_twice(db_url)
     result = _report(args, specs, figures, double_db + count_double(moves))
     if cpu0 is not None and cpu1 is not None and result["calls"]:
