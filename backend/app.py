@@ -219,7 +219,7 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
     from backend.ops.routes import install as install_ops  # the console at /ops
 
     install_ops(app, service, write_runner(service.db), bytes.fromhex(_setting(
-        service.db, "ops_form_secret", lambda: secrets.token_hex(32))))
+        service.db, "ops_form_secret", lambda: secrets.token_hex(32))), throttles)
     from backend.guard import Guard
 
     app.add_middleware(Guard, db=service.db, throttle=auth_throttle, store=throttles,

@@ -13,7 +13,8 @@ auto-refresh gets a 401 (the script then reloads into the login form).
   cookie. A POST with a foreign ``Origin`` or ``Sec-Fetch-Site: cross-site``
   is refused as well.
 - Failed logins: the name locks (``accounts``), and 10 failures a minute from
-  one address block that address's logins for a minute, doubling.
+  one address block that address's logins for a minute, doubling (counted in
+  the database with the kiosks' sign-in failures: every replica sees them).
 - Every answer: a CSP without inline script, ``X-Frame-Options: DENY``,
   ``nosniff``, ``Referrer-Policy: same-origin``, ``Cache-Control: no-store``.
 """
@@ -32,10 +33,11 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from backend.auth_throttle import SharedThrottle, ThrottleStore
 from backend.errors import ApiError
 from backend.ops import actions, render, views
 from backend.ops.accounts import OperatorBook, Who, audit
-from backend.throttle import Limit, Throttle
+from backend.throttle import Limit
 
 COOKIE, LOGIN_COOKIE = "ops_session", "ops_login"
 REFRESH_S = 10.0  # the pages' auto-refresh (tests shorten it)
@@ -104,13 +106,16 @@ def _same_origin(request: Request) -> bool:
 
 
 class OpsDesk:
-    def __init__(self, service: Any, run_write: RunWrite, secret: bytes) -> None:
+    def __init__(self, service: Any, run_write: RunWrite, secret: bytes,
+                 throttles: ThrottleStore) -> None:
         self.service = service
         self.db = service.db
         self.run_write = run_write
         self.book = OperatorBook(service.db, service.now)
         self.secret = secret
-        self.logins = Throttle(LOGIN_LIMIT)
+        # In the database with the kiosks' sign-in blocks: every replica counts.
+        self.throttles = throttles
+        self.logins = SharedThrottle(throttles, LOGIN_LIMIT, "o")
 
     # -- who is asking ---------------------------------------------------------------
     async def operator(self, request: Request) -> Who:
@@ -182,9 +187,12 @@ def _back(form: dict[str, str], outcome: str) -> str:
     return back + "?" + urlencode(query)
 
 
-def install(app: FastAPI, service: Any, run_write: RunWrite, secret: bytes) -> None:
-    """Mount the console on ``app``."""
-    desk = OpsDesk(service, run_write, secret)
+def install(app: FastAPI, service: Any, run_write: RunWrite, secret: bytes,
+            throttles: ThrottleStore | None = None) -> None:
+    """Mount the console on ``app``; ``throttles``: the service's failed sign-in
+    store (``backend.auth_throttle``), a private one if not given."""
+    desk = OpsDesk(service, run_write, secret,
+                   throttles or ThrottleStore(service.db, clock=service.now))
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -226,6 +234,7 @@ def install(app: FastAPI, service: Any, run_write: RunWrite, secret: bytes) -> N
         if not nonce or not _same_origin(request) or not hmac.compare_digest(
                 form.get("csrf", "").encode(), desk.login_token(nonce).encode()):
             return login_form(request, "The login form expired; try again.", 403)
+        await desk.throttles.refresh_if_due()
         wait = desk.logins.retry_after_s(address)
         if wait:
             return login_form(request, f"Too many failed logins; try again in {wait} s.", 429)
@@ -234,7 +243,7 @@ def install(app: FastAPI, service: Any, run_write: RunWrite, secret: bytes) -> N
                 form.get("name", ""), form.get("password", ""), address))
         except ApiError as exc:
             if exc.reason == "OPS_DENIED":
-                desk.logins.fail(address)
+                await desk.logins.fail(address)
                 return login_form(request, "Wrong name or password.", 403)
             return login_form(request, "Too many wrong passwords; try again in "
                                        f"{exc.context.get('retry_after_s', 60)} s.", 403)
