@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QScrollArea, QWidget
 
 from kiosk.journey import CANCELLABLE, Flow, State
 
@@ -110,8 +110,24 @@ def find_button(root: QWidget, name: str) -> QAbstractButton | None:
 
 
 def touch(button: QAbstractButton) -> None:
-    """A finger on the button's centre (press + release)."""
+    """A finger on the button's centre (press + release), once it is on screen:
+    a member scrolls a list to what they want first (a button scrolled out
+    of a list's view gets no touch)."""
+    bring_into_view(button)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+
+
+def bring_into_view(widget: QWidget) -> None:
+    """Scroll every list or scroll area holding ``widget`` until it shows."""
+    area = widget.parentWidget()
+    while area is not None:
+        if isinstance(area, QScrollArea):
+            area.ensureWidgetVisible(widget)
+        elif isinstance(area, QAbstractItemView):
+            index = area.indexAt(widget.mapTo(area.viewport(), widget.rect().center()))
+            if index.isValid():
+                area.scrollTo(index)
+        area = area.parentWidget()
 
 
 class Autopilot(QObject):
@@ -131,10 +147,12 @@ class Autopilot(QObject):
         self._passes = list(scenario.passes)
         self._finished = False
         self._trace: list[tuple[Any, ...]] = []  # liveness phases/challenges as they changed
+        self.live_shot: dict[str, Any] | None = None  # what the selfie-live PNG shows
         kiosk.subscribe("state", self._on_state)
         kiosk.subscribe("scan", self._on_scan)
         kiosk.subscribe("selfie", self._on_selfie)
         kiosk.subscribe("notice", self._on_notice)
+        kiosk.subscribe("selfie_stage", self._on_selfie_stage)
         self._first_model: str | None = scenario.extra.get("first_model")
         self._deadline = QTimer(self)
         self._deadline.setSingleShot(True)
@@ -227,14 +245,27 @@ class Autopilot(QObject):
             return
         QTimer.singleShot(_SETTLE_MS, lambda: self._pick_colour(wanted))
 
-    def _pick_colour(self, model: str | None) -> None:
+    def _pick_colour(self, model: str | None, tries: int = 10) -> None:
         self._shoot("choose-colour")
-        for o in self.kiosk.options:
-            if o.model == model and o.available_count > 0:
+        in_stock = [o for o in self.kiosk.options if o.available_count > 0]
+        for o in in_stock:
+            if o.model == model:
                 btn = find_button(self.window, f"btn_colour_{o.colour}")
                 if btn is not None:
                     touch(btn)
                     return
+        if tries and self.kiosk.journey.state is State.CHOOSE:
+            others = [o.model for o in in_stock if o.model != model]
+            if not any(o.model == model for o in in_stock) and others:
+                # The model on the member's pass is out (others drove them
+                # all away): a member picks one that is in.
+                btn = find_button(self.window, f"btn_model_{others[0]}")
+                if btn is not None:
+                    touch(btn)
+                    model = others[0]
+            # Or its colours are not drawn yet (a slow backend): look again.
+            QTimer.singleShot(_SETTLE_MS, lambda: self._pick_colour(model, tries - 1))
+            return
         log.warning("autopilot found no colour to pick for %s", model)
 
     def _on_notice(self, err: Any) -> None:
@@ -272,7 +303,6 @@ class Autopilot(QObject):
         self._shoot("selfie-ready")
         self._step_in()
         self._press("btn_selfie_start")
-        QTimer.singleShot(2500, lambda: self._shoot("selfie"))
 
     def _step_in(self) -> None:
         if self.s.face == "live":
@@ -288,8 +318,21 @@ class Autopilot(QObject):
                _v(getattr(update, "guidance", None)), getattr(update, "reason", None))
         if not self._trace or self._trace[-1][1:] != key:
             self._trace.append((round(time.monotonic() - self.t0, 2), *key))
+        if key[0] == "challenge" and self.live_shot is None:
+            # The live selfie with its guidance, the moment the first challenge
+            # shows (the screen got this update first: the window subscribed
+            # before the autopilot). A shot on a timer caught "Thank you".
+            self._shoot("selfie-live")
+            selfie = self.window.screen(State.SELFIE)
+            self.live_shot = {"challenge": key[1], "instruction": selfie.instruction.text(),
+                              "guidance": selfie.guidance.text(),
+                              "camera": bool(selfie.camera.isVisible())}
         if self.s.face == "live":
             self.actor.ask(getattr(update, "challenge", None))
+
+    def _on_selfie_stage(self, stage: Any) -> None:
+        if _v(stage) == "checking":
+            self._shoot("selfie-checking")  # "Thank you, checking your selfie…"
 
     def _end_screen(self, state: State, outcome: str) -> None:
         if self._finished:
@@ -337,4 +380,4 @@ class Autopilot(QObject):
                         # How the selfie kept up (kiosk.selfie_step.SelfieStep.timing).
                         "guidance": {k: liveness.get(k) for k in (
                             "analysed_fps", "guidance_lag_ms")} if liveness else None,
-                        "selfie_trace": self._trace})
+                        "selfie_trace": self._trace, "live_shot": self.live_shot})

@@ -31,11 +31,19 @@ def test_happy_journey_ends_in_handover_with_a_png_per_screen(tmp_path):
     s = run_autopilot("happy", tmp_path)
     assert s["outcome"] == "handover", s
     assert s["exit_code"] == 0
-    for screen in ("attract", "scan", "choose", "selfie", "verify", "dispatch", "handover"):
+    for screen in ("attract", "scan", "choose", "selfie-live", "verify", "dispatch", "handover"):
         assert screen in s["screens"]
     assert len(list(tmp_path.glob("*.png"))) == len(s["screens"])
     # #15: each PNG is named after the screen it shows (07-verify.png was the lift).
     assert [name.split("-")[0] for name in s["screens"]] == s["shown"], s
+    assert len(set(s["screens"])) == len(s["screens"])  # one PNG per screen shown
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == [f"{i:02d}-{name}.png" for i, name in enumerate(s["screens"], 1)]
+    # The live selfie with its guidance is one of them (it was never captured).
+    assert s["screens"].index("selfie-ready") < s["screens"].index("selfie-live") \
+        < s["screens"].index("selfie-checking") < s["screens"].index("verify")
+    live = s["live_shot"]
+    assert live["challenge"] and live["instruction"] and live["guidance"] and live["camera"], live
 
 
 @pytest.mark.slow
@@ -50,12 +58,13 @@ def test_other_scenarios(scenario, outcome):
     assert s["exit_code"] == 0
 
 
-_SELFIE_SCREENS = {"choose", "choose-colour", "selfie-ready", "selfie", "verify"}
+_SELFIE_SCREENS = {"choose", "choose-colour", "selfie-ready", "selfie-live", "selfie-checking",
+                   "verify"}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("scenario", "outcome", "must_see", "never"), [
-    ("paid-drive", "handover", {"refused-offer", "payment", "selfie", "dispatch"}, set()),
+    ("paid-drive", "handover", {"refused-offer", "payment", "selfie-live", "dispatch"}, set()),
     ("same-model", "handover", {"choose-MODEL_ALREADY_DRIVEN", "dispatch"}, set()),
     ("refused-credit", "NOT_SUPER_MEMBER", {"refused"}, _SELFIE_SCREENS),
     ("refused-quota", "QUOTA_EXCEEDED", {"refused"}, _SELFIE_SCREENS),
