@@ -84,3 +84,41 @@ def test_one_cancel_same_size_and_place_on_every_member_screen(rig):
     place = next(iter(places.values()))
     assert place.size() == CANCEL_SIZE
     assert place.bottom() > rig.window.height() * 0.85  # along the bottom edge
+
+
+def _finger_tap(rig, name: str) -> None:
+    """One touch (touch begin and end on the window), as on the kiosk's screen."""
+    from PySide6.QtGui import QInputDevice, QPointingDevice
+    from PySide6.QtTest import QTest
+
+    btn = rig.button(name)
+    pos = btn.mapTo(rig.window, btn.rect().center())
+    finger = QPointingDevice("kiosk-touch", 1, QInputDevice.DeviceType.TouchScreen,
+                             QPointingDevice.PointerType.Finger,
+                             QInputDevice.Capability.Position, 1, 0)
+    QTest.touchEvent(rig.window, finger).press(0, pos).commit()
+    QTest.touchEvent(rig.window, finger).release(0, pos).commit()
+
+
+def test_one_tap_on_buy_this_car_orders_it(rig):
+    rig.to_returned()
+    _finger_tap(rig, "btn_buy_this")
+    rig.wait_state(State.ORDERED)
+
+
+def test_a_failed_order_after_a_return_says_so_and_can_be_tried_again(rig):
+    """The tap that 'did nothing': the order failed, the journey had ended (no
+    error screen), and the button stayed grey with a spinner."""
+    from common.errors import Reason
+
+    rig.to_returned()
+    returned = rig.screen(State.RETURNED)
+    before = returned.offer.text()
+    rig.services.backend.refuse["buy"] = Reason.INTERNAL
+    _finger_tap(rig, "btn_buy_this")
+    rig.wait(lambda: rig.button("btn_buy_this").isEnabled() and not returned.busy.isVisible())
+    assert rig.kiosk.journey.state is State.RETURNED
+    assert returned.offer.text() != before and returned.offer.text()
+    del rig.services.backend.refuse["buy"]
+    _finger_tap(rig, "btn_buy_this")
+    rig.wait_state(State.ORDERED)

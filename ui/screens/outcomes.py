@@ -136,24 +136,45 @@ class ReturnedScreen(Screen):
         col.addWidget(self.offer)
         col.addStretch(1)
         col.addLayout(hbox(self.btn_buy_this, self.busy, None, self.btn_done))
+        self.buy_error: Any = None
+        # An order that fails here leaves the journey on this screen (it has
+        # ended: no error screen follows), so the kiosk's alert is the only
+        # answer: without it the button stayed grey with a spinner, and the
+        # tap seemed to do nothing.
+        bridge.alert.connect(self.on_alert)
         self.retranslate()
 
     def enter(self) -> None:
         self.busy.hide()
+        self.buy_error = None
         self.btn_buy_this.setEnabled(True)
         super().enter()
 
     def _buy(self) -> None:
         self.btn_buy_this.setEnabled(False)
+        self.buy_error = None
         self.busy.show()
+        self.retranslate()
         self.kiosk.buy_after_return()
+
+    def on_alert(self, err: Any) -> None:
+        if self.kiosk.journey.state is not State.RETURNED or not self.busy.isVisible():
+            return
+        self.buy_error = err
+        self.busy.hide()
+        self.btn_buy_this.setEnabled(True)  # the member may try again, or Done
+        self.retranslate()
 
     def retranslate(self) -> None:
         model = self.session.model
         self.title.setText(self.tr("Thank you! Your car is back"))
         self.lead.setText(self.tr("It's stored safely in the tower and your test drive is "
                                   "closed."))
-        if model:
+        if self.buy_error is not None:
+            msg = reason_message(getattr(self.buy_error, "reason", Reason.INTERNAL),
+                                 dict(getattr(self.buy_error, "context", {}) or {}))
+            self.offer.setText(f"{msg.body} {msg.next_step}".strip())
+        elif model:
             self.offer.setText(self.tr("Loved the {model}? You can order it now and finish in "
                                        "the app.").format(model=self.model_display(model)))
         else:
