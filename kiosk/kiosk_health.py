@@ -55,6 +55,8 @@ class HealthMixin:
                   "backend_latency_ms": h.backend_latency_ms, "state": self.journey.state.value,
                   "alerts": len(self.alerts), **{k: v for k, v in h.detail.items()
                                                  if isinstance(v, (str, int, float, bool))}}
+        if self.alerts:  # the latest one's reason code, for the ops console
+            health["last_alert"] = self.alerts[-1].reason.value
         # GUI stall, vision fps, lift round trip: exported per kiosk by /metrics.
         self.figures.lift_round_trip(h.detail.get("lift_round_trip_ms"))
         health["figures"] = self.figures.take()

@@ -63,7 +63,7 @@ def _alerts(health: dict[str, Any]) -> list[str]:
     errors = health.get("alerts")
     if isinstance(errors, int) and not isinstance(errors, bool) and errors > 0:
         out.append(f"{errors} error{'s' if errors != 1 else ''}")
-    for key in ("alert", "last_error"):
+    for key in ("last_alert", "alert"):  # the kiosk's latest alert code; free text
         if isinstance(health.get(key), str) and health[key]:
             out.append(health[key][:200])
     return out

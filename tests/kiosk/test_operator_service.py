@@ -89,3 +89,17 @@ def test_a_malformed_out_of_service_is_a_bad_answer(bad):
     with pytest.raises(BadAnswer):
         heartbeat_answer({"server_time": "2030-03-17T10:00:00Z", "alerts": [],
                           "out_of_service": bad})
+
+
+def test_the_heartbeat_names_the_latest_alert_for_the_ops_console(rig):
+    from common.errors import KioskError
+
+    kiosk, services, q = rig
+    kiosk.send_heartbeat()
+    settle(q, lambda: services.backend.named("heartbeat"))
+    assert "last_alert" not in services.backend.named("heartbeat")[-1][1]
+    kiosk._alert(KioskError("lift stopped", reason=Reason.LIFT_FAULT))
+    kiosk.send_heartbeat()
+    settle(q, lambda: len(services.backend.named("heartbeat")) == 2)
+    health = services.backend.named("heartbeat")[-1][1]
+    assert health["alerts"] == 1 and health["last_alert"] == "LIFT_FAULT"

@@ -53,9 +53,9 @@ def test_a_kiosk_that_stops_sending_heartbeats_turns_stale(server, tower):
     server.clock.advance(2)
     page = console.fragment(tower=tower.tower_id)
     assert level(page, tower.kiosk_id) == "stale" and "no heartbeat" in page
-    tower.client.heartbeat("ok", {"lift_ok": False, "alerts": 2})
+    tower.client.heartbeat("ok", {"lift_ok": False, "alerts": 2, "last_alert": "LIFT_FAULT"})
     row = kiosk_row(console.fragment(tower=tower.tower_id), tower.kiosk_id)
-    assert 'class="kiosk warn"' in row and "lift down; 2 errors" in row
+    assert 'class="kiosk warn"' in row and "lift down; 2 errors; LIFT_FAULT" in row
 
 
 def test_the_tower_filter_shows_one_tower(server, tower):
