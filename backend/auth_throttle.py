@@ -23,6 +23,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import delete, select
@@ -41,6 +42,11 @@ KEEP_S = 86_400.0  # a row untouched for a day (and not blocking) is forgotten
 MAX_KNOWN = 16  # addresses remembered per identity (a kiosk has a handful)
 
 
+def insert_of(db: Database) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_nothing``."""
+    return pg_insert if db.dialect == "postgresql" else sqlite_insert
+
+
 class ThrottleStore:
     """The database side and this process's copy of the blocks in force."""
 
@@ -53,7 +59,7 @@ class ThrottleStore:
         self._purged_at = time.monotonic()
         self._refreshing = False
         self._lock = threading.Lock()
-        self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        self._insert = insert_of(db)
 
     # -- enforcement (every request) ------------------------------------------
     def retry_after_s(self, key: str) -> int:

@@ -12,15 +12,15 @@ lockout (5 wrong PINs: 1 min, then 5 min, 30 min, 2 h), kept in the staff
 row so a restart does not reset it. An unknown (or removed) name gets the
 same answer in the same time as a wrong PIN: the same scrypt runs against a
 throwaway hash, the same audit row is written, and a lockout of the same
-schedule is kept for it in memory.
+schedule is kept for it in the database (an ``auth_throttle`` row keyed
+``u:<name>``), so it holds across a restart and on every replica, as an
+account's does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,16 +29,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import rules
+from backend.auth_throttle import insert_of
 from backend.db import Database
 from backend.errors import ApiError
-from backend.models import Staff, StaffAudit, StaffSession
+from backend.models import AuthThrottle, Staff, StaffAudit, StaffSession
 from backend.util import KioskCtx
 from common.pins import Lockout, hash_pin, verify_or_dummy
 
 SESSION_IDLE_S = 15 * 60.0
 SESSION_MAX_S = 8 * 3600.0
 STAFF_HEADER = "X-Staff-Session"
-_SHADOW_MAX = 10_000  # unknown names whose lockout is kept (oldest forgotten first)
+_SHADOW_KEY = "u:"  # auth_throttle rows of names that are no account
 
 
 class StaffAdminError(Exception):
@@ -86,8 +87,6 @@ class StaffBook:
     def __init__(self, db: Database, now: Callable[[], float]) -> None:
         self.db = db
         self.now = now
-        self._shadow: OrderedDict[str, Lockout] = OrderedDict()
-        self._shadow_lock = threading.Lock()
 
     # -- login -------------------------------------------------------------------------
     async def login(self, ctx: KioskCtx, name: str, pin: str) -> dict[str, Any]:
@@ -102,15 +101,24 @@ class StaffBook:
             return row.pin_hash, _lockout(row)
 
     def _shadow_state(self, name: str) -> Lockout:
-        with self._shadow_lock:
-            return self._shadow.get(name, Lockout())
+        """The lockout kept for a name that is no account."""
+        with self.db.read() as s:
+            row = s.get(AuthThrottle, _SHADOW_KEY + name)
+            return Lockout() if row is None else Lockout(row.failures, row.strikes,
+                                                         row.blocked_until)
 
-    def _shadow_set(self, name: str, state: Lockout) -> None:
-        with self._shadow_lock:
-            self._shadow[name] = state
-            self._shadow.move_to_end(name)
-            while len(self._shadow) > _SHADOW_MAX:
-                self._shadow.popitem(last=False)
+    def _shadow_failed(self, s: Session, name: str, now: float) -> Lockout:
+        """One more wrong guess of a name that is no account (in ``s``)."""
+        key = _SHADOW_KEY + name
+        s.execute(insert_of(self.db)(AuthThrottle).values(
+            key=key, window_start=now, failures=0, strikes=0, blocked_until=0.0)
+            .on_conflict_do_nothing(index_elements=["key"]))
+        row = s.execute(select(AuthThrottle).where(AuthThrottle.key == key)
+                        .with_for_update()).scalar_one()
+        after = Lockout(row.failures, row.strikes, row.blocked_until).failed(now)
+        row.failures, row.strikes = after.failures, after.level
+        row.blocked_until, row.window_start = after.locked_until or 0.0, now
+        return after
 
     def login_blocking(self, ctx: KioskCtx, name: str, pin: str) -> dict[str, Any]:
         name = normal_name(name)
@@ -136,8 +144,7 @@ class StaffBook:
         row = s.get(Staff, name)
         if row is None or not row.active:
             # Unknown, or removed while the PIN was being checked.
-            after = self._shadow_state(name).failed(now)
-            self._shadow_set(name, after)
+            after = self._shadow_failed(s, name, now)
             return self._refusal(s, ctx, name, after, now), {}
         current = _lockout(row)
         if current.locked_for(now) > 0:

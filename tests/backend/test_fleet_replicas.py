@@ -211,6 +211,18 @@ def test_a_sign_in_block_made_at_one_replica_holds_at_the_other(fleet):
     assert other.get(fleet["b"] + "/v1/bays", headers=K1, timeout=30).status_code == 200
 
 
+def test_a_staff_name_locked_at_one_replica_is_locked_at_the_other(fleet):
+    """Known or not, a name locked by wrong PINs is locked on every replica
+    (an unknown name's lock too: otherwise the replicas would tell them apart)."""
+    for name in ("sam", "nobody-here"):
+        codes = [_post(fleet["a"], "/v1/staff/sessions", K1, {"name": name, "pin": "000000"})
+                 for _ in range(5)]
+        assert [c.json()["error"]["reason"] for c in codes] == ["STAFF_DENIED"] * 4 + [
+            "STAFF_LOCKED"]
+        at_b = _post(fleet["b"], "/v1/staff/sessions", K2, {"name": name, "pin": "000000"})
+        assert at_b.status_code == 403 and at_b.json()["error"]["reason"] == "STAFF_LOCKED"
+
+
 def _frames(n: int, start_ms: int) -> dict[str, Any]:
     import base64
 
