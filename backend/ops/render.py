@@ -25,6 +25,7 @@ LOGIN = Template((_HERE / "templates" / "login.html").read_text(encoding="utf-8"
 # path -> title, in the order of the navigation
 PAGES = {"/ops": "Towers & kiosks", "/ops/cars": "Cars out", "/ops/bays": "Bays",
          "/ops/payments": "Payments", "/ops/jobs": "Failed jobs", "/ops/audit": "Audit"}
+KIOSKS_LISTED_MAX = 100  # across all towers; more: only those needing attention
 LEVEL_TEXT = {"ok": "OK", "warn": "attention", "out": "out of service", "stale": "no heartbeat"}
 # Outcome codes of an action -> what the page says (never text from the request).
 MESSAGES = {"kiosk_out_of_service": "Kiosk taken out of service.",
@@ -101,7 +102,14 @@ def kiosk_action(k: KioskRow, csrf: str, tower: str | None) -> str:
 
 
 def overview(towers: list[dict[str, Any]], kiosks: list[KioskRow], csrf: str,
-             tower: str | None) -> str:
+             tower: str | None, show_all: bool = False) -> str:
+    """Every tower; every kiosk of the tower picked, and across all towers the
+    kiosks that need attention once there are more than ``KIOSKS_LISTED_MAX``
+    (1,000 rows every 10 s hide the red ones and weigh ~1 MB)."""
+    hidden = 0
+    if tower is None and not show_all and len(kiosks) > KIOSKS_LISTED_MAX:
+        listed = [k for k in kiosks if k.level != "ok"]
+        hidden, kiosks = len(kiosks) - len(listed), listed
     t_rows = []
     for t in towers:
         kiosk_cls = "stale" if t["stale"] else ("out" if t["out"] else "")
@@ -121,11 +129,16 @@ def overview(towers: list[dict[str, Any]], kiosks: list[KioskRow], csrf: str,
         k_rows.append([_c(k.kiosk_id), _c(k.tower_id), _c(status, "level"), _c(age(k.age_s)),
                        _c(k.version), _c("; ".join(k.alerts)), _c(out),
                        (kiosk_action(k, csrf, tower), "")])
+    note = (f"<p class=\"empty\">{hidden} kiosks that are OK are not listed: pick a tower, "
+            f"or <a href=\"{link('/ops', all='1')}\">list every kiosk</a>.</p>"
+            if hidden else "")
     return (table("Towers", ("Tower", "Name", "Kiosks", "Cars stored", "Cars out", "Overdue",
                              "Bays in maintenance", "Members locked out"), t_rows)
-            + table("Kiosks", ("Kiosk", "Tower", "Status", "Last heartbeat", "Version",
-                               "Alerts", "Out of service", "Action"), k_rows,
-                    [f"kiosk {k.level}" for k in kiosks]))
+            + table("Kiosks needing attention" if hidden else "Kiosks",
+                    ("Kiosk", "Tower", "Status", "Last heartbeat", "Version", "Alerts",
+                     "Out of service", "Action"), k_rows,
+                    [f"kiosk {k.level}" for k in kiosks], "Every kiosk is OK.")
+            + note)
 
 
 def cars(rows: list[dict[str, Any]]) -> str:
@@ -190,7 +203,8 @@ def audit(rows: list[dict[str, Any]]) -> str:
 
 
 def page(path: str, content: str, *, operator: str, csrf: str, towers: list[str],
-         tower: str | None, refresh_s: float, now: float, message: str = "") -> str:
+         tower: str | None, refresh_s: float, now: float, message: str = "",
+         show_all: bool = False) -> str:
     current = ' aria-current="page"'
     nav = "".join(f"<a href=\"{link(p, tower=tower or '')}\"{current if p == path else ''}>"
                   f"{esc(t)}</a>" for p, t in PAGES.items())
@@ -202,7 +216,8 @@ def page(path: str, content: str, *, operator: str, csrf: str, towers: list[str]
     return PAGE.substitute(
         title=esc(PAGES[path]), nav=nav, operator=esc(operator), csrf=esc(csrf),
         path=esc(path), options=options, flash=flash, content=fragment(content, now),
-        fragment=link(path, tower=tower or "", fragment="1"), refresh_s=str(int(refresh_s)),
+        fragment=link(path, tower=tower or "", all="1" if show_all else "", fragment="1"),
+        refresh_s=str(int(refresh_s)),
         refresh_ms=str(int(refresh_s * 1000)))
 
 

@@ -147,15 +147,16 @@ class OpsDesk:
             audit(s, name, "post", "CSRF_REFUSED", now, target=path[:64])
 
     # -- the pages -------------------------------------------------------------------
-    def page_data(self, path: str, tower: str | None, csrf: str) -> tuple[str, list[str],
-                                                                         str | None, float]:
+    def page_data(self, path: str, tower: str | None, csrf: str, show_all: bool = False
+                  ) -> tuple[str, list[str], str | None, float]:
         now = self.service.now()
         with self.db.read() as s:
             towers = views.tower_ids(s)
             tower = tower if tower in towers else None
             if path == "/ops":
-                content = render.overview(views.towers(s, now, tower),
-                                          views.kiosks(s, now, tower), csrf, tower)
+                kiosks = views.kiosks(s, now, tower)
+                content = render.overview(views.towers(s, now, tower, kiosks), kiosks, csrf,
+                                          tower, show_all)
             elif path == "/ops/cars":
                 content = render.cars(views.cars_out(s, now, tower))
             elif path == "/ops/bays":
@@ -171,13 +172,15 @@ class OpsDesk:
     async def show(self, request: Request, who: Who) -> HTMLResponse:
         path = request.url.path
         tower = request.query_params.get("tower") or None
+        show_all = request.query_params.get("all") == "1"
         content, towers, tower, now = await anyio.to_thread.run_sync(
-            lambda: self.page_data(path, tower, who.csrf))
+            lambda: self.page_data(path, tower, who.csrf, show_all))
         if request.query_params.get("fragment"):
             return _html(render.fragment(content, now))
         return _html(render.page(path, content, operator=who.name, csrf=who.csrf,
                                  towers=towers, tower=tower, refresh_s=REFRESH_S, now=now,
-                                 message=request.query_params.get("msg", "")))
+                                 message=request.query_params.get("msg", ""),
+                                 show_all=show_all))
 
 
 def _back(form: dict[str, str], outcome: str) -> str:

@@ -92,14 +92,16 @@ def kiosks(s: Session, now: float, tower: str | None) -> list[KioskRow]:
     return rows
 
 
-def towers(s: Session, now: float, tower: str | None) -> list[dict[str, Any]]:
-    """One row per tower: its kiosks by colour, cars out and overdue, bays in maintenance."""
+def towers(s: Session, now: float, tower: str | None,
+           kiosk_rows: list[KioskRow] | None = None) -> list[dict[str, Any]]:
+    """One row per tower: its kiosks by colour, cars out and overdue, bays in
+    maintenance (``kiosk_rows``: ``kiosks()``'s answer when the caller has it)."""
     by_tower: dict[str, dict[str, Any]] = {}
     for t in s.scalars(_tower_filter(select(Tower), Tower.id, tower).order_by(Tower.id)):
         by_tower[t.id] = {"tower_id": t.id, "name": t.name, "kiosks": 0, "ok": 0, "warn": 0,
                           "out": 0, "stale": 0, "stored": 0, "cars_out": 0, "overdue": 0,
                           "maintenance": 0, "locked": 0}
-    for k in kiosks(s, now, tower):
+    for k in kiosk_rows if kiosk_rows is not None else kiosks(s, now, tower):
         if k.tower_id in by_tower:
             by_tower[k.tower_id]["kiosks"] += 1
             by_tower[k.tower_id][k.level] += 1

@@ -169,3 +169,21 @@ def test_cars_out_overdue_first_payments_and_failed_jobs(server, tower):
     server.clock.advance(61)
     assert 'data-label="Members locked out">0</td>' in console.get(
         "/ops", params={"tower": tower.tower_id}).text
+
+
+def test_across_many_kiosks_the_overview_lists_those_needing_attention(server, tower,
+                                                                      monkeypatch):
+    from backend.ops import render
+
+    monkeypatch.setattr(render, "KIOSKS_LISTED_MAX", 1)  # as if there were hundreds
+    tower.client.heartbeat("ok", {})
+    console = Console(server.url, *operator(server))
+    everywhere = console.fragment()
+    assert "Kiosks needing attention" in everywhere
+    assert f">{tower.kiosk_id}<" not in everywhere  # OK: counted, not listed
+    hidden = int(re.search(r"(\d+) kiosks that are OK are not listed", everywhere).group(1))
+    assert hidden >= 1 and level(everywhere, "T2-K1") == "stale"  # never sent a heartbeat
+    assert level(console.fragment(all="1"), tower.kiosk_id) == "ok"
+    assert level(console.fragment(tower=tower.tower_id), tower.kiosk_id) == "ok"
+    server.clock.advance(STALE_AFTER_S + 1)
+    assert level(console.fragment(), tower.kiosk_id) == "stale"  # listed once it goes quiet
