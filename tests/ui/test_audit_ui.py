@@ -3,6 +3,7 @@ then the whole audit offscreen against the kiosk's targets (issue #15)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,45 @@ def test_bad_arguments_exit_2() -> None:
                               env=env, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert "unknown" in proc.stdout
+
+
+def test_a_row_half_scrolled_out_of_a_list_is_not_clipped(qtbot) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    w, lay = _window(qtbot, "QWidget { font-size: 20px; } QLabel { color: #000000; }"
+                     "QScrollArea, QScrollArea QWidget { background: #FFFFFF; }")
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    inner = QWidget()
+    rows = QVBoxLayout(inner)
+    for i in range(12):
+        rows.addWidget(QLabel(f"row {i}"))
+    area.setWidget(inner)
+    area.setFixedHeight(88)  # the third row is cut by the viewport's edge
+    lay.addWidget(area)
+    w.show()
+    qtbot.waitExposed(w)
+    m = measure_window(w)
+    assert any(t.startswith("row") for _, t in m.texts.values())
+    assert m.clipped == []
+
+
+@pytest.mark.slow
+def test_every_screen_meets_the_targets() -> None:
+    """The whole audit, as `kiosk audit-ui` runs it: every member and staff
+    screen, both languages, every accessibility mode."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-m", "cli", "audit-ui"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert lines, proc.stderr[-2000:]
+    summary = lines[-1]
+    assert set(summary) == {"screens", "min_target_px", "min_contrast", "clipped",
+                            "untranslated"}
+    failing = [line for line in lines[:-1]
+               if line["min_target_px"] < 60 or (line["min_contrast"] or 99) < 4.5
+               or line["clipped"] or line["untranslated"]]
+    assert summary["screens"] == len(lines) - 1 >= 60
+    assert proc.returncode == 0, json.dumps(failing[:5], ensure_ascii=False)[:3000]
+    assert summary["min_target_px"] >= 60 and summary["min_contrast"] >= 4.5
+    assert summary["clipped"] == 0 and summary["untranslated"] == 0

@@ -28,6 +28,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QCursor, QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractScrollArea,
     QAbstractSlider,
     QComboBox,
     QLabel,
@@ -191,6 +192,18 @@ def _pixels(window: QWidget) -> tuple[np.ndarray, float]:
     return arr, w / max(1, window.width())
 
 
+def _scrolled_out(widget: QWidget) -> bool:
+    """Is ``widget`` partly outside the viewport of a scroll area holding it?"""
+    w = widget.parentWidget()
+    while w is not None:
+        area = w.parentWidget()
+        if isinstance(area, QAbstractScrollArea) and w is area.viewport():
+            box = QRect(widget.mapTo(w, QPoint(0, 0)), widget.size())
+            return not w.rect().contains(box)
+        w = area
+    return False
+
+
 def _luminance(rgb: np.ndarray) -> np.ndarray:
     c = rgb / 255.0
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
@@ -248,8 +261,11 @@ def measure_window(window: QWidget) -> Measure:
         visible = widget.visibleRegion().boundingRect()
         shown = need.intersected(room).intersected(visible) if not visible.isEmpty() \
             else need.intersected(room)
+        # A row half scrolled out of a list is scrolling, not a clipped text.
+        cut = shown.height() + _SLACK_PX < min(need.height(), room.height()) \
+            and not _scrolled_out(widget)
         if (need.width() > room.width() + _SLACK_PX or need.height() > room.height() + _SLACK_PX
-                or shown.height() + _SLACK_PX < min(need.height(), room.height())):
+                or cut):
             out.clipped.append({"widget": name, "text": text,
                                 "need": [need.width(), need.height()],
                                 "room": [room.width(), room.height()]})

@@ -6,7 +6,8 @@ import math
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from kiosk.journey import Flow, State
@@ -24,6 +25,9 @@ _ARRIVED = frozenset({"unloading", "opening_door", "done"})
 _EMPTY = frozenset({"unknown", "queued", "closing_door", "to_source"})
 
 
+_ART = (180, 76)  # the member's car in the showcase
+
+
 class DispatchScreen(Screen):
     state = State.DISPATCH
 
@@ -34,7 +38,8 @@ class DispatchScreen(Screen):
         root.setSpacing(48)
         self.tower = TowerView()
         root.addWidget(self.tower, 4)
-        side = vbox(spacing=18)
+        side = vbox(spacing=12)
+        self.side = side
         self.eyebrow = label("eyebrow")
         self.title = label("title")
         self.lead = label("lead")
@@ -43,10 +48,10 @@ class DispatchScreen(Screen):
         self.showcase = card()
         self.showcase.setObjectName("showcase")
         show = QHBoxLayout(self.showcase)
-        show.setContentsMargins(24, 16, 24, 16)
+        show.setContentsMargins(20, 10, 20, 10)
         show.setSpacing(20)
         self.car_art = QLabel()
-        self.car_art.setFixedSize(220, 92)
+        self.car_art.setFixedSize(*_ART)
         show.addWidget(self.car_art, 0, Qt.AlignmentFlag.AlignVCenter)
         show_text = vbox(spacing=4)
         self.car_name = label("stat_small")
@@ -55,7 +60,7 @@ class DispatchScreen(Screen):
         show_text.addWidget(self.car_facts)
         show.addLayout(show_text, 1)
         self.stats = card()
-        stats = vbox(self.stats, margins=(32, 24, 32, 24), spacing=10)
+        stats = vbox(self.stats, margins=(28, 14, 28, 14), spacing=4)
         self.level_text = label("stat")
         self.route_text = label("body")
         self.door_label = label("body")
@@ -95,8 +100,7 @@ class DispatchScreen(Screen):
         model = session.model or getattr(job, "model", None)
         self.tower.car_colour = colour_swatch(str(colour))
         self.tower.car_style = self.car_style(str(model)) if model else style_for(str(colour))
-        self.car_art.setPixmap(car_pixmap(self.tower.car_colour, self.tower.car_style, 220, 92,
-                                          2.0))
+        self.car_art.setPixmap(car_pixmap(self.tower.car_colour, self.tower.car_style, *_ART, 2.0))
         if self.progress is not None:
             self.on_progress(self.progress)
         self._timer.start()
@@ -160,7 +164,35 @@ class DispatchScreen(Screen):
         self.car_facts.setText("\n".join(filter(None, ("  ·  ".join(facts[:2]),
                                                        "  ·  ".join(facts[2:])))))
         self.car_facts.setVisible(bool(facts))
-        self.showcase.show()
+        self._fit()  # shows it, if it fits
+
+    def _fit(self) -> None:
+        """The showcase gives way when the column would not fit (large text,
+        low reach): where the lift is and when the car comes must never be
+        squeezed (they were cut in half)."""
+        width = self.side.geometry().width()
+        if not self.session.model or width <= 0:
+            return
+        need = (self.side.totalHeightForWidth(width) if self.side.hasHeightForWidth()
+                else self.side.sizeHint().height())
+        extra = self.showcase.sizeHint().height() + self.side.spacing()
+        shown = not self.showcase.isHidden()
+        if shown:
+            need -= extra
+        margins = self.layout().contentsMargins()
+        fits = need + extra <= self.height() - margins.top() - margins.bottom()
+        if shown != fits:
+            self.showcase.setVisible(fits)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # a font changed (large text): fit again; stable once decided
+        return handled
 
     def retranslate(self) -> None:
         returning = self.session.flow is Flow.RETURN

@@ -42,7 +42,7 @@ QPushButton[role="staff_tab"]:checked {
     background: #14213A; border-left: 6px solid #3DD9C1; color: #FFFFFF;
 }
 QPushButton[role="staff_filter"] {
-    min-height: 52px; padding: 0 16px; font-size: 18px; border-radius: 26px;
+    min-height: 56px; min-width: 64px; padding: 0 16px; font-size: 18px; border-radius: 30px;
     background: transparent; color: #A7B3C8;
 }
 QPushButton[role="staff_filter"]:checked { background: #1B2B48; border-color: #3DD9C1; color: #FFFFFF; }
