@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The words the assets row uses, and what each stands for in the folder.
-ASSETS_WORDS = {"theme": "theme.qss", "fonts": "fonts", "translations": "i18n"}
+ASSETS_WORDS = {"theme": "theme.qss", "icons": "icons", "fonts": "fonts", "translations": "i18n"}
 
 
 def _layout_rows() -> dict[str, str]:
