@@ -60,6 +60,7 @@ def _dests(datas) -> set[str]:
     "face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
     "face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat",
     "assets/theme.qss",
+    "assets/icons/chevron_down@2x.png",  # the staff drop-downs' arrow (ui/staff/style.py)
     "assets/i18n/kiosk_zh_CN.qm",
     "assets/fonts/NotoSansCJKsc-Regular-subset.otf",
     "assets/fonts/NotoSansCJKsc-Bold-subset.otf",
