@@ -38,7 +38,10 @@ pytestmark = [pytest.mark.allow_threads, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):
+    # Started after the service and closed before it (per database): the
+    # service's teardown checks that no thread outlives it, and Playwright's
+    # event loop has an executor thread of its own.
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
