@@ -200,6 +200,29 @@ class SoakStack(DemoStack):
                        (new, token_hash, like))
         return new
 
+    # -- the tower's upkeep ---------------------------------------------------------------
+    def failed_move_bays(self) -> list[int]:
+        """Bays the backend took out of service after a lift job failed with the
+        car moved (where it stopped is for staff to find out)."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+                                                timeout=30)) as db:
+            return sorted(r[0] for r in db.execute(
+                "SELECT bay FROM bays WHERE maintenance = 1 AND note LIKE 'lift job %'"))
+
+    def has_open_drive(self, member_id: str) -> bool:
+        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+                                                timeout=30)) as db:
+            return db.execute("SELECT 1 FROM drives WHERE member_id = ? AND returned_at IS NULL",
+                              (member_id,)).fetchone() is not None
+
+    def engineer_restock(self) -> None:
+        """A field engineer after a failed move: each car is put (by hand, with
+        the lift in manual mode) into the bay the backend booked it into, and
+        the controller is power-cycled. The simulator restarts with exactly
+        the backend's storage bays occupied, as after any restart."""
+        self.kill_sim()
+        self.restart_sim()
+
     # -- the ledger's three sources ------------------------------------------------------
     def backend_jobs(self) -> dict[str, str]:
         with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STUCK_S = 120.0
 READY_S = 300.0
+PROGRESS_EVERY = 25  # journeys between progress reports (stderr)
 
 
 class KioskProcess:
@@ -123,6 +124,7 @@ class Soak:
         self.unexpected: list[dict[str, Any]] = []
         self.stuck = 0
         self.restarts = 0
+        self.restocks = 0
         self.figures = Figures()
         self.ledger = Ledger(self.stack, self.data_dir)
 
@@ -135,6 +137,11 @@ class Soak:
             self._start_kiosk(first=True)
             for i in range(self.n):
                 self._journey(i)
+                if (i + 1) % PROGRESS_EVERY == 0 and i + 1 < self.n:
+                    # A long run's figures so far, for whoever watches it (and
+                    # what is left if the run is stopped before its end).
+                    log.info("progress %s", json.dumps(
+                        self.report((time.monotonic() - t0) / 3600)))
         finally:
             if self.kiosk is not None:
                 self.kiosk.stop()
@@ -160,6 +167,8 @@ class Soak:
         member = self._member(j)
         cmd = {"cmd": "journey", "i": i, "script": j.script, "expect": j.expect,
                "member": member, "done_by": j.done_by, "passes": self._passes(j, member)}
+        if forced == "staff":
+            cmd["clear_bays"] = self._engineer()
         if j.script == "return":
             self.stack.sim_send("arrive 101")  # the member parked first
         self.kiosk.send(cmd)
@@ -167,10 +176,18 @@ class Soak:
         self.stack.clear_delivery_bays()
         if outcome == "handover":
             self.drivers_out.append(member)
-        if j.fault in ("estop", "lift-kill"):
+        elif member.startswith("soak-") and member not in self.drivers_out \
+                and self.stack.has_open_drive(member):
+            # A return that did not take the car back (a fault, an empty
+            # bay), or a drive that the restarted kiosk delivered: the member
+            # still has the car and comes back with it later.
+            self.drivers_out.append(member)
+        if (j.fault in ("estop", "lift-kill") or self.stack.failed_move_bays()) \
+                and "staff" not in self.forced:
             # The lift stays stopped until staff acknowledge: the released
             # E-stop, or the STOP the kiosk sent when the restarted controller
-            # no longer knew the job (LIFT_PROTOCOL.md section 6).
+            # no longer knew the job (LIFT_PROTOCOL.md section 6). A bay the
+            # backend took out of service after a failed move waits for them too.
             self.forced.append("staff")
         self.outcomes[outcome] += 1
         if not j.ok(outcome):
@@ -182,6 +199,19 @@ class Soak:
             self.figures.journey_end(i, end)
         self.ledger.check(i)
         log.info("journey %d %s fault=%s -> %s", i, j.script, j.fault, outcome)
+
+    def _engineer(self) -> list[int]:
+        """Before staff come: a field engineer puts each car of a failed move
+        where the backend booked it. Staff then audit the bays and take them
+        out of maintenance on the kiosk (the worker's staff rounds). Without
+        this upkeep every failed move would take a car out of stock for good,
+        and a long soak would end with nothing left to drive."""
+        bays = self.stack.failed_move_bays()
+        if bays:
+            self.stack.engineer_restock()
+            self.restocks += 1
+            log.info("engineer put the cars of bays %s back; staff to clear them", bays)
+        return bays
 
     def _fault_for(self, i: int) -> str | None:
         return self.only_fault if self.only_fault and i % 2 == 0 else None
@@ -224,6 +254,9 @@ class Soak:
                 striking.start()
             elif kind == "outcome":
                 outcome = e["outcome"]
+            elif kind == "staff_cleared":
+                log.info("staff took bays %s of %s out of maintenance", e.get("bays"),
+                         e.get("wanted"))
             elif kind == "end":
                 if e.get("stuck"):
                     self.stuck += 1
@@ -256,7 +289,9 @@ class Soak:
             "unexpected": len(self.unexpected), "unexpected_detail": self.unexpected[:20],
             "stuck": self.stuck, "lost_jobs": self.ledger.lost(),
             "double_moves": self.ledger.double_moves(), "jobs": self.ledger.jobs_seen(),
-            "kiosk_restarts": self.restarts, **self.figures.summary(),
+            "kiosk_restarts": self.restarts, "engineer_restocks": self.restocks,
+            "bays_left_in_maintenance": self.stack.failed_move_bays(),
+            **self.figures.summary(),
             "journeys_per_hour": round(done / hours, 1) if hours > 0 else None,
             "hours": round(hours, 3), "ledger_notes": self.ledger.notes[:20],
         }

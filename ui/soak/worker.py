@@ -248,7 +248,59 @@ class SoakDriver(Autopilot):
         ack = find_button(self.window, "staff_btn_ack_fault")
         if ack is not None:
             touch(ack)
-        QTimer.singleShot(_SETTLE_MS * 2, self._staff_leave)
+        then = self._staff_audit if self.cmd.get("clear_bays") else self._staff_leave
+        QTimer.singleShot(_SETTLE_MS * 2, then)
+
+    def _staff_audit(self) -> None:
+        # The engineer has put the cars of failed moves back: staff check
+        # the bays against the controller (Audit) and take those that match
+        # out of maintenance, so the cars are back in stock.
+        tab = find_button(self.window, "staff_tab_audit")
+        if tab is None:
+            self._finish("no_button:staff_tab_audit")
+            return
+        touch(tab)
+        QTimer.singleShot(_SETTLE_MS, self._staff_run_audit)
+
+    def _staff_run_audit(self) -> None:
+        run = find_button(self.window, "staff_btn_audit")
+        if run is None:
+            self._finish("no_button:staff_btn_audit")
+            return
+        page = run.parentWidget()
+        while page is not None and not hasattr(page, "report"):
+            page = page.parentWidget()
+        if page is None:
+            self._finish("no_audit_page")
+            return
+        page.report = None
+        QTimer.singleShot(_SETTLE_MS, lambda: touch(run))
+        self._when(lambda: page.report is not None, lambda: self._staff_clear(page), "audit")
+
+    def _staff_clear(self, page: Any) -> None:
+        wanted = set(self.cmd.get("clear_bays") or ())
+        fixed = [r.bay for r in page.report.rows
+                 if r.bay in wanted and r.maintenance and r.mismatch is None]
+        emit("staff_cleared", i=self.cmd.get("i"), bays=fixed, wanted=sorted(wanted))
+        asked: dict[int, str] = {}
+        for bay in fixed:
+            btn = find_button(self.window, f"staff_maint_{bay}")
+            if btn is not None and btn.isChecked():
+                asked[bay] = btn.text()
+                touch(btn)
+        deadline = time.monotonic() + 20.0
+
+        def settled() -> None:
+            # A switch's label changes once the backend has answered for its bay.
+            busy = [b for b, text in asked.items()
+                    if (btn := find_button(self.window, f"staff_maint_{b}")) is not None
+                    and btn.text() == text]
+            if busy and time.monotonic() < deadline:
+                QTimer.singleShot(POLL_MS, settled)
+            else:
+                self._staff_leave()
+
+        settled()
 
     def _staff_leave(self) -> None:
         if self._finished:
