@@ -225,7 +225,9 @@ class Autopilot(QObject):
     def _on_scan(self, feedback: Any) -> None:
         if feedback.status.value == "rejected" and self._passes:
             # The member reads the message, puts the phone down and tries the next one.
-            QTimer.singleShot(_SETTLE_MS, lambda: (self._shoot("scan-rejected"),
+            # Named after what it says: each rejection is a screen of its own.
+            name = f"scan-rejected-{_v(getattr(feedback, 'reason', None)) or 'unknown'}"
+            QTimer.singleShot(_SETTLE_MS, lambda: (self._shoot(name),
                                                    self.actor.show_idle(), self._next_pass()))
 
     def _act_choose(self) -> None:
