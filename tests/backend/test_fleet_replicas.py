@@ -157,6 +157,56 @@ def test_one_member_at_two_replicas_is_authorised_once(fleet):
     assert loser.json()["error"]["reason"] == "DRIVE_OPEN"
 
 
+def test_the_quota_counts_drives_taken_at_any_replica(fleet):
+    """The fifth drive in the window, taken and brought back through replica
+    A, closes the quota at replica B (the demo tower: 5 drives in 60 days)."""
+    from backend.db import Database
+    from backend.models import Car
+    from backend.seed import add_drive
+
+    (member,) = _members(fleet["db"], 1)
+    db = Database(fleet["db"])
+    try:
+        with db.write() as s:
+            s.add(Car(id=f"car-q-{member}", tower_id="T1", model_id="Aurora",
+                      colour_id="white", bay=None, state="out"))
+            s.flush()
+            for i in range(4):  # four returned drives, 10-40 days ago
+                start = time.time() - (i + 1) * 10 * 86400
+                add_drive(s, f"dq-{i}-{member}", member, f"car-q-{member}", "T1", start,
+                          returned_at=start + 3600)
+    finally:
+        db.dispose()
+    from backend.seed import add_judged_selfie
+
+    s1 = _session(fleet["a"], K1, member)
+    held = _post(fleet["a"], "/v1/reservations", K1, {"session_id": s1, "model": "Breeze",
+                                                      "colour": ""})
+    assert held.status_code == 200, held.text
+    db = Database(fleet["db"])
+    try:
+        with db.write() as s:
+            selfie = add_judged_selfie(s, s1, "K1", time.time())
+    finally:
+        db.dispose()
+    auth = _post(fleet["a"], "/v1/verify", K1, {"session_id": s1, "selfie_id": selfie,
+                                                "reservation_id": held.json()["reservation_id"]})
+    assert auth.status_code == 200, auth.text
+    assert _post(fleet["a"], f"/v1/jobs/{auth.json()['job_id']}/report", K1,
+                 {"outcome": "delivered"}).status_code == 200
+    s2 = _session(fleet["a"], K1, member)
+    back = _post(fleet["a"], "/v1/returns", K1, {"session_id": s2})
+    assert _post(fleet["a"], f"/v1/jobs/{back.json()['job_id']}/report", K1,
+                 {"outcome": "delivered"}).status_code == 200
+    from sim.member_app import fetch_member_pass
+
+    at_b = _post(fleet["b"], "/v1/sessions", K2,
+                 {"pass_text": fetch_member_pass(fleet["b"], member, "T1")})
+    assert at_b.status_code == 200, at_b.text
+    eligibility = at_b.json()["eligibility"]
+    assert eligibility["can_drive"] is False and eligibility["reason"] == "QUOTA_EXCEEDED"
+
+
 def test_returns_at_one_tower_at_once_get_different_bays(fleet):
     """Each return job gets a free storage bay; several started at one moment
     (two kiosks, two replicas) must not get the same one, or the second
