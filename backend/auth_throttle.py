@@ -1,6 +1,6 @@
 """Failed sign-ins counted in the database, so every replica sees them.
 
-``Throttle`` (``backend/throttle.py``) counted in one process's memory: with
+The in-memory throttle this replaces counted in one process's memory: with
 replicas behind a load balancer a guesser got each replica's allowance, and a
 block on one replica meant nothing on the others. Here a failure is one short
 write transaction on the ``auth_throttle`` row of its key, and the blocks in
@@ -164,7 +164,7 @@ class ThrottleStore:
 
 
 class SharedThrottle:
-    """One limit over the store, for keys of one scope (``Throttle``'s interface)."""
+    """One limit over the store, for keys of one scope."""
 
     def __init__(self, store: ThrottleStore, limit: Limit, scope: str) -> None:
         self.store, self.limit, self.scope = store, limit, scope
