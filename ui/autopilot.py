@@ -302,6 +302,7 @@ class Autopilot(QObject):
                               lambda err: self._finish(f"payment_failed:{err.reason.value}"))
 
     def _act_selfie(self) -> None:
+        self.live_shot = None  # one live shot per selfie (the soak runs many journeys)
         self._shoot("selfie-ready")
         self._step_in()
         self._press("btn_selfie_start")
