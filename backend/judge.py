@@ -55,7 +55,18 @@ _SESSIONS: dict[str, tuple[Any, float]] = {}
 _EMBEDDER: Any = None
 
 
+def _exit_with_parent(parent: int, poll_s: float = 1.0) -> None:
+    # A SIGKILLed service tells its judge nothing, and the worker, blocked on
+    # its task pipe, would live on as an orphan holding its models' memory
+    # (found by the soak: one pair per backend kill). It leaves with its parent.
+    while os.getppid() == parent:
+        time.sleep(poll_s)
+    os._exit(0)
+
+
 def _init_worker(nice: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="judge-parent-watch").start()
     # Quiet mediapipe/TFLite's C++ logging before they load.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
