@@ -261,11 +261,18 @@ class Autopilot(QObject):
             if not any(o.model == model for o in in_stock) and others:
                 # The model on the member's pass is out (others drove them
                 # all away): a member picks one that is in.
-                btn = find_button(self.window, f"btn_model_{others[0]}")
+                model = others[0]
+                btn = find_button(self.window, f"btn_model_{model}")
                 if btn is not None:
                     touch(btn)
-                    model = others[0]
-            # Or its colours are not drawn yet (a slow backend): look again.
+            elif tries % 3 == 0 and model is not None:
+                # Its colours are still not shown: the stock arrived late (a
+                # slow backend) and redrew the tiles under the first tap. A
+                # member taps the car again.
+                btn = find_button(self.window, f"btn_model_{model}")
+                if btn is not None:
+                    touch(btn)
+            # Or its colours are not drawn yet: look again.
             QTimer.singleShot(_SETTLE_MS, lambda: self._pick_colour(model, tries - 1))
             return
         log.warning("autopilot found no colour to pick for %s", model)

@@ -119,6 +119,7 @@ class Soak:
         self.kiosk: KioskProcess | None = None
         self.config_path = workdir / "kiosk-config.json"
         self.drivers_out: list[str] = []
+        self._seen_open: set[str] = set()
         self.forced: list[str] = []
         self.outcomes: Counter[str] = Counter()
         self.unexpected: list[dict[str, Any]] = []
@@ -160,6 +161,19 @@ class Soak:
     def _journey(self, i: int) -> None:
         assert self.kiosk is not None
         forced = self.forced.pop(0) if self.forced else None
+        # A car can come back without its member: a return the lift failed
+        # after the car moved closes the drive once the kiosk's report lands
+        # (maybe journeys later). Only members who still hold a car return.
+        # (A handover the backend has not heard of yet has no open drive
+        # either: such a member stays until their drive has been seen open.)
+        still: list[str] = []
+        for m in self.drivers_out:
+            if self.stack.has_open_drive(m):
+                self._seen_open.add(m)
+            elif m in self._seen_open:
+                continue
+            still.append(m)
+        self.drivers_out = still
         if forced:
             j = Journey(i, forced, SCRIPTS[forced][1])
         else:
