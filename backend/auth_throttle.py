@@ -29,10 +29,12 @@ import anyio.to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from backend.db import Database
 from backend.models import AuthKnown, AuthThrottle
 from backend.throttle import Limit
+from common.pins import Lockout
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,34 @@ MAX_KNOWN = 16  # addresses remembered per identity (a kiosk has a handful)
 def insert_of(db: Database) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_nothing``."""
     return pg_insert if db.dialect == "postgresql" else sqlite_insert
+
+
+# -- the lockout of a name that is no account (staff "u:<name>", operators "ou:<name>") --
+# An account's lockout is kept in its row; a name with no row gets the same
+# schedule here, in the database, so every replica and a restarted one lock
+# it as they would a real name (a lock that only real names keep would tell
+# them apart).
+
+def name_lockout(db: Database, key: str) -> Lockout:
+    """The lockout kept for ``key`` (a fresh one if none)."""
+    with db.read() as s:
+        row = s.get(AuthThrottle, key)
+        return Lockout() if row is None else Lockout(row.failures, row.strikes,
+                                                     row.blocked_until)
+
+
+def name_failed(db: Database, s: Session, key: str, now: float) -> Lockout:
+    """One more wrong guess of ``key``, counted in the write transaction ``s``
+    (its row locked, so guesses at once on several replicas all count)."""
+    s.execute(insert_of(db)(AuthThrottle).values(
+        key=key, window_start=now, failures=0, strikes=0, blocked_until=0.0)
+        .on_conflict_do_nothing(index_elements=["key"]))
+    row = s.execute(select(AuthThrottle).where(AuthThrottle.key == key)
+                    .with_for_update()).scalar_one()
+    after = Lockout(row.failures, row.strikes, row.blocked_until).failed(now)
+    row.failures, row.strikes = after.failures, after.level
+    row.blocked_until, row.window_start = after.locked_until or 0.0, now
+    return after
 
 
 class ThrottleStore:

@@ -387,8 +387,10 @@ class StaffAudit(Base):
 class AuthThrottle(Base):
     """Failed sign-ins of one client address or claimed identity, shared by
     every replica (``backend/throttle.py``): a guesser spread over replicas
-    is counted once. ``key`` is scoped: ``a:<address>``, ``k:<kiosk id>``,
-    ``s:<kiosk id>`` (staff logins)."""
+    is counted once. ``key`` is scoped: ``a:<address>``, ``i:<kiosk id>``,
+    ``s:<kiosk id>`` (staff logins), ``o:<address>`` (console logins); and the
+    lockout of names that are no account: ``u:<name>`` (staff), ``ou:<name>``
+    (operators), on the schedule of ``common.pins.Lockout``."""
 
     __tablename__ = "auth_throttle"
     __table_args__ = (Index("ix_auth_throttle_blocked", "blocked_until"),)

@@ -29,10 +29,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import rules
-from backend.auth_throttle import insert_of
+from backend.auth_throttle import name_failed, name_lockout
 from backend.db import Database
 from backend.errors import ApiError
-from backend.models import AuthThrottle, Staff, StaffAudit, StaffSession
+from backend.models import Staff, StaffAudit, StaffSession
 from backend.util import KioskCtx
 from common.pins import Lockout, hash_pin, verify_or_dummy
 
@@ -100,32 +100,12 @@ class StaffBook:
                 return None, None
             return row.pin_hash, _lockout(row)
 
-    def _shadow_state(self, name: str) -> Lockout:
-        """The lockout kept for a name that is no account."""
-        with self.db.read() as s:
-            row = s.get(AuthThrottle, _SHADOW_KEY + name)
-            return Lockout() if row is None else Lockout(row.failures, row.strikes,
-                                                         row.blocked_until)
-
-    def _shadow_failed(self, s: Session, name: str, now: float) -> Lockout:
-        """One more wrong guess of a name that is no account (in ``s``)."""
-        key = _SHADOW_KEY + name
-        s.execute(insert_of(self.db)(AuthThrottle).values(
-            key=key, window_start=now, failures=0, strikes=0, blocked_until=0.0)
-            .on_conflict_do_nothing(index_elements=["key"]))
-        row = s.execute(select(AuthThrottle).where(AuthThrottle.key == key)
-                        .with_for_update()).scalar_one()
-        after = Lockout(row.failures, row.strikes, row.blocked_until).failed(now)
-        row.failures, row.strikes = after.failures, after.level
-        row.blocked_until, row.window_start = after.locked_until or 0.0, now
-        return after
-
     def login_blocking(self, ctx: KioskCtx, name: str, pin: str) -> dict[str, Any]:
         name = normal_name(name)
         now = self.now()
         pin_hash, state = self._known(name)
         if state is None:
-            state = self._shadow_state(name)
+            state = name_lockout(self.db, _SHADOW_KEY + name)
         if state.locked_for(now) > 0:
             with self.db.write() as s:
                 audit(s, name, ctx.kiosk_id, "login", "locked", now)
@@ -144,7 +124,7 @@ class StaffBook:
         row = s.get(Staff, name)
         if row is None or not row.active:
             # Unknown, or removed while the PIN was being checked.
-            after = self._shadow_failed(s, name, now)
+            after = name_failed(self.db, s, _SHADOW_KEY + name, now)
             return self._refusal(s, ctx, name, after, now), {}
         current = _lockout(row)
         if current.locked_for(now) > 0:

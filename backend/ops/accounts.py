@@ -5,16 +5,16 @@ PINs) and never taken from the command line. Wrong passwords lock a name on
 the staff PIN schedule (``common.pins.Lockout``: 5 wrong, then 1 min, 5 min,
 30 min, 2 h), kept in the operator row so a restart does not reset it; an
 unknown name costs the same scrypt and gets the same answer, its lockout kept
-in memory. A login opens a session: a random token for the cookie (stored as
-SHA-256) and a separate random CSRF token every form must carry.
+in the database (an ``auth_throttle`` row keyed ``ou:<name>``) so that every
+replica, and one restarted, locks it as it would a real name. A login opens a
+session: a random token for the cookie (stored as SHA-256) and a separate
+random CSRF token every form must carry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import rules
+from backend.auth_throttle import name_failed, name_lockout
 from backend.db import Database
 from backend.errors import ApiError
 from backend.models import Operator, OperatorSession, OpsAudit
@@ -31,7 +32,7 @@ from common.pins import Lockout, scrypt_hash, scrypt_verify
 MIN_PASSWORD, MAX_PASSWORD = 12, 128
 SESSION_IDLE_S = 30 * 60.0
 SESSION_MAX_S = 12 * 3600.0
-_SHADOW_MAX = 10_000
+_SHADOW_KEY = "ou:"  # auth_throttle rows of names that are no account
 _DUMMY: list[str] = []
 
 
@@ -96,19 +97,6 @@ class OperatorBook:
     def __init__(self, db: Database, now: Callable[[], float]) -> None:
         self.db = db
         self.now = now
-        self._shadow: OrderedDict[str, Lockout] = OrderedDict()
-        self._shadow_lock = threading.Lock()
-
-    def _shadow_get(self, name: str) -> Lockout:
-        with self._shadow_lock:
-            return self._shadow.get(name, Lockout())
-
-    def _shadow_put(self, name: str, state: Lockout) -> None:
-        with self._shadow_lock:
-            self._shadow[name] = state
-            self._shadow.move_to_end(name)
-            while len(self._shadow) > _SHADOW_MAX:
-                self._shadow.popitem(last=False)
 
     def login(self, name: str, password: str, address: str) -> tuple[str, str]:
         """(session token, operator name) or ApiError OPS_DENIED / OPS_LOCKED.
@@ -119,7 +107,9 @@ class OperatorBook:
             row = s.get(Operator, name)
             known = row is not None and row.active
             stored = row.password_hash if known else None
-            state = _lockout(row) if known else self._shadow_get(name)
+            state = _lockout(row) if known else None
+        if state is None:
+            state = name_lockout(self.db, _SHADOW_KEY + name)
         if state.locked_for(now) > 0:
             with self.db.write() as s:
                 audit(s, name, "login", "locked", now, detail={"from": address})
@@ -144,8 +134,7 @@ class OperatorBook:
                 where: dict[str, Any]) -> tuple[ApiError | None, str]:
         row = s.get(Operator, name)
         if row is None or not row.active:
-            after = self._shadow_get(name).failed(now)
-            self._shadow_put(name, after)
+            after = name_failed(self.db, s, _SHADOW_KEY + name, now)
         else:
             current = _lockout(row)
             if current.locked_for(now) > 0:  # others' guesses locked it meanwhile

@@ -273,6 +273,30 @@ def test_a_staff_name_locked_at_one_replica_is_locked_at_the_other(fleet):
         assert at_b.status_code == 403 and at_b.json()["error"]["reason"] == "STAFF_LOCKED"
 
 
+def test_an_operator_name_locked_at_one_replica_is_locked_at_the_other(fleet):
+    """The console's lockout too: a real operator's name and a made-up one,
+    locked by wrong passwords at replica A, are both locked at replica B."""
+    from backend.db import Database
+    from backend.ops.accounts import add_operator
+    from tests.ops.ops_rig import login
+    from tests.security.backend_door import client_from
+
+    real = f"op-{uuid.uuid4().hex[:8]}"
+    db = Database(fleet["db"])
+    try:
+        add_operator(db, real, "a right password", time.time())
+    finally:
+        db.dispose()
+    for i, name in enumerate((real, f"nobody-{real}")):
+        http = client_from(f"127.0.0.{21 + i}")  # 6 failures each: under the address's 10
+        answers = [login(fleet["a"], name, "a wrong password", http)[1] for _ in range(5)]
+        assert [a.status_code for a in answers] == [403] * 5
+        assert "Wrong name or password." in answers[3].text
+        assert "Too many wrong passwords" in answers[4].text, name
+        at_b = login(fleet["b"], name, "a wrong password", http)[1]
+        assert at_b.status_code == 403 and "Too many wrong passwords" in at_b.text, name
+
+
 def _frames(n: int, start_ms: int) -> dict[str, Any]:
     import base64
 

@@ -142,6 +142,33 @@ def test_wrong_passwords_lock_the_name_and_unknown_names_get_the_same_answer(ser
     assert results == ["denied"] * 4 + ["denied; locked", "locked", "ok"]
 
 
+def test_a_lock_on_a_name_with_no_account_outlives_the_process_that_made_it(server,
+                                                                           db_url):
+    """An unknown name locked through the service is locked for a second
+    service on the same database (another replica, or this one restarted), as
+    a real name is: kept in one process's memory it was not, and the lock
+    then told real names from made-up ones."""
+    from backend.db import Database
+    from backend.errors import ApiError
+    from backend.ops.accounts import OperatorBook
+
+    real, _ = operator(server)
+    made_up = f"nobody-{real}"
+    for name in (real, made_up):
+        http = client_from("127.0.0.14")
+        answers = [login(server.url, name, "wrong password!", http)[1] for _ in range(5)]
+        assert "Too many wrong passwords" in answers[4].text, name
+    db = Database(db_url)
+    try:
+        other = OperatorBook(db, server.clock.now)  # what another process builds
+        for name in (real, made_up):
+            with pytest.raises(ApiError) as refused:
+                other.login(name, "wrong password!", "127.0.0.15")
+            assert refused.value.reason == "OPS_LOCKED", name
+    finally:
+        db.dispose()
+
+
 def test_ten_failed_logins_from_one_address_pause_its_logins(server):
     name, password = operator(server)
     http = client_from("127.0.0.12")
