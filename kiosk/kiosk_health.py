@@ -80,6 +80,9 @@ class HealthMixin:
                         else "back in service")
             self.operator_out_of_service = out
             self._apply_service()
+            # The out-of-service screen names the operations centre as the
+            # reason: a kiosk already out (a part down) shows the change too.
+            self._emit("health", self.health)
 
     def note_out_of_service(self, err: KioskError) -> KioskError:
         """``err`` as it is; if it is the backend's KIOSK_OUT_OF_SERVICE, the kiosk

@@ -26,7 +26,8 @@ SHOTS = ("attract", "scan", "scan_seen", "scan_rejected", "still_there", "choose
          "choose_colours", "selfie_ready", "selfie_opening", "selfie_live", "selfie_help",
          "selfie_checking", "verify", "dispatch",
          "handover", "dispatch_return", "returned", "ordered", "choose_buy", "refused", "payment",
-         "refused_quota", "refused_locked", "error", "out_of_service", "staff_keypad", "staff_wrong_pin",
+         "refused_quota", "refused_locked", "error", "out_of_service",
+         "out_of_service_ops", "staff_keypad", "staff_wrong_pin",
          "staff_health", "staff_lift", "staff_audit", "staff_service")
 GALLERY_STAFF, GALLERY_PIN = "sam", "246813"  # ui.staff.canned.STAFF
 
@@ -200,6 +201,13 @@ class Tour:
         k.journey.set_service(False, k.clock())
         self.settle()
         self.shot("out_of_service")
+        self.services.backend.out_of_service = True  # the operations centre holds it too
+        k.send_heartbeat()
+        self.settle(lambda: k.operator_out_of_service)
+        self.shot("out_of_service_ops")
+        self.services.backend.out_of_service = False
+        k.send_heartbeat()
+        self.settle(lambda: not k.operator_out_of_service)
         k.journey.set_service(True, k.clock())
         self.settle(self.at(State.ATTRACT))
         self.staff_tour()

@@ -90,6 +90,7 @@ class CannedBackend:
         self.refuse_context: dict[str, dict[str, Any]] = {}  # e.g. a lockout's retry_at
         self.preselected_model: str | None = None
         self.lockouts: tuple[LockAlert, ...] = ()  # the tower's, with each heartbeat
+        self.out_of_service = False  # an operator's hold (the ops console), with each heartbeat
         self.payment_state = "pending"  # what a paid drive's poll answers
 
     def gate(self, name: str) -> Gate:
@@ -165,7 +166,8 @@ class CannedBackend:
 
     def heartbeat(self, status: str, health: Any, version: str = "") -> HeartbeatAnswer:
         self._call("heartbeat")
-        return HeartbeatAnswer(server_time=dt.datetime.now(dt.UTC), alerts=self.lockouts)
+        return HeartbeatAnswer(server_time=dt.datetime.now(dt.UTC), alerts=self.lockouts,
+                               out_of_service=self.out_of_service)
 
 
 def sample_authorisation() -> Any:

@@ -27,7 +27,7 @@
 <context>
     <name>A11yChrome</name>
     <message>
-        <location filename="../../ui/a11y_chrome.py" line="236"/>
+        <location filename="../../ui/a11y_chrome.py" line="258"/>
         <source>Low reach is on: everything you need to touch is in the lower part of the screen.</source>
         <translation>低位操作已开启：您需要点按的内容都在屏幕下方。</translation>
     </message>
@@ -35,42 +35,42 @@
 <context>
     <name>AttractScreen</name>
     <message>
-        <location filename="../../ui/screens/attract.py" line="180"/>
+        <location filename="../../ui/screens/attract.py" line="194"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="181"/>
+        <location filename="../../ui/screens/attract.py" line="195"/>
         <source>Take a test drive</source>
         <translation>试驾，从这里开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="183"/>
+        <location filename="../../ui/screens/attract.py" line="197"/>
         <source>Pick a car, take a quick selfie, and drive it for up to three days. Your car comes down in about two minutes.</source>
         <translation>选一辆车，拍一张自拍，就能开走试驾，最长三天。车辆约两分钟即可送达。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="184"/>
+        <location filename="../../ui/screens/attract.py" line="198"/>
         <source>Touch to start</source>
         <translation>点击开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="185"/>
+        <location filename="../../ui/screens/attract.py" line="199"/>
         <source>Return a car</source>
         <translation>还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="186"/>
+        <location filename="../../ui/screens/attract.py" line="200"/>
         <source>Buy a car</source>
         <translation>购车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="187"/>
+        <location filename="../../ui/screens/attract.py" line="201"/>
         <source>Have your member pass ready in the app.</source>
         <translation>请在 App 中准备好您的会员通行码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/attract.py" line="188"/>
+        <location filename="../../ui/screens/attract.py" line="202"/>
         <source>Touch anywhere to start</source>
         <translation>轻触屏幕任意位置开始</translation>
     </message>
@@ -78,128 +78,128 @@
 <context>
     <name>AuditPage</name>
     <message>
-        <location filename="../../ui/staff/audit.py" line="65"/>
+        <location filename="../../ui/staff/audit.py" line="67"/>
         <source>Asking the controller and the backend…</source>
         <translation>正在询问控制器和后台…</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="80"/>
+        <location filename="../../ui/staff/audit.py" line="82"/>
         <source>The audit could not finish.</source>
         <translation>盘点未能完成。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/audit.py" line="93"/>
+        <location filename="../../ui/staff/audit.py" line="95"/>
         <source>%n bay(s) checked</source>
         <translation>
             <numerusform>已检查 %n 个车位</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/audit.py" line="94"/>
+        <location filename="../../ui/staff/audit.py" line="96"/>
         <source>%n mismatch(es)</source>
         <translation>
             <numerusform>%n 处不一致</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="95"/>
+        <location filename="../../ui/staff/audit.py" line="97"/>
         <source>no mismatches</source>
         <translation>全部一致</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="99"/>
+        <location filename="../../ui/staff/audit.py" line="101"/>
         <source>car</source>
         <translation>有车</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="99"/>
+        <location filename="../../ui/staff/audit.py" line="101"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="104"/>
+        <location filename="../../ui/staff/audit.py" line="106"/>
         <source>lobby</source>
         <translation>大厅</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="125"/>
-        <location filename="../../ui/staff/audit.py" line="150"/>
+        <location filename="../../ui/staff/audit.py" line="127"/>
+        <location filename="../../ui/staff/audit.py" line="152"/>
         <source>On</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="125"/>
-        <location filename="../../ui/staff/audit.py" line="150"/>
+        <location filename="../../ui/staff/audit.py" line="127"/>
+        <location filename="../../ui/staff/audit.py" line="152"/>
         <source>Off</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="154"/>
+        <location filename="../../ui/staff/audit.py" line="156"/>
         <source>car not in backend</source>
         <translation>后台无此车</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="155"/>
+        <location filename="../../ui/staff/audit.py" line="157"/>
         <source>car missing</source>
         <translation>车辆缺失</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="156"/>
+        <location filename="../../ui/staff/audit.py" line="158"/>
         <source>unknown bay</source>
         <translation>未知车位</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="157"/>
+        <location filename="../../ui/staff/audit.py" line="159"/>
         <source>OK</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="160"/>
+        <location filename="../../ui/staff/audit.py" line="162"/>
         <source>Run audit</source>
         <translation>开始盘点</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="162"/>
+        <location filename="../../ui/staff/audit.py" line="164"/>
         <source>Bay</source>
         <translation>车位</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="162"/>
+        <location filename="../../ui/staff/audit.py" line="164"/>
         <source>Level</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="162"/>
+        <location filename="../../ui/staff/audit.py" line="164"/>
         <source>Controller</source>
         <translation>控制器</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="162"/>
+        <location filename="../../ui/staff/audit.py" line="164"/>
         <source>Backend</source>
         <translation>后台</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="163"/>
+        <location filename="../../ui/staff/audit.py" line="165"/>
         <source>Car</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="163"/>
+        <location filename="../../ui/staff/audit.py" line="165"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="163"/>
+        <location filename="../../ui/staff/audit.py" line="165"/>
         <source>Check</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="163"/>
+        <location filename="../../ui/staff/audit.py" line="165"/>
         <source>Maintenance</source>
         <translation>维护</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/audit.py" line="166"/>
+        <location filename="../../ui/staff/audit.py" line="168"/>
         <source>Compare the controller&apos;s bay sensors with the backend&apos;s inventory.</source>
         <translation>将控制器的车位传感器与后台库存进行核对。</translation>
     </message>
@@ -253,94 +253,94 @@
 <context>
     <name>ChooseScreen</name>
     <message>
-        <location filename="../../ui/screens/choose.py" line="262"/>
+        <location filename="../../ui/screens/choose.py" line="293"/>
         <source>Which model would you like to buy?</source>
         <translation>您想购买哪款车型？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="263"/>
+        <location filename="../../ui/screens/choose.py" line="294"/>
         <source>You&apos;ll finish your order in the app.</source>
         <translation>您将在 App 中完成订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="267"/>
+        <location filename="../../ui/screens/choose.py" line="298"/>
         <source>Choose a colour for your {model}</source>
         <translation>为您的{model}选择颜色</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="268"/>
+        <location filename="../../ui/screens/choose.py" line="299"/>
         <source>Greyed-out colours aren&apos;t in this tower today.</source>
         <translation>灰色显示的颜色今天本塔暂无库存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="270"/>
+        <location filename="../../ui/screens/choose.py" line="301"/>
         <source>Choose your car</source>
         <translation>选择您的车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="271"/>
+        <location filename="../../ui/screens/choose.py" line="302"/>
         <source>These cars are in this tower now.</source>
         <translation>以下车辆目前就在本塔中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="272"/>
+        <location filename="../../ui/screens/choose.py" line="303"/>
         <source>Looking at what&apos;s in the tower…</source>
         <translation>正在查询塔内车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="273"/>
+        <location filename="../../ui/screens/choose.py" line="304"/>
         <source>Preparing your order…</source>
         <translation>正在准备您的订单…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="274"/>
+        <location filename="../../ui/screens/choose.py" line="305"/>
         <source>Reserving your car…</source>
         <translation>正在为您预留车辆…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="275"/>
+        <location filename="../../ui/screens/choose.py" line="306"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="276"/>
+        <location filename="../../ui/screens/choose.py" line="307"/>
         <source>Other models</source>
         <translation>其他车型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="285"/>
+        <location filename="../../ui/screens/choose.py" line="316"/>
         <source>Not in stock</source>
         <translation>暂无库存</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="286"/>
+        <location filename="../../ui/screens/choose.py" line="317"/>
         <source>Available</source>
         <translation>可选</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="295"/>
+        <location filename="../../ui/screens/choose.py" line="326"/>
         <source>Order in the app</source>
         <translation>在 App 中下单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="296"/>
+        <location filename="../../ui/screens/choose.py" line="327"/>
         <source>Driven on {day}</source>
         <translation>已于{day}试驾</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screens/choose.py" line="299"/>
+        <location filename="../../ui/screens/choose.py" line="330"/>
         <source>%n available</source>
         <translation>
             <numerusform>可选 %n 辆</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="302"/>
+        <location filename="../../ui/screens/choose.py" line="333"/>
         <source>Not in stock today</source>
         <translation>今日暂无库存</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/choose.py" line="322"/>
+        <location filename="../../ui/screens/choose.py" line="353"/>
         <source>Buy the {model}</source>
         <translation>购买{model}</translation>
     </message>
@@ -427,7 +427,7 @@
 <context>
     <name>Confirm</name>
     <message>
-        <location filename="../../ui/staff/common.py" line="168"/>
+        <location filename="../../ui/staff/common.py" line="180"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -435,97 +435,97 @@
 <context>
     <name>DispatchScreen</name>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="132"/>
+        <location filename="../../ui/screens/dispatch.py" line="136"/>
         <source>Working out the time…</source>
         <translation>正在计算所需时间…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="136"/>
+        <location filename="../../ui/screens/dispatch.py" line="140"/>
         <source>Almost there</source>
         <translation>马上就到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="138"/>
+        <location filename="../../ui/screens/dispatch.py" line="142"/>
         <source>About {m} min {s} s left</source>
         <translation>约 {m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="141"/>
+        <location filename="../../ui/screens/dispatch.py" line="145"/>
         <source>About {s} seconds left</source>
         <translation>约 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="170"/>
+        <location filename="../../ui/screens/dispatch.py" line="202"/>
         <source>Returning your car</source>
         <translation>正在还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="171"/>
+        <location filename="../../ui/screens/dispatch.py" line="203"/>
         <source>We&apos;re storing your car</source>
         <translation>正在为您将车辆入库</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="173"/>
+        <location filename="../../ui/screens/dispatch.py" line="205"/>
         <source>Thanks for bringing it back. Please stay clear of the bay while the lift works.</source>
         <translation>感谢您还车。升降机运行期间，请远离车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="175"/>
+        <location filename="../../ui/screens/dispatch.py" line="207"/>
         <source>You&apos;re all set</source>
         <translation>一切就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="176"/>
+        <location filename="../../ui/screens/dispatch.py" line="208"/>
         <source>Your car is on its way</source>
         <translation>您的车正在送达途中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="178"/>
+        <location filename="../../ui/screens/dispatch.py" line="210"/>
         <source>The lift is on its way to fetch your car.</source>
         <translation>升降机正在去取您的车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="180"/>
+        <location filename="../../ui/screens/dispatch.py" line="212"/>
         <source>The lift is bringing it down to the delivery bay.</source>
         <translation>升降机正在把车送到取车位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="189"/>
+        <location filename="../../ui/screens/dispatch.py" line="221"/>
         <source>At street level</source>
         <translation>位于地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="191"/>
+        <location filename="../../ui/screens/dispatch.py" line="223"/>
         <source>Level {x} of {y}</source>
         <translation>第 {x} 层 / 共 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="193"/>
+        <location filename="../../ui/screens/dispatch.py" line="225"/>
         <source>Level {x}</source>
         <translation>第 {x} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="195"/>
+        <location filename="../../ui/screens/dispatch.py" line="227"/>
         <source>Starting the lift…</source>
         <translation>正在启动升降机…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="197"/>
+        <location filename="../../ui/screens/dispatch.py" line="229"/>
         <source>Coming down to the street</source>
         <translation>正下降至地面层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="198"/>
+        <location filename="../../ui/screens/dispatch.py" line="230"/>
         <source>Heading to level {y}</source>
         <translation>正前往第 {y} 层</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="205"/>
+        <location filename="../../ui/screens/dispatch.py" line="237"/>
         <source>Please wait here: we&apos;ll confirm as soon as the car is stored.</source>
         <translation>请在此稍候，车辆入库后我们会立即确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/dispatch.py" line="206"/>
+        <location filename="../../ui/screens/dispatch.py" line="238"/>
         <source>The bay door opens by itself when the car is ready.</source>
         <translation>车辆到位后，取车位的门会自动打开。</translation>
     </message>
@@ -533,12 +533,12 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="309"/>
+        <location filename="../../ui/screens/outcomes.py" line="330"/>
         <source>What happens next</source>
         <translation>接下来</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="313"/>
+        <location filename="../../ui/screens/outcomes.py" line="334"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -728,7 +728,7 @@
     </message>
     <message>
         <location filename="../../ui/staff/health.py" line="168"/>
-        <location filename="../../ui/staff/health.py" line="198"/>
+        <location filename="../../ui/staff/health.py" line="199"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -756,179 +756,184 @@
     </message>
     <message>
         <location filename="../../ui/staff/health.py" line="190"/>
+        <source>out of service (operations centre)</source>
+        <translation>暂停服务（运营中心）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/staff/health.py" line="191"/>
         <source>in service</source>
         <translation>服务中</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="190"/>
+        <location filename="../../ui/staff/health.py" line="191"/>
         <source>parts down</source>
         <translation>部件故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="193"/>
+        <location filename="../../ui/staff/health.py" line="194"/>
         <source>{member} until {time}</source>
         <translation>{member} 锁定至 {time}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/health.py" line="197"/>
+        <location filename="../../ui/staff/health.py" line="198"/>
         <source>+%n more</source>
         <translation>
             <numerusform>另有 %n 人</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="204"/>
+        <location filename="../../ui/staff/health.py" line="205"/>
         <source>No alerts.</source>
         <translation>无警报。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="207"/>
+        <location filename="../../ui/staff/health.py" line="208"/>
         <source>Running… (loads the models; about a minute at most)</source>
         <translation>运行中…（加载模型，最多约一分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="222"/>
+        <location filename="../../ui/staff/health.py" line="223"/>
         <source>All parts OK</source>
         <translation>所有部件正常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="223"/>
+        <location filename="../../ui/staff/health.py" line="224"/>
         <source>Some parts failed</source>
         <translation>部分部件异常</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="227"/>
+        <location filename="../../ui/staff/health.py" line="228"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="228"/>
+        <location filename="../../ui/staff/health.py" line="229"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="229"/>
+        <location filename="../../ui/staff/health.py" line="230"/>
         <source>Backend</source>
         <translation>后台</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="230"/>
+        <location filename="../../ui/staff/health.py" line="231"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="231"/>
+        <location filename="../../ui/staff/health.py" line="232"/>
         <source>This kiosk</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="232"/>
+        <location filename="../../ui/staff/health.py" line="233"/>
         <source>Self-test and refresh</source>
         <translation>自检与刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="233"/>
+        <location filename="../../ui/staff/health.py" line="234"/>
         <source>Latest alerts</source>
         <translation>最新警报</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="235"/>
+        <location filename="../../ui/staff/health.py" line="236"/>
         <source>Run self-test</source>
         <translation>运行自检</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="234"/>
+        <location filename="../../ui/staff/health.py" line="235"/>
         <source>Identity lockouts</source>
         <translation>身份核验锁定</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="237"/>
-        <location filename="../../ui/staff/health.py" line="241"/>
+        <location filename="../../ui/staff/health.py" line="238"/>
+        <location filename="../../ui/staff/health.py" line="242"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="237"/>
+        <location filename="../../ui/staff/health.py" line="238"/>
         <source>Frames/s</source>
         <translation>帧率</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="238"/>
+        <location filename="../../ui/staff/health.py" line="239"/>
         <source>Last frame</source>
         <translation>最后一帧</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="239"/>
+        <location filename="../../ui/staff/health.py" line="240"/>
         <source>Reachable</source>
         <translation>可连接</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="239"/>
+        <location filename="../../ui/staff/health.py" line="240"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="240"/>
+        <location filename="../../ui/staff/health.py" line="241"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="240"/>
+        <location filename="../../ui/staff/health.py" line="241"/>
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="241"/>
+        <location filename="../../ui/staff/health.py" line="242"/>
         <source>Link</source>
         <translation>链路</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="242"/>
+        <location filename="../../ui/staff/health.py" line="243"/>
         <source>Level</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="242"/>
+        <location filename="../../ui/staff/health.py" line="243"/>
         <source>Doors</source>
         <translation>门</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="243"/>
+        <location filename="../../ui/staff/health.py" line="244"/>
         <source>Faults</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="243"/>
+        <location filename="../../ui/staff/health.py" line="244"/>
         <source>Jobs</source>
         <translation>作业</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="244"/>
+        <location filename="../../ui/staff/health.py" line="245"/>
         <source>App version</source>
         <translation>应用版本</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="244"/>
+        <location filename="../../ui/staff/health.py" line="245"/>
         <source>Uptime</source>
         <translation>运行时间</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="245"/>
+        <location filename="../../ui/staff/health.py" line="246"/>
         <source>Disk free</source>
         <translation>磁盘剩余</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="245"/>
+        <location filename="../../ui/staff/health.py" line="246"/>
         <source>Kiosk / tower</source>
         <translation>自助机 / 车塔</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="246"/>
+        <location filename="../../ui/staff/health.py" line="247"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/health.py" line="250"/>
+        <location filename="../../ui/staff/health.py" line="251"/>
         <source>Not run yet.</source>
         <translation>尚未运行。</translation>
     </message>
@@ -984,59 +989,59 @@
 <context>
     <name>KeypadOverlay</name>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="167"/>
+        <location filename="../../ui/staff/keypad.py" line="171"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="201"/>
+        <location filename="../../ui/staff/keypad.py" line="205"/>
         <source>Wrong name or PIN.</source>
         <translation>姓名或 PIN 错误。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/staff/keypad.py" line="204"/>
+        <location filename="../../ui/staff/keypad.py" line="208"/>
         <source>Wrong PIN. %n attempt(s) left.</source>
         <translation>
             <numerusform>PIN 错误，还可尝试 %n 次。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="218"/>
+        <location filename="../../ui/staff/keypad.py" line="222"/>
         <source>Not %1?</source>
         <translation>不是 %1？</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="225"/>
+        <location filename="../../ui/staff/keypad.py" line="229"/>
         <source>Too many wrong PINs. Try again in %1.</source>
         <translation>PIN 错误次数过多，请 %1 后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="229"/>
+        <location filename="../../ui/staff/keypad.py" line="233"/>
         <source>Type your staff name</source>
         <translation>请输入员工姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="231"/>
+        <location filename="../../ui/staff/keypad.py" line="235"/>
         <source>Enter your PIN</source>
         <translation>请输入您的 PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="241"/>
+        <location filename="../../ui/staff/keypad.py" line="245"/>
         <source>Staff login</source>
         <translation>员工登录</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="242"/>
+        <location filename="../../ui/staff/keypad.py" line="246"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="243"/>
+        <location filename="../../ui/staff/keypad.py" line="247"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/keypad.py" line="244"/>
+        <location filename="../../ui/staff/keypad.py" line="248"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1072,112 +1077,112 @@
 <context>
     <name>LiftPage</name>
     <message>
-        <location filename="../../ui/staff/lift.py" line="86"/>
+        <location filename="../../ui/staff/lift.py" line="98"/>
         <source>Controller: %1</source>
         <translation>控制器：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="90"/>
+        <location filename="../../ui/staff/lift.py" line="102"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="91"/>
+        <location filename="../../ui/staff/lift.py" line="103"/>
         <source>a customer job is running</source>
         <translation>客户作业进行中</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="93"/>
+        <location filename="../../ui/staff/lift.py" line="105"/>
         <source>level %1</source>
         <translation>第 %1 层</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="94"/>
+        <location filename="../../ui/staff/lift.py" line="106"/>
         <source>doors %1</source>
         <translation>门 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="94"/>
+        <location filename="../../ui/staff/lift.py" line="106"/>
         <source>faults: %1</source>
         <translation>故障：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="104"/>
+        <location filename="../../ui/staff/lift.py" line="116"/>
         <source>car</source>
         <translation>有车</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="105"/>
+        <location filename="../../ui/staff/lift.py" line="117"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="161"/>
+        <location filename="../../ui/staff/lift.py" line="175"/>
         <source>Move the car in bay %1 to bay %2? The lift starts at once.</source>
         <translation>将 %1 号车位的车移到 %2 号车位？升降机会立即启动。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="161"/>
+        <location filename="../../ui/staff/lift.py" line="175"/>
         <source>Move a car?</source>
         <translation>移动车辆？</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="162"/>
+        <location filename="../../ui/staff/lift.py" line="176"/>
         <source>Move</source>
         <translation>移动</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="168"/>
+        <location filename="../../ui/staff/lift.py" line="182"/>
         <source>Move a car</source>
         <translation>移动车辆</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="169"/>
+        <location filename="../../ui/staff/lift.py" line="183"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="170"/>
+        <location filename="../../ui/staff/lift.py" line="184"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="171"/>
+        <location filename="../../ui/staff/lift.py" line="185"/>
         <source>Move…</source>
         <translation>移动…</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="172"/>
+        <location filename="../../ui/staff/lift.py" line="186"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="173"/>
+        <location filename="../../ui/staff/lift.py" line="187"/>
         <source>Home</source>
         <translation>复位</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="174"/>
+        <location filename="../../ui/staff/lift.py" line="188"/>
         <source>Acknowledge fault</source>
         <translation>确认故障</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="175"/>
+        <location filename="../../ui/staff/lift.py" line="189"/>
         <source>Delivery bay doors</source>
         <translation>交车位车门</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="176"/>
+        <location filename="../../ui/staff/lift.py" line="190"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="177"/>
+        <location filename="../../ui/staff/lift.py" line="191"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/lift.py" line="178"/>
+        <location filename="../../ui/staff/lift.py" line="192"/>
         <source>Controller answers</source>
         <translation>控制器应答</translation>
     </message>
@@ -1185,37 +1190,37 @@
 <context>
     <name>OrderedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="208"/>
+        <location filename="../../ui/screens/outcomes.py" line="229"/>
         <source>Order {ref}</source>
         <translation>订单 {ref}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="209"/>
+        <location filename="../../ui/screens/outcomes.py" line="230"/>
         <source>Your order has started</source>
         <translation>您的订单已创建</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="211"/>
+        <location filename="../../ui/screens/outcomes.py" line="232"/>
         <source>Finish it on your phone. Nothing is charged until you confirm in the app.</source>
         <translation>请在手机上完成订单。在 App 中确认之前不会扣费。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="212"/>
+        <location filename="../../ui/screens/outcomes.py" line="233"/>
         <source>Open your phone&apos;s camera and point it at this code.</source>
         <translation>打开手机相机，对准这个二维码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="213"/>
+        <location filename="../../ui/screens/outcomes.py" line="234"/>
         <source>Tap the link to open your order in the app.</source>
         <translation>点击链接，在 App 中打开订单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="214"/>
+        <location filename="../../ui/screens/outcomes.py" line="235"/>
         <source>Choose payment and delivery, then confirm.</source>
         <translation>选择付款和交付方式，然后确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="217"/>
+        <location filename="../../ui/screens/outcomes.py" line="238"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1223,17 +1228,22 @@
 <context>
     <name>OutOfServiceScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="322"/>
+        <location filename="../../ui/screens/outcomes.py" line="348"/>
         <source>Temporarily unavailable</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="324"/>
+        <location filename="../../ui/screens/outcomes.py" line="351"/>
+        <source>Taken out of service by the operations centre</source>
+        <translation>已由运营中心暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/outcomes.py" line="354"/>
         <source>This kiosk is taking a short break while we fix something. Please try again a little later.</source>
         <translation>本机正在维护，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="325"/>
+        <location filename="../../ui/screens/outcomes.py" line="355"/>
         <source>If you need help now, please ask a member of staff.</source>
         <translation>如需帮助，请联系工作人员。</translation>
     </message>
@@ -1241,52 +1251,52 @@
 <context>
     <name>PaymentScreen</name>
     <message>
-        <location filename="../../ui/screens/payment.py" line="102"/>
+        <location filename="../../ui/screens/payment.py" line="104"/>
         <source>Time left to pay: {m}:{s:02d}</source>
         <translation>剩余付款时间：{m}:{s:02d}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="112"/>
+        <location filename="../../ui/screens/payment.py" line="114"/>
         <source>Pay for your test drive</source>
         <translation>为您的试驾付款</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="114"/>
+        <location filename="../../ui/screens/payment.py" line="116"/>
         <source>A {days}-day test drive for {amount} {currency}. You pay in the member app; the kiosk continues by itself.</source>
         <translation>{days}天试驾，费用 {amount} {currency}。请在会员应用中付款，付款后本机会自动继续。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="116"/>
+        <location filename="../../ui/screens/payment.py" line="118"/>
         <source>Open the member app and scan this code.</source>
         <translation>打开会员应用，扫描此二维码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="117"/>
+        <location filename="../../ui/screens/payment.py" line="119"/>
         <source>Check the amount and confirm the payment.</source>
         <translation>核对金额并确认付款。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="118"/>
+        <location filename="../../ui/screens/payment.py" line="120"/>
         <source>Then choose your car here.</source>
         <translation>然后在这里选择您的车。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="122"/>
+        <location filename="../../ui/screens/payment.py" line="124"/>
         <source>Paid. Thank you!</source>
         <translation>已付款，谢谢！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="123"/>
+        <location filename="../../ui/screens/payment.py" line="125"/>
         <source>Waiting for your payment…</source>
         <translation>正在等待您付款…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="124"/>
+        <location filename="../../ui/screens/payment.py" line="126"/>
         <source>Preparing your payment…</source>
         <translation>正在准备付款…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/payment.py" line="126"/>
+        <location filename="../../ui/screens/payment.py" line="128"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1294,37 +1304,37 @@
 <context>
     <name>ReadAloud</name>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="37"/>
+        <location filename="../../ui/a11y_speech.py" line="39"/>
         <source>Read aloud is switched off on this kiosk.</source>
         <translation>本机已关闭朗读功能。</translation>
     </message>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="41"/>
+        <location filename="../../ui/a11y_speech.py" line="43"/>
         <source>Read aloud is not available: this kiosk has no speech engine. Please ask staff for help.</source>
         <translation>无法朗读：本机没有语音引擎。请向工作人员求助。</translation>
     </message>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="43"/>
+        <location filename="../../ui/a11y_speech.py" line="45"/>
         <source>Read aloud has no voice for this language.</source>
         <translation>朗读功能没有这种语言的语音。</translation>
     </message>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="47"/>
+        <location filename="../../ui/a11y_speech.py" line="49"/>
         <source>Read aloud is not available: this kiosk has no loudspeaker. Please ask staff for help.</source>
         <translation>无法朗读：本机没有扬声器。请向工作人员求助。</translation>
     </message>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="50"/>
+        <location filename="../../ui/a11y_speech.py" line="52"/>
         <source>Read aloud failed. Please try again or ask staff.</source>
         <translation>朗读失败。请重试或向工作人员求助。</translation>
     </message>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="68"/>
+        <location filename="../../ui/a11y_speech.py" line="70"/>
         <source>Buttons:</source>
         <translation>按钮：</translation>
     </message>
     <message>
-        <location filename="../../ui/a11y_speech.py" line="69"/>
+        <location filename="../../ui/a11y_speech.py" line="71"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1892,27 +1902,27 @@
 <context>
     <name>RefusedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="290"/>
+        <location filename="../../ui/screens/outcomes.py" line="311"/>
         <source>What you can do</source>
         <translation>您可以这样做</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="293"/>
+        <location filename="../../ui/screens/outcomes.py" line="314"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="295"/>
+        <location filename="../../ui/screens/outcomes.py" line="316"/>
         <source>Pay {amount} {currency}</source>
         <translation>支付 {amount} {currency}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="298"/>
+        <location filename="../../ui/screens/outcomes.py" line="319"/>
         <source>Return my car</source>
         <translation>归还我的车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="302"/>
+        <location filename="../../ui/screens/outcomes.py" line="323"/>
         <source>Buy a car</source>
         <translation>购买汽车</translation>
     </message>
@@ -1920,32 +1930,32 @@
 <context>
     <name>ReturnedScreen</name>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="153"/>
+        <location filename="../../ui/screens/outcomes.py" line="170"/>
         <source>Thank you! Your car is back</source>
         <translation>谢谢！车辆已归还</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="155"/>
+        <location filename="../../ui/screens/outcomes.py" line="172"/>
         <source>It&apos;s stored safely in the tower and your test drive is closed.</source>
         <translation>车辆已安全入库，本次试驾已结束。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="158"/>
+        <location filename="../../ui/screens/outcomes.py" line="179"/>
         <source>Loved the {model}? You can order it now and finish in the app.</source>
         <translation>喜欢这辆{model}吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="161"/>
+        <location filename="../../ui/screens/outcomes.py" line="182"/>
         <source>Loved it? You can order this car now and finish in the app.</source>
         <translation>喜欢这辆车吗？现在就可以下单，并在 App 中完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="162"/>
+        <location filename="../../ui/screens/outcomes.py" line="183"/>
         <source>Buy this car</source>
         <translation>购买这辆车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/outcomes.py" line="163"/>
+        <location filename="../../ui/screens/outcomes.py" line="184"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1953,62 +1963,62 @@
 <context>
     <name>ScanScreen</name>
     <message>
-        <location filename="../../ui/screens/scan.py" line="102"/>
+        <location filename="../../ui/screens/scan.py" line="104"/>
         <source>Almost there</source>
         <translation>就差一点</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="109"/>
+        <location filename="../../ui/screens/scan.py" line="111"/>
         <source>Pass found</source>
         <translation>已识别通行码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="110"/>
+        <location filename="../../ui/screens/scan.py" line="112"/>
         <source>Checking your membership…</source>
         <translation>正在核验会员信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="112"/>
+        <location filename="../../ui/screens/scan.py" line="114"/>
         <source>Welcome</source>
         <translation>欢迎您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="113"/>
+        <location filename="../../ui/screens/scan.py" line="115"/>
         <source>Your pass is accepted. One moment…</source>
         <translation>通行码有效，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="115"/>
+        <location filename="../../ui/screens/scan.py" line="117"/>
         <source>Ready when you are</source>
         <translation>准备就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="116"/>
+        <location filename="../../ui/screens/scan.py" line="118"/>
         <source>Hold the QR code inside the frame, about 20 cm from the camera.</source>
         <translation>请将二维码对准框内，距摄像头约 20 厘米。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="125"/>
+        <location filename="../../ui/screens/scan.py" line="127"/>
         <source>Scan your pass to return your car</source>
         <translation>扫描通行码还车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="127"/>
+        <location filename="../../ui/screens/scan.py" line="129"/>
         <source>Scan your pass to buy a car</source>
         <translation>扫描通行码购车</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="129"/>
+        <location filename="../../ui/screens/scan.py" line="131"/>
         <source>Scan your member pass</source>
         <translation>请扫描会员通行码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="131"/>
+        <location filename="../../ui/screens/scan.py" line="133"/>
         <source>Open the app, tap Member pass, and show the QR code to the camera.</source>
         <translation>打开 App，点击“会员通行码”，将二维码对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/scan.py" line="132"/>
+        <location filename="../../ui/screens/scan.py" line="134"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -2016,124 +2026,124 @@
 <context>
     <name>SelfieScreen</name>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="228"/>
+        <location filename="../../ui/screens/selfie.py" line="229"/>
         <source>Selfie check</source>
         <translation>自拍验证</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="229"/>
+        <location filename="../../ui/screens/selfie.py" line="230"/>
         <source>Thank you</source>
         <translation>谢谢</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="230"/>
+        <location filename="../../ui/screens/selfie.py" line="231"/>
         <source>We&apos;ll stop the check here</source>
         <translation>验证到此结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="219"/>
+        <location filename="../../ui/screens/selfie.py" line="220"/>
         <source>One moment…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="238"/>
+        <location filename="../../ui/screens/selfie.py" line="239"/>
         <source>Step {n} of {total}</source>
         <translation>第 {n} 步，共 {total} 步</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="217"/>
-        <location filename="../../ui/screens/selfie.py" line="243"/>
+        <location filename="../../ui/screens/selfie.py" line="218"/>
+        <location filename="../../ui/screens/selfie.py" line="244"/>
         <source>Getting ready</source>
         <translation>准备中</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="245"/>
+        <location filename="../../ui/screens/selfie.py" line="246"/>
         <source>Fit your face in the oval</source>
         <translation>请将脸部放入椭圆框内</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="252"/>
+        <location filename="../../ui/screens/selfie.py" line="253"/>
         <source>Then look back at the camera.</source>
         <translation>完成后请重新看向摄像头。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="220"/>
-        <location filename="../../ui/screens/selfie.py" line="254"/>
+        <location filename="../../ui/screens/selfie.py" line="221"/>
+        <location filename="../../ui/screens/selfie.py" line="255"/>
         <source>Look at the camera and hold still</source>
         <translation>请看向摄像头并保持不动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="231"/>
+        <location filename="../../ui/screens/selfie.py" line="232"/>
         <source>Checking your selfie…</source>
         <translation>正在核验您的自拍…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="258"/>
+        <location filename="../../ui/screens/selfie.py" line="259"/>
         <source>Time for a quick selfie</source>
         <translation>拍一张快速自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="260"/>
+        <location filename="../../ui/screens/selfie.py" line="261"/>
         <source>It confirms it&apos;s really you. It takes about ten seconds.</source>
         <translation>用于确认是您本人，大约需要十秒。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="261"/>
+        <location filename="../../ui/screens/selfie.py" line="262"/>
         <source>Take off sunglasses, a hat or a mask.</source>
         <translation>请摘下墨镜、帽子或口罩。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="262"/>
+        <location filename="../../ui/screens/selfie.py" line="263"/>
         <source>Stand about an arm&apos;s length from the screen.</source>
         <translation>请站在距屏幕约一臂远的位置。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="263"/>
+        <location filename="../../ui/screens/selfie.py" line="264"/>
         <source>We&apos;ll ask you to do two or three simple moves, one at a time.</source>
         <translation>我们会请您依次完成两到三个简单动作。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="264"/>
+        <location filename="../../ui/screens/selfie.py" line="265"/>
         <source>Only you in the picture, please.</source>
         <translation>画面中请只有您一人。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="268"/>
+        <location filename="../../ui/screens/selfie.py" line="269"/>
         <source>Your photo is only used to confirm it&apos;s you. It is never stored.</source>
         <translation>您的照片仅用于确认身份，不会被保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="269"/>
+        <location filename="../../ui/screens/selfie.py" line="270"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="270"/>
+        <location filename="../../ui/screens/selfie.py" line="271"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="271"/>
+        <location filename="../../ui/screens/selfie.py" line="272"/>
         <source>I can&apos;t do this</source>
         <translation>我无法完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="272"/>
+        <location filename="../../ui/screens/selfie.py" line="273"/>
         <source>No problem, we can help</source>
         <translation>没关系，我们来帮您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="274"/>
+        <location filename="../../ui/screens/selfie.py" line="275"/>
         <source>Please ask a member of staff. They can help you confirm who you are another way.</source>
         <translation>请联系工作人员，他们可以帮您用其他方式确认身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="275"/>
+        <location filename="../../ui/screens/selfie.py" line="276"/>
         <source>Back to the selfie</source>
         <translation>返回自拍</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/selfie.py" line="276"/>
+        <location filename="../../ui/screens/selfie.py" line="277"/>
         <source>Finish here</source>
         <translation>结束</translation>
     </message>
@@ -2141,122 +2151,122 @@
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../ui/staff/service.py" line="113"/>
+        <location filename="../../ui/staff/service.py" line="114"/>
         <source>Out of service: members see &quot;temporarily unavailable&quot;.</source>
         <translation>暂停服务：会员会看到“暂时无法使用”。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="114"/>
+        <location filename="../../ui/staff/service.py" line="115"/>
         <source>In service: members can use the kiosk.</source>
         <translation>服务中：会员可以使用本机。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="115"/>
+        <location filename="../../ui/staff/service.py" line="116"/>
         <source>Put back in service</source>
         <translation>恢复服务</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="116"/>
+        <location filename="../../ui/staff/service.py" line="117"/>
         <source>Take out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="151"/>
+        <location filename="../../ui/staff/service.py" line="152"/>
         <source>(no log lines)</source>
         <translation>（无日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="160"/>
+        <location filename="../../ui/staff/service.py" line="161"/>
         <source>Writing the bundle…</source>
         <translation>正在写入诊断包…</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="171"/>
+        <location filename="../../ui/staff/service.py" line="172"/>
         <source>Saved %1 (%2 KB)</source>
         <translation>已保存 %1（%2 KB）</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="174"/>
+        <location filename="../../ui/staff/service.py" line="175"/>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="188"/>
+        <location filename="../../ui/staff/service.py" line="189"/>
         <source>Exit to the desktop?</source>
         <translation>退出到桌面？</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="189"/>
+        <location filename="../../ui/staff/service.py" line="190"/>
         <source>The kiosk stops serving members until it is started again.</source>
         <translation>在重新启动之前，本机将停止为会员服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="190"/>
+        <location filename="../../ui/staff/service.py" line="191"/>
         <source>Exit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="197"/>
+        <location filename="../../ui/staff/service.py" line="198"/>
         <source>Service and exit</source>
         <translation>服务与退出</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="198"/>
+        <location filename="../../ui/staff/service.py" line="199"/>
         <source>Diagnostics bundle</source>
         <translation>诊断包</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="199"/>
+        <location filename="../../ui/staff/service.py" line="200"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="200"/>
+        <location filename="../../ui/staff/service.py" line="201"/>
         <source>Exit closes the kiosk app and shows the desktop.</source>
         <translation>退出会关闭自助机应用并显示桌面。</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="201"/>
+        <location filename="../../ui/staff/service.py" line="202"/>
         <source>Exit to desktop…</source>
         <translation>退出到桌面…</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="202"/>
+        <location filename="../../ui/staff/service.py" line="203"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="203"/>
+        <location filename="../../ui/staff/service.py" line="204"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="203"/>
+        <location filename="../../ui/staff/service.py" line="204"/>
         <source>Info</source>
         <translation>信息</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="203"/>
+        <location filename="../../ui/staff/service.py" line="204"/>
         <source>Warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="205"/>
+        <location filename="../../ui/staff/service.py" line="206"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="207"/>
+        <location filename="../../ui/staff/service.py" line="208"/>
         <source>Serial console</source>
         <translation>串口控制台</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="208"/>
+        <location filename="../../ui/staff/service.py" line="209"/>
         <source>Send STATUS</source>
         <translation>发送 STATUS</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/service.py" line="211"/>
+        <location filename="../../ui/staff/service.py" line="212"/>
         <source>Logs, settings without secrets, self-test, lift journal, staff audit. Never photos.</source>
         <translation>包含日志、不含密钥的设置、自检结果、升降机日志和员工审计记录，绝不包含照片。</translation>
     </message>
@@ -2307,122 +2317,122 @@
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="413"/>
+        <location filename="../../ui/messages.py" line="414"/>
         <source>starting</source>
         <translation>启动中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="414"/>
+        <location filename="../../ui/messages.py" line="415"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="415"/>
+        <location filename="../../ui/messages.py" line="416"/>
         <source>stalled</source>
         <translation>卡住</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="416"/>
+        <location filename="../../ui/messages.py" line="417"/>
         <source>reopening</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="417"/>
+        <location filename="../../ui/messages.py" line="418"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="418"/>
+        <location filename="../../ui/messages.py" line="419"/>
         <source>ended</source>
         <translation>已结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="419"/>
+        <location filename="../../ui/messages.py" line="420"/>
         <source>no frame</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="420"/>
+        <location filename="../../ui/messages.py" line="421"/>
         <source>absent</source>
         <translation>未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="421"/>
+        <location filename="../../ui/messages.py" line="422"/>
         <source>up</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="422"/>
+        <location filename="../../ui/messages.py" line="423"/>
         <source>down</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="423"/>
+        <location filename="../../ui/messages.py" line="424"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="424"/>
+        <location filename="../../ui/messages.py" line="425"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="425"/>
+        <location filename="../../ui/messages.py" line="426"/>
         <source>busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="426"/>
+        <location filename="../../ui/messages.py" line="427"/>
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="427"/>
+        <location filename="../../ui/messages.py" line="428"/>
         <source>emergency stop</source>
         <translation>急停</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="428"/>
+        <location filename="../../ui/messages.py" line="429"/>
         <source>door obstructed</source>
         <translation>车门受阻</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="429"/>
+        <location filename="../../ui/messages.py" line="430"/>
         <source>bay sensor mismatch</source>
         <translation>车位传感器不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="430"/>
+        <location filename="../../ui/messages.py" line="431"/>
         <source>overload</source>
         <translation>超载</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="431"/>
+        <location filename="../../ui/messages.py" line="432"/>
         <source>communication lost</source>
         <translation>通信中断</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="432"/>
+        <location filename="../../ui/messages.py" line="433"/>
         <source>open</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="433"/>
+        <location filename="../../ui/messages.py" line="434"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="434"/>
+        <location filename="../../ui/messages.py" line="435"/>
         <source>closed</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="435"/>
+        <location filename="../../ui/messages.py" line="436"/>
         <source>closing</source>
         <translation>正在关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="436"/>
+        <location filename="../../ui/messages.py" line="437"/>
         <source>obstructed</source>
         <translation>受阻</translation>
     </message>
@@ -2430,47 +2440,47 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../ui/staff/screen.py" line="137"/>
+        <location filename="../../ui/staff/screen.py" line="138"/>
         <source>Auto-logout in %1</source>
         <translation>%1 后自动退出</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="140"/>
+        <location filename="../../ui/staff/screen.py" line="141"/>
         <source>STAFF</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="141"/>
+        <location filename="../../ui/staff/screen.py" line="142"/>
         <source>Maintenance · kiosk %1</source>
         <translation>维护 · 自助机 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="147"/>
+        <location filename="../../ui/staff/screen.py" line="148"/>
         <source>offline: local work only</source>
         <translation>离线：仅限本机操作</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="148"/>
+        <location filename="../../ui/staff/screen.py" line="149"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="149"/>
+        <location filename="../../ui/staff/screen.py" line="150"/>
         <source>Health</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="149"/>
+        <location filename="../../ui/staff/screen.py" line="150"/>
         <source>Lift</source>
         <translation>升降机</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="150"/>
+        <location filename="../../ui/staff/screen.py" line="151"/>
         <source>Audit</source>
         <translation>盘点</translation>
     </message>
     <message>
-        <location filename="../../ui/staff/screen.py" line="151"/>
+        <location filename="../../ui/staff/screen.py" line="152"/>
         <source>Service</source>
         <translation>服务</translation>
     </message>

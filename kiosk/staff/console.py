@@ -137,6 +137,8 @@ class StaffConsole(StaffEntry):
                 "disk": diag.disk_free(cfg.data_dir), "alerts": alerts,
                 "lockouts": diag.lockouts(self.kiosk.health.lockouts),
                 "out_of_service": self.out_of_service,
+                "operator_out_of_service": bool(getattr(self.kiosk, "operator_out_of_service",
+                                                        False)),
                 "service_ok": self.kiosk.health.service_ok}
 
     def backend_health(self) -> dict[str, Any]:

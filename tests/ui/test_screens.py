@@ -190,6 +190,36 @@ def test_refused_and_error_screens_explain_calmly(rig):
     assert "Staff have been alerted" in rig.texts(rig.screen())
 
 
+OPS_HOLD = "Taken out of service by the operations centre"
+
+
+def test_out_of_service_names_the_operations_centre_when_it_holds_the_kiosk(rig):
+    """An operator's hold (the ops console, heard with the heartbeat) is
+    named on the screen, also when the kiosk was out already for a part."""
+    rig.reach(State.OUT_OF_SERVICE)  # a part down: the general words
+    assert "taking a short break" in rig.texts(rig.screen()) and OPS_HOLD not in rig.texts()
+    rig.services.backend.out_of_service = True
+    rig.kiosk.send_heartbeat()
+    rig.wait(lambda: OPS_HOLD in rig.texts(rig.screen()))
+    assert "taking a short break" not in rig.texts(rig.screen())
+    rig.services.backend.out_of_service = False
+    rig.kiosk.send_heartbeat()
+    rig.wait(lambda: not rig.kiosk.operator_out_of_service)
+    rig.kiosk.journey.set_service(True, rig.clock())
+    rig.wait_state(State.ATTRACT)
+    rig.services.backend.out_of_service = True  # from Attract: straight to the named hold
+    rig.kiosk.send_heartbeat()
+    rig.wait_state(State.OUT_OF_SERVICE)
+    assert OPS_HOLD in rig.texts(rig.screen())
+
+
+def test_the_operations_centre_s_hold_in_chinese(rig_zh):
+    rig_zh.services.backend.out_of_service = True
+    rig_zh.kiosk.send_heartbeat()
+    rig_zh.wait_state(State.OUT_OF_SERVICE)
+    assert "已由运营中心暂停服务" in rig_zh.texts(rig_zh.screen())
+
+
 def test_every_press_anywhere_keeps_the_member_alive(rig, monkeypatch):
     rig.to_scan()
     seen = []

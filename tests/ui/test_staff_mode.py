@@ -364,6 +364,18 @@ def test_service_out_and_back_in(srig):
     srig.wait_state(State.ATTRACT)
 
 
+def test_health_says_the_operations_centre_holds_the_kiosk(srig):
+    srig.services.backend.out_of_service = True
+    srig.kiosk.send_heartbeat()
+    srig.wait(lambda: srig.kiosk.operator_out_of_service)
+    login(srig)
+    health = page(srig, "health")
+    health.refresh()
+    service = health.system.values["service"]
+    srig.wait(lambda: service.text() == "out of service (operations centre)")
+    assert service.property("role") == "staff_value_bad"
+
+
 def test_log_viewer_filters_by_level(srig):
     console = srig.window.staff.console
     console.log_path.parent.mkdir(parents=True, exist_ok=True)

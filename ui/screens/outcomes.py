@@ -337,11 +337,20 @@ class OutOfServiceScreen(Screen):
     def __init__(self, kiosk: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(kiosk, bridge, parent)
         self.title, self.lead, self.note = _notice(self, CheckMark("info", 120), "hero")
+        # Health and the operator's hold come and go while this shows.
+        bridge.health.connect(self._on_health)
+        self.retranslate()
+
+    def _on_health(self, _snap: Any) -> None:
         self.retranslate()
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Temporarily unavailable"))
-        self.lead.setText(self.tr("This kiosk is taking a short break while we fix something. "
-                                  "Please try again a little later."))
+        if getattr(self.kiosk, "operator_out_of_service", False):
+            # Staff at the kiosk learn that the hold is not theirs to lift here.
+            self.lead.setText(self.tr("Taken out of service by the operations centre"))
+        else:
+            self.lead.setText(self.tr("This kiosk is taking a short break while we fix "
+                                      "something. Please try again a little later."))
         self.note.setText(self.tr("If you need help now, please ask a member of staff."))
 

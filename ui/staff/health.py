@@ -185,10 +185,11 @@ class HealthPage(StaffPage):
         else:
             s.set("disk", disk.get("error"), bad=True)
         s.set("kiosk", f"{d.get('kiosk_id')} / {d.get('tower_id')}")
-        out = d.get("out_of_service")
+        out, ops = d.get("out_of_service"), d.get("operator_out_of_service")
         s.set("service", self.tr("out of service (staff)") if out else
+              self.tr("out of service (operations centre)") if ops else
               self.tr("in service") if d.get("service_ok") else self.tr("parts down"),
-              bad=bool(out) or not d.get("service_ok"))
+              bad=bool(out or ops) or not d.get("service_ok"))
         locks = d.get("lockouts") or []
         lines = [self.tr("{member} until {time}").format(member=x.get("member", "?"),
                                                          time=_local_hhmm(x.get("retry_at")))
