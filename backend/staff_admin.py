@@ -34,7 +34,7 @@ __all__ = ["NAME_RE", "STAFF", "add_parsers", "run"]
 STAFF = AccountTool(
     tool="staff", help="staff accounts: their PINs open staff sessions", secret="PIN",
     prompt="PIN (6-12 digits): ", add=add_staff, listing=list_staff, remove=remove_staff,
-    unlock=lambda db, name, _now: unlock_staff(db, name),
+    unlock=unlock_staff,
     bad_secret=(StaffError,), refused=(StaffAdminError,))
 
 

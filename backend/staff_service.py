@@ -25,10 +25,16 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import rules
+from backend.account_rows import (
+    AccountTable,
+    list_accounts,
+    normal_name,
+    remove_account,
+    unlock_account,
+)
 from backend.auth_throttle import name_failed, name_lockout
 from backend.db import Database
 from backend.errors import ApiError
@@ -44,11 +50,6 @@ _SHADOW_KEY = "u:"  # auth_throttle rows of names that are no account
 
 class StaffAdminError(Exception):
     """An operator command could not be done (unknown name, already there)."""
-
-
-def normal_name(name: str) -> str:
-    """Names are case-insensitive: typed on a kiosk's keyboard, stored lowercase."""
-    return name.strip().lower()
 
 
 def token_hash(token: str) -> str:
@@ -233,33 +234,17 @@ def add_staff(db: Database, name: str, pin: str, now: float) -> str:
     return name
 
 
+STAFF_ROWS = AccountTable("staff", Staff, StaffSession, "staff_name", StaffAdminError)
+
+
 def list_staff(db: Database, now: float) -> list[dict[str, Any]]:
-    with db.read() as s:
-        return [{"staff": r.name, "active": r.active, "created_at": rules.iso(r.created_at),
-                 "failures": r.failures, "lock_level": r.lock_level,
-                 "locked_until": rules.iso(r.locked_until)
-                 if r.locked_until and r.locked_until > now else None}
-                for r in s.scalars(select(Staff).order_by(Staff.name))]
+    return list_accounts(STAFF_ROWS, db, now)
 
 
 def remove_staff(db: Database, name: str, now: float) -> int:
     """Deactivate (the audit keeps naming them) and end their sessions; how many ended."""
-    name = normal_name(name)
-    with db.write() as s:
-        row = s.get(Staff, name)
-        if row is None or not row.active:
-            raise StaffAdminError(f"no staff {name!r}")
-        row.active = False
-        ended = s.execute(update(StaffSession).where(
-            StaffSession.staff_name == name, StaffSession.ended_at.is_(None),
-            StaffSession.expires_at > now).values(ended_at=now)).rowcount
-    return int(ended or 0)
+    return remove_account(STAFF_ROWS, db, name, now)
 
 
-def unlock_staff(db: Database, name: str) -> None:
-    name = normal_name(name)
-    with db.write() as s:
-        row = s.get(Staff, name)
-        if row is None:
-            raise StaffAdminError(f"no staff {name!r}")
-        row.failures, row.lock_level, row.locked_until = 0, 0, None
+def unlock_staff(db: Database, name: str, now: float) -> None:
+    unlock_account(STAFF_ROWS, db, name, now)

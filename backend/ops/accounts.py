@@ -19,10 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend import rules
+from backend.account_rows import (
+    AccountTable,
+    list_accounts,
+    normal_name,
+    remove_account,
+    unlock_account,
+)
 from backend.auth_throttle import name_failed, name_lockout
 from backend.db import Database
 from backend.errors import ApiError
@@ -50,10 +55,6 @@ class Who:
 
     name: str
     csrf: str
-
-
-def normal_name(name: str) -> str:
-    return name.strip().lower()
 
 
 def token_hash(token: str) -> str:
@@ -207,35 +208,19 @@ def add_operator(db: Database, name: str, password: str, now: float) -> str:
     return name
 
 
+OPERATOR_ROWS = AccountTable(
+    "operator", Operator, OperatorSession, "operator", OpsAdminError,
+    audit=lambda s, name, action, now: audit(s, name, action, "ok", now))
+
+
 def list_operators(db: Database, now: float) -> list[dict[str, Any]]:
-    with db.read() as s:
-        return [{"operator": r.name, "active": r.active, "created_at": rules.iso(r.created_at),
-                 "failures": r.failures, "lock_level": r.lock_level,
-                 "locked_until": rules.iso(r.locked_until)
-                 if r.locked_until and r.locked_until > now else None}
-                for r in s.scalars(select(Operator).order_by(Operator.name))]
+    return list_accounts(OPERATOR_ROWS, db, now)
 
 
 def remove_operator(db: Database, name: str, now: float) -> int:
     """Deactivated at once (the audit keeps the name); how many sessions ended."""
-    name = normal_name(name)
-    with db.write() as s:
-        row = s.get(Operator, name)
-        if row is None or not row.active:
-            raise OpsAdminError(f"no operator {name!r}")
-        row.active = False
-        ended = s.execute(update(OperatorSession).where(
-            OperatorSession.operator == name, OperatorSession.ended_at.is_(None),
-            OperatorSession.expires_at > now).values(ended_at=now)).rowcount
-        audit(s, name, "account_removed", "ok", now)
-    return int(ended or 0)
+    return remove_account(OPERATOR_ROWS, db, name, now)
 
 
 def unlock_operator(db: Database, name: str, now: float) -> None:
-    name = normal_name(name)
-    with db.write() as s:
-        row = s.get(Operator, name)
-        if row is None:
-            raise OpsAdminError(f"no operator {name!r}")
-        row.failures, row.lock_level, row.locked_until = 0, 0, None
-        audit(s, name, "account_unlocked", "ok", now)
+    unlock_account(OPERATOR_ROWS, db, name, now)
