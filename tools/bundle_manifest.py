@@ -18,7 +18,7 @@ Why each entry exists:
   predictor (95 MB) and the CNN detector stay out.
 - Alembic reads ``backend/migrations`` (env.py, versions/*.py) as files.
 - The demo member is scikit-image's astronaut photo; only the PNG travels
-  (to ``vision/data/``), not scikit-image and its SciPy stack.
+  (to ``vision/synth/data/``), not scikit-image and its SciPy stack.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ FACE_MODELS = (
     "shape_predictor_5_face_landmarks.dat",
     "dlib_face_recognition_resnet_model_v1.dat",
 )
-ASTRONAUT_DEST = "vision/data"
+ASTRONAUT_DEST = "vision/synth/data"  # beside vision/synth/face.py, which looks there first
 
 # Loaded by name (uvicorn's "auto" loops and protocols, SQLAlchemy dialects,
 # Alembic's DDL implementations), so the import graph misses them.

@@ -107,7 +107,7 @@ def _astronaut() -> np.ndarray:
 
 def _astronaut_png() -> np.ndarray | None:
     # The same pixels read with OpenCV: the packaged kiosk carries only this
-    # PNG (vision/data/, see tools/bundle_manifest.py), not scikit-image
+    # PNG (vision/synth/data/, see tools/bundle_manifest.py), not scikit-image
     # and its SciPy stack; tests/deploy/test_build_spec.py guards it.
     import importlib.util
 
