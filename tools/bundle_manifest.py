@@ -171,6 +171,11 @@ def project_datas(root: Path = ROOT) -> list[tuple[str, str]]:
         if f.is_file() and f.suffix in {".py", ".mako", ".ini"} and "__pycache__" not in f.parts:
             out.append((str(f), _dest_of(f, root, "")))
     out.append((str(root / "backend" / "seed_templates.json"), "backend"))
+    # The operations console's pages and their CSS/JS (read at import).
+    for sub in ("templates", "static"):
+        for f in sorted((root / "backend" / "ops" / sub).glob("*")):
+            if f.is_file():
+                out.append((str(f), _dest_of(f, root, "")))
     return out
 
 

@@ -186,3 +186,25 @@ def test_the_demo_member_photo_loads_without_scikit_image():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_every_run_time_file_the_packages_declare_is_collected(datas):
+    """pyproject's package-data names what the code reads at run time; the
+    bundle must carry each (the ops console's templates were missing, and the
+    packaged backend failed at import)."""
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]
+    got = _dests(datas)
+    missing = []
+    for package, globs in declared.items():
+        for pattern in globs:
+            if pattern.endswith(".md"):
+                continue  # documentation, not read by the code
+            for f in sorted((ROOT / package).glob(pattern)):
+                if f.is_file() and f.suffix != ".py":
+                    rel = f.relative_to(ROOT).as_posix()
+                    if rel not in got:
+                        missing.append(rel)
+    assert not missing, missing
