@@ -20,7 +20,9 @@ def _run(start: float, per_journey: float, n: int) -> list[tuple[int, float]]:
     ({1: _run(180, 0.0, 20), 2: _run(300, 0.0, 20)}, 0.0),
     ({1: _run(180, 0.2, 20), 2: _run(300, 0.2, 40)}, 0.2),
     # Too short to say anything (warm-up only).
-    ({1: _run(180, 5.0, 6)}, None),
+    ({1: _run(180, 5.0, 12)}, None),
+    # Warm-up growth (models loading) in the first half is not a leak.
+    ({1: [(k, 180.0 + min(k, 8) * 15) for k in range(1, 31)]}, 0.0),
 ])
 def test_pooled_slope(series, expected):
     got = pooled_slope(series)
@@ -50,8 +52,11 @@ def test_a_restart_between_the_points_falls_back_to_the_slope():
     _feed(fig, rss, {40, 80})
     out = fig.summary()
     assert out["kiosk_processes"] == 3
-    assert out["rss_growth_mb"] == pytest.approx(70.0)  # 1 MB x (120 - 50)
-    assert "slope" in out["rss_growth_basis"]
+    # The longest process (40 journeys) grew 1 MB a journey from its 10th.
+    assert out["rss_growth_mb"] == pytest.approx(30.0)
+    assert "longest" in out["rss_growth_basis"]
+    assert out["rss_slope_kb_per_journey"] == pytest.approx(1024.0)
+    assert len(out["rss_mb_process_ends"]) == 3
 
 
 def test_a_flat_kiosk_restarted_at_another_height_shows_no_growth():

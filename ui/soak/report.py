@@ -21,19 +21,20 @@ def percentile(hist: Counter[int], q: float) -> int | None:
     return max(hist)
 
 
-WARM = 5  # journeys a fresh kiosk needs to load its models (QR, FaceMesh, embedder)
-MIN_RUN = 10  # a process that lived fewer journeys says little about a slope
+WARM = 10  # journeys a fresh kiosk needs to have loaded everything (QR, FaceMesh, embedder)
+MIN_RUN = 16  # a process that lived fewer journeys says little about a slope
 
 
 def pooled_slope(series: dict[int, list[tuple[int, float]]]) -> float | None:
     """MB per journey: the least-squares slope of RSS against journeys, fitted
     inside each process (each its own intercept: processes start at different
-    heights) over its warm journeys, pooled. None without a long enough run."""
+    heights) over the second half of its life (the first is warm-up: models
+    load on first use), pooled. None without a long enough run."""
     sxy = sxx = 0.0
     for run in series.values():
-        warm = [p for p in run if p[0] > WARM]
-        if len(warm) < MIN_RUN - WARM:
+        if len(run) < MIN_RUN:
             continue
+        warm = [p for p in run if p[0] > max(WARM, len(run) // 2)]
         mk = sum(k for k, _ in warm) / len(warm)
         mr = sum(r for _, r in warm) / len(warm)
         sxy += sum((k - mk) * (r - mr) for k, r in warm)
@@ -85,19 +86,21 @@ class Figures:
         if a and b and a["process"] == b["process"]:
             out["rss_growth_mb"] = round(b["rss_mb"] - a["rss_mb"], 1)
             out["rss_growth_basis"] = "one process"
-        elif slope is not None and b:
+        elif b and (longest := max(self.series.values(), key=len, default=None)) \
+                and len(longest) > WARM:
             # The kiosk-kill fault restarted the process between the two
-            # points, so their difference says nothing about a leak. What a
-            # leak does is make RSS climb journey after journey inside each
-            # process: the slope fitted within every process (pooled), times
-            # the journeys from 50 to the end, is the growth one process
-            # living through them would have shown.
-            span = max(0, self.journeys_done - AFTER)
-            out["rss_growth_mb"] = round(slope * span, 1)
-            out["rss_growth_basis"] = f"within-process slope x {span} journeys"
+            # points, so their difference says nothing about a leak. The
+            # longest-lived process does: its RSS once warm against its end.
+            warm_rss = longest[WARM - 1][1]
+            out["rss_growth_mb"] = round(longest[-1][1] - warm_rss, 1)
+            out["rss_growth_basis"] = (f"longest kiosk process ({len(longest)} journeys): "
+                                       f"journey {WARM} to its end")
         else:
             out["rss_growth_mb"] = None
             out["rss_growth_basis"] = None
+        # Each process's last RSS: a leak would show as later or longer-lived
+        # processes ending higher.
+        out["rss_mb_process_ends"] = [run[-1][1] for run in self.series.values() if run]
         out["kiosk_processes"] = len(self.series)
         out["gui_stall_ms"] = {"p50": percentile(self.stalls, 0.5),
                                "p99": percentile(self.stalls, 0.99),

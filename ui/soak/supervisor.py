@@ -211,6 +211,10 @@ class Soak:
                         outcome, j.expect)
         if end is not None:
             self.figures.journey_end(i, end)
+            # One line per journey: memory and handles can be studied afterwards.
+            log.info("figures %d process=%d rss_mb=%s threads=%s fds=%s", i,
+                     self.figures.generation, end.get("rss_mb"), end.get("threads"),
+                     end.get("fds"))
         self.ledger.check(i)
         log.info("journey %d %s fault=%s -> %s", i, j.script, j.fault, outcome)
 
