@@ -231,7 +231,13 @@ class Autopilot(QObject):
                                                    self.actor.show_idle(), self._next_pass()))
 
     def _act_choose(self) -> None:
-        if not self.kiosk.options:
+        if self.kiosk.journey.state is not State.CHOOSE:
+            return  # the journey moved on (an error, a timeout) while stock loaded
+        # The screen's own stock, not the core's: the core keeps the last
+        # stock it saw (the attract loop names the cars), and under a slow
+        # backend the member looks at "Loading" well after the last list.
+        if not self.kiosk.options or getattr(self.window.screen(State.CHOOSE), "options",
+                                             True) is None:
             QTimer.singleShot(200, self._act_choose)  # stock still loading
             return
         self._shoot("choose")
