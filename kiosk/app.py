@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from common import heap
 from common.errors import KioskError, Reason, RefusedError
 from kiosk.figures import KioskFigures
 from kiosk.journey import Event, Flow, Journey, State
@@ -215,6 +216,9 @@ class Kiosk(ScanMixin, HealthMixin, NextStepsMixin):
         self._end_selfie()  # on to verify, or the member left: no more uploads
         self._end_payment()  # left the payment screen: an unpaid payment is cancelled
         if new in (State.ATTRACT, State.OUT_OF_SERVICE):
+            # The journey's frames and buffers are freed: give the pages back
+            # to the system (common/heap.py), off the GUI thread.
+            self.runner.run("vision", heap.trim)
             # Cancel or timeout before the car was authorised: give the bay back,
             # and a paid drive's money (the backend refunds a paid, unused payment).
             if session.reservation is not None and session.authorisation is None:

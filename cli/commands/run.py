@@ -29,7 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from common import heap
     from common.errors import ConfigError, KioskError, Reason
+
+    heap.limit_arenas()  # before any thread starts (common/heap.py)
     from kiosk.config import load_config
 
     try:

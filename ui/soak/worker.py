@@ -64,6 +64,34 @@ def process_figures() -> dict[str, float]:
     return figures
 
 
+class HeapWatch:
+    """With ``KIOSK_SOAK_TRACEMALLOC=1``: what Python allocated between two
+    journeys' ends, the biggest growths by line, to the log. A diagnostic
+    (it slows the process), off by default."""
+
+    def __init__(self) -> None:
+        import tracemalloc
+
+        self._tm = tracemalloc
+        self._last: Any = None
+        if os.environ.get("KIOSK_SOAK_TRACEMALLOC") == "1":
+            tracemalloc.start(6)
+
+    def journey_end(self, i: Any) -> None:
+        if not self._tm.is_tracing():
+            return
+        snap = self._tm.take_snapshot().filter_traces(
+            (self._tm.Filter(False, self._tm.__file__),))
+        if self._last is not None:
+            diffs = snap.compare_to(self._last, "traceback")[:6]
+            for d in diffs:
+                where = " <- ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
+                                    for f in list(d.traceback)[-4:])
+                log.warning("heap after journey %s: %+.1f KB (%+d blocks) %s", i,
+                            d.size_diff / 1024, d.count_diff, where)
+        self._last = snap
+
+
 class StallProbe(QObject):
     """A timer every 50 ms; how late it fires is how long the event loop was busy."""
 
@@ -116,6 +144,7 @@ class SoakDriver(Autopilot):
         self._deadline.stop()
         self.quit_app = quit_app
         self.probe = StallProbe(self)
+        self.heap = HeapWatch()
         self.cmd: dict[str, Any] = {}
         self._ended_at = 0.0
 
@@ -324,6 +353,7 @@ class SoakDriver(Autopilot):
         """Report the end once the kiosk is back at Attract (or has waited too long)."""
         waited = time.monotonic() - self._ended_at
         if self._at_attract() or waited > STUCK_S:
+            self.heap.journey_end(self.cmd.get("i"))
             emit("end", i=self.cmd.get("i"), back_s=round(waited, 1),
                  stuck=not self._at_attract(), state=self.kiosk.journey.state.value,
                  **process_figures(), stalls=self.probe.take())
@@ -354,6 +384,7 @@ def run_worker(config_path: str) -> int:
     """The kiosk process: config from the supervisor, commands on stdin."""
     import contextlib
 
+    from common import heap
     from kiosk.app import Kiosk
     from kiosk.config import parse_config
     from kiosk.tasks import TaskRunner
@@ -361,6 +392,7 @@ def run_worker(config_path: str) -> int:
     from sim.demo_camera import DemoActor, add_actor, remove_actor
     from ui.app import create_app, make_poster
 
+    heap.limit_arenas()  # as `kiosk run` does, before any thread starts
     with open(config_path, encoding="utf-8") as f:
         config = parse_config(json.load(f), env={})
     # Closed in reverse: the window and the kiosk, the services, the camera.
