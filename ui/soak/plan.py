@@ -73,9 +73,12 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           "the backend SIGKILLed and restarted a few seconds later: the journey ends "
           "on the error screen with its reason, or finishes if the restart beat the "
           "client's retries; out of service until the backend answers again"),
-    Fault("backend-slow", ("choose", "selfie"), BACKEND_AFTER_SCAN, BACKEND_DOWN, 2,
+    Fault("backend-slow", ("choose", "selfie"), BACKEND_AFTER_SCAN,
+          (*BACKEND_DOWN, "LIVENESS_FAILED"), 2,
           "the backend answers after several seconds, then refuses connections for a "
-          "while: an error screen with BACKEND_*, or the journey finishes"),
+          "while: an error screen with BACKEND_*, or the journey finishes; a selfie "
+          "whose frames reached the backend after its window closed is judged on what "
+          "arrived in time (issue #12's evidence rule) and may fail: LIVENESS_FAILED"),
     Fault("lift-kill", ("dispatch",), MOVING, LIFT_DOWN, 2,
           "the simulator killed mid-move and restarted: the lift error screen; the job "
           "is settled failed_moved once the link is back (the restarted controller "
