@@ -15,7 +15,7 @@ import re
 import weakref
 from functools import lru_cache
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from ui.resources import assets_dir
@@ -60,19 +60,24 @@ def floor_px(widget: QWidget) -> int:
     return round(px * HEADING_FLOOR) if px >= HEADING_PX else px
 
 
+def label_text_room(label: QLabel, text: str) -> tuple[QRect, QRect]:
+    """(the room a label gives its text, the rect ``text`` needs in it), label
+    coordinates: the text's own bounding box, font ascent and descent
+    included, which a size hint can round away."""
+    room = label.contentsRect()
+    m = label.margin()
+    room.adjust(m, m, -m, -m)
+    flags = int(label.alignment().value)
+    if label.wordWrap():
+        flags |= Qt.TextFlag.TextWordWrap.value
+    return room, label.fontMetrics().boundingRect(room, flags, text)
+
+
 def is_clipped(widget: QWidget) -> bool:
     """Its text needs more room than it has (a label: its text's bounding box
     in its contents; a button: its size hint, which includes its padding)."""
     if isinstance(widget, QLabel):
-        # The text's own bounding box in the label's room (font ascent and
-        # descent included, which a size hint can round away).
-        room = widget.contentsRect()
-        m = widget.margin()
-        room.adjust(m, m, -m, -m)
-        flags = int(widget.alignment().value)
-        if widget.wordWrap():
-            flags |= Qt.TextFlag.TextWordWrap.value
-        need = widget.fontMetrics().boundingRect(room, flags, widget.text())
+        room, need = label_text_room(widget, widget.text())
         return need.width() > room.width() + 1 or need.height() > room.height() + 1
     hint = widget.sizeHint()
     return hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1

@@ -40,6 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.a11y_fit import label_text_room
+
 TARGET_MIN_PX = 60  # about 15 mm on a 21-inch kiosk
 CONTRAST_MIN = 4.5  # WCAG 2.x AA, normal text
 _SLACK_PX = 1  # font metrics and the label's own layout may differ by a pixel
@@ -152,13 +154,7 @@ def text_room(widget: QWidget, text: str) -> tuple[QRect, QRect]:
     fm = widget.fontMetrics()
     style = widget.style()
     if isinstance(widget, QLabel):
-        room = widget.contentsRect()
-        m = widget.margin()
-        room.adjust(m, m, -m, -m)
-        flags = int(widget.alignment().value)
-        if widget.wordWrap():
-            flags |= Qt.TextFlag.TextWordWrap.value
-        return room, fm.boundingRect(room, flags, text)
+        return label_text_room(widget, text)
     if isinstance(widget, QPushButton):
         opt = QStyleOptionButton()
         opt.initFrom(widget)
