@@ -204,16 +204,12 @@ class SoakStack(DemoStack):
     def failed_move_bays(self) -> list[int]:
         """Bays the backend took out of service after a lift job failed with the
         car moved (where it stopped is for staff to find out)."""
-        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
-                                                timeout=30)) as db:
-            return sorted(r[0] for r in db.execute(
-                "SELECT bay FROM bays WHERE maintenance = 1 AND note LIKE 'lift job %'"))
+        return sorted(r[0] for r in _read(
+            self.db_path, "SELECT bay FROM bays WHERE maintenance = 1 AND note LIKE 'lift job %'"))
 
     def has_open_drive(self, member_id: str) -> bool:
-        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
-                                                timeout=30)) as db:
-            return db.execute("SELECT 1 FROM drives WHERE member_id = ? AND returned_at IS NULL",
-                              (member_id,)).fetchone() is not None
+        return bool(_read(self.db_path, "SELECT 1 FROM drives WHERE member_id = ?"
+                          " AND returned_at IS NULL", (member_id,)))
 
     def engineer_restock(self) -> None:
         """A field engineer after a failed move: each car is put (by hand, with
@@ -225,10 +221,8 @@ class SoakStack(DemoStack):
 
     # -- the ledger's three sources ------------------------------------------------------
     def backend_jobs(self) -> dict[str, str]:
-        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
-                                                timeout=30)) as db:
-            return dict(db.execute("SELECT id, state FROM jobs WHERE kiosk_id = ?",
-                                   (DEMO_KIOSK_ID,)).fetchall())
+        return dict(_read(self.db_path, "SELECT id, state FROM jobs WHERE kiosk_id = ?",
+                          (DEMO_KIOSK_ID,)))
 
     def physical_moves(self) -> tuple[Counter[str], Counter[str]]:
         loads: Counter[str] = Counter()
@@ -250,5 +244,10 @@ def journal_jobs(data_dir: Path) -> dict[str, tuple[str, str | None]]:
     path = data_dir / "dispatch.sqlite"
     if not path.exists():
         return {}
+    return {r[0]: (r[1], r[2]) for r in _read(path, "SELECT job_id, state, outcome FROM jobs")}
+
+
+def _read(path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of one query on a database another process writes, opened read-only."""
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
-        return {r[0]: (r[1], r[2]) for r in db.execute("SELECT job_id, state, outcome FROM jobs")}
+        return db.execute(sql, args).fetchall()
