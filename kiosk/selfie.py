@@ -20,8 +20,15 @@ check's ``LivenessUpdate``, and:
   ``t_ms`` has elapsed on the backend's clock;
 - sends chunks (every ``chunk_s`` of frame time or ``chunk_frames`` frames)
   on one serial TaskRunner lane, so they arrive in order and nobody waits;
-- stops adding get-ready frames past ``budget_bytes`` (challenge frames still go:
-  without them the member would be refused for the kiosk's economy);
+- never uploads more than ``budget_bytes`` (2 MB of request bodies, base64
+  and JSON included: ``selfie_api.wire_bytes``) for one selfie. Get-ready
+  frames stop at ``READY_SHARE`` of it. Challenge frames go as they come up
+  to that share too; past it (a member taking long, a photo held up until the
+  timeout) they are held in a ring of the last ``RING_MS`` and sent only when
+  the local check moves on or ends, together with the frames of the next
+  ``FOLLOW_MS``: the judge still gets the frames around every step the guide
+  saw (it sees JPEGs and may confirm a frame or two apart), and a selfie that
+  runs to the timeout no longer uploads its whole window (4.2 MB before);
 - on any upload error stops uploading: the backend's verdict is what counts,
   and ``close()`` still asks for it.
 
@@ -36,12 +43,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from common.errors import KioskError, Reason
+from kiosk.selfie_api import wire_bytes
 from kiosk.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -49,6 +58,13 @@ log = logging.getLogger(__name__)
 SELFIE_LANE = "selfie"  # a serial lane (kiosk.tasks): chunks, then finish, in order
 CHUNK_FRAMES = 6
 CHUNK_S = 0.5
+# Past READY_SHARE of the budget, challenge frames wait in a ring of the last
+# RING_MS and go only at a step of the local check, with FOLLOW_MS after it:
+# the frames a challenge is seen in (a turn or a blink takes 200-400 ms,
+# confirmed on 2 frames) and the judge's own confirmation a few frames later.
+READY_SHARE = 0.75
+RING_MS = 600
+FOLLOW_MS = 500
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,7 @@ class UploadSettings:
     # q50 at 640 px: ~12 KB a frame, ~1 MB for a cooperative selfie at 25 fps;
     # liveness on the judge held (0 of 50 live members refused).
     jpeg_quality: int = 50
-    budget_bytes: int = 1_800_000
+    budget_bytes: int = 2_000_000  # the most one selfie uploads (issue #12: <= 2 MB)
     chunk_frames: int = CHUNK_FRAMES
     chunk_s: float = CHUNK_S
 
@@ -93,6 +109,15 @@ def _marker(update: Any) -> tuple[Any, ...]:
             bool(getattr(update, "done", False)))
 
 
+def _steps_left(update: Any) -> int:
+    """The steps of the local check still to come, this one included: one
+    per challenge not yet passed; the end is the last."""
+    total = getattr(update, "challenges_total", None)
+    if getattr(update, "done", False) or not isinstance(total, int):
+        return 1
+    return max(1, total - int(getattr(update, "challenge_index", 0) or 0) + 1)
+
+
 class SelfieUploader:
     """One selfie's frames on their way to the backend (see the module doc).
 
@@ -123,19 +148,24 @@ class SelfieUploader:
         self._closed = False  # close() or cancel(): no frame is taken any more
         self._cancelled = False  # the member left: queued work sends nothing
         self.stopped: str | None = None  # why uploading stopped early (an error code)
-        self.over_budget = False
-        self.frames_kept = self.key_frames = self.bytes_kept = 0
+        self._soft_bytes = int(settings.budget_bytes * READY_SHARE)
+        self._ring: deque[tuple[int, bytes]] = deque()  # challenge frames held back
+        # After a step past the share: frames up to this t_ms go, within these bytes.
+        self._follow: tuple[int, int] = (-1, 0)
+        self.over_budget = False  # past the share: get-ready frames stop, the ring holds
+        self.capped = False  # the budget itself was reached: a frame was not sent
+        self.frames_kept = self.key_frames = self.bytes_kept = self.frames_held = 0
         self.frames_sent = self.bytes_sent = self.chunks_sent = 0
 
     # -- the vision worker ---------------------------------------------------------
     def feed(self, frame: Any, update: Any) -> bool:
-        """Consider one frame the local check just saw; True if it will be sent."""
+        """Consider one frame the local check just saw; True if it goes out now."""
         marker = _marker(update)
         t_ms = round((frame.t_mono - self.t0_mono) * 1000)
         with self._lock:
             changed = self._last_marker is not None and marker != self._last_marker
             # Once the challenges run (and in the short tail after the check
-            # ended, see kiosk.selfie_step) every frame goes.
+            # ended, see kiosk.selfie_step) every frame counts as evidence.
             # ("challenge", "done": vision.liveness.Phase values, spelt out so
             # that importing this module does not load OpenCV at start-up.)
             key = changed or marker[0] in ("challenge", "done")
@@ -147,26 +177,76 @@ class SelfieUploader:
         with self._lock:
             if self._closed:
                 return False
-            if not key and self.bytes_kept + len(jpeg) > self.settings.budget_bytes:
-                if not self.over_budget:
-                    log.info("selfie %s: upload budget reached after %d frames, %d bytes",
-                             self.selfie_id, self.frames_kept, self.bytes_kept)
-                self.over_budget = True
-                return False
+            self._last_t_ms = t_ms
             if not key:
+                if self.bytes_kept + wire_bytes(len(jpeg)) > self._soft_bytes:
+                    self._note_over_budget()
+                    return False
                 # Keep the average rate without bursting after a gap.
                 late = t_ms - self._next_due_ms >= self._interval_ms
                 self._next_due_ms = (t_ms if late else self._next_due_ms) + self._interval_ms
-            self._last_t_ms = t_ms
+                return self._keep([(t_ms, jpeg)]) > 0
+            if changed:  # a step of the local check: what led to it goes too
+                self.key_frames += 1
+                batch = [*self._ring, (t_ms, jpeg)]
+                self._ring.clear()
+                # This step's part of what is left (the steps still to come
+                # have theirs): for the frames that led to it (past the
+                # share, at most half; its own frame whenever the budget
+                # holds it) and the FOLLOW_MS after it, whatever the share
+                # (the tail after the end is evidence the judge needs).
+                allowance = (self.settings.budget_bytes - self.bytes_kept) // _steps_left(update)
+                batch_bytes = sum(wire_bytes(len(j)) for _, j in batch)
+                limit = (None if self.bytes_kept + batch_bytes <= self._soft_bytes
+                         else max(allowance // 2, wire_bytes(len(jpeg))))
+                used = self._keep(batch, limit=limit)
+                self._follow = (t_ms + FOLLOW_MS, max(0, allowance - used))
+                return used > 0  # the step's own frame is the newest: kept first
+            until_ms, follow_bytes = self._follow
+            size = wire_bytes(len(jpeg))
+            if t_ms <= until_ms and size <= follow_bytes:
+                self._follow = (until_ms, follow_bytes - size)
+                return self._keep([(t_ms, jpeg)]) > 0
+            if not self.over_budget and self.bytes_kept + size <= self._soft_bytes:
+                return self._keep([(t_ms, jpeg)]) > 0
+            self._note_over_budget()
+            self._ring.append((t_ms, jpeg))
+            self.frames_held += 1
+            while self._ring and t_ms - self._ring[0][0] > RING_MS:
+                self._ring.popleft()
+            return False
+
+    def _note_over_budget(self) -> None:
+        if not self.over_budget:
+            log.info("selfie %s: %d bytes sent in %d frames; further frames only around "
+                     "the steps of the check", self.selfie_id, self.bytes_kept, self.frames_kept)
+        self.over_budget = True
+
+    def _keep(self, batch: list[tuple[int, bytes]], limit: int | None = None) -> int:
+        """Queue the newest frames of ``batch`` (oldest first) that fit in
+        ``limit`` bytes and the budget; the bytes queued (called with the
+        lock held)."""
+        room = self.settings.budget_bytes - self.bytes_kept
+        cap = room if limit is None else min(limit, room)
+        n = used = 0
+        for _, jpeg in reversed(batch):
+            if used + wire_bytes(len(jpeg)) > cap:
+                break
+            used += wire_bytes(len(jpeg))
+            n += 1
+        if n < len(batch) and used + wire_bytes(len(batch[len(batch) - n - 1][1])) > room:
+            if not self.capped:
+                log.info("selfie %s: upload budget of %d bytes reached", self.selfie_id,
+                         self.settings.budget_bytes)
+            self.capped = True
+        for t_ms, jpeg in batch[len(batch) - n:]:
             self._pending.append((t_ms, jpeg))
             self.frames_kept += 1
-            self.key_frames += changed
-            self.bytes_kept += len(jpeg)
-            first = self._pending[0][0]
+            self.bytes_kept += wire_bytes(len(jpeg))
             if (len(self._pending) >= self._chunk_frames
-                    or t_ms - first >= self.settings.chunk_s * 1000):
+                    or t_ms - self._pending[0][0] >= self.settings.chunk_s * 1000):
                 self._queue_chunk()
-        return True
+        return used
 
     def _wanted(self, t_mono: float, t_ms: int, key: bool) -> bool:
         if self._closed or self.stopped is not None:
@@ -214,7 +294,7 @@ class SelfieUploader:
         else:
             with self._lock:
                 self.frames_sent += len(chunk)
-                self.bytes_sent += sum(len(jpeg) for _, jpeg in chunk)
+                self.bytes_sent += sum(wire_bytes(len(jpeg)) for _, jpeg in chunk)
                 self.chunks_sent += 1
         finally:
             chunk.clear()  # the frames leave memory once sent (or not)
@@ -236,6 +316,7 @@ class SelfieUploader:
             if self._closed:
                 return
             self._closed = True
+            self._ring.clear()  # held frames no step asked for: never sent
             self._queue_chunk()
             fut = self._runner.run(SELFIE_LANE, self._finish, on_verdict, on_error)
             self._queued.append((fut, []))  # cancel() also stops a finish not yet sent
@@ -245,6 +326,7 @@ class SelfieUploader:
         with self._lock:
             self._closed = self._cancelled = True
             self._pending = []
+            self._ring.clear()
             queued, self._queued = self._queued, []
         for fut, chunk in queued:
             if fut.cancel():
@@ -256,4 +338,5 @@ class SelfieUploader:
             return {"frames_kept": self.frames_kept, "key_frames": self.key_frames,
                     "bytes_kept": self.bytes_kept, "frames_sent": self.frames_sent,
                     "bytes_sent": self.bytes_sent, "chunks_sent": self.chunks_sent,
-                    "over_budget": self.over_budget, "stopped": self.stopped}
+                    "frames_held": self.frames_held, "over_budget": self.over_budget,
+                    "capped": self.capped, "stopped": self.stopped}

@@ -73,6 +73,17 @@ def parse_verdict(d: Mapping[str, Any], selfie_id: str) -> SelfieVerdict:
                          reason=read_str(d, "reason", optional=True, max_len=64) or None)
 
 
+# What one frame adds to a frames request besides its base64: json.dumps of
+# ``{"t_ms": 12345, "jpeg": ""}, `` is 30 bytes (32 with a six-digit time).
+FRAME_JSON_BYTES = 32
+
+
+def wire_bytes(jpeg_len: int) -> int:
+    """The bytes a JPEG of ``jpeg_len`` bytes adds to a frames request body:
+    what the upload budget counts, as the network sees it."""
+    return 4 * ((jpeg_len + 2) // 3) + FRAME_JSON_BYTES
+
+
 def frames_body(frames: Sequence[tuple[int, bytes]]) -> dict[str, Any]:
     """``{"frames": [{"t_ms", "jpeg"}...]}``; ValueError for frames the backend
     would refuse (a kiosk bug, never worth a round trip)."""

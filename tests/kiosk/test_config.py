@@ -33,6 +33,7 @@ def test_defaults_are_valid():
     ({"selfie": {"upload_width_px": 64}}, "selfie.upload_width_px"),
     ({"selfie": {"upload_jpeg_quality": 100}}, "selfie.upload_jpeg_quality"),
     ({"selfie": {"upload_budget_bytes": 1.5}}, "selfie.upload_budget_bytes"),
+    ({"selfie": {"upload_budget_bytes": 4_000_001}}, "selfie.upload_budget_bytes"),
     ({"lift": {"colour": "red"}}, "lift.colour"),
     ({"printer": {}}, "printer"),
     ({"lift": "fast"}, "lift"),
@@ -89,7 +90,7 @@ def test_a_retired_setting_is_refused_with_the_reason(data, env, key, why):
 def test_upload_defaults_match_what_was_measured():
     s = parse_config({}).selfie
     assert (s.upload_ready_fps, s.upload_width_px, s.upload_jpeg_quality, s.upload_budget_bytes) == \
-        (10.0, 640, 50, 1_800_000)
+        (10.0, 640, 50, 2_000_000)
 
 
 def test_int_accepted_for_float():

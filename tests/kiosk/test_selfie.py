@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from common.errors import BackendError, Reason
-from kiosk.selfie import SelfieUploader, UploadSettings, encode_jpeg
+from kiosk.selfie import RING_MS, SelfieUploader, UploadSettings, encode_jpeg
+from kiosk.selfie_api import FRAME_JSON_BYTES, frames_body, wire_bytes
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import settle
 
@@ -57,8 +58,11 @@ def rig():
 
 
 def uploader(backend, runner, *, size=1000, now=1e9, **settings):
-    """An uploader whose encoder makes ``size`` bytes and whose clock says ``now``."""
-    return SelfieUploader(backend, runner, "F1", T0, encode=lambda image: b"j" * size,
+    """An uploader whose encoder makes JPEGs that cost ``size`` bytes on the
+    wire (base64 and JSON: what the budget counts) and whose clock says ``now``."""
+    jpeg_len = 3 * ((size - FRAME_JSON_BYTES) // 4)
+    assert wire_bytes(jpeg_len) == size
+    return SelfieUploader(backend, runner, "F1", T0, encode=lambda image: b"j" * jpeg_len,
                           settings=UploadSettings(**settings), clock=lambda: now)
 
 
@@ -95,12 +99,121 @@ def test_a_slower_vision_rate_sends_every_frame_and_a_gap_causes_no_burst(rig):
 
 def test_every_frame_goes_once_the_challenges_run(rig):
     # The judge must see the frames the guide decided on (a blink's closed
-    # eyes last 2-3 frames), and the budget does not stop them.
+    # eyes last 2-3 frames): past the get-ready frames' share of the budget
+    # challenge frames still go.
     backend, runner, _ = rig
-    up = uploader(backend, runner, size=100_000, budget_bytes=350_000)
-    assert feed_steady(up, 10.0, 1.0) == 3 and up.over_budget
-    kept = sum(up.feed(frame(2.0 + i / 30), step(phase="challenge")) for i in range(30))
-    assert kept == 30
+    up = uploader(backend, runner, size=1000, budget_bytes=1_000_000)
+    assert feed_steady(up, 10.0, 1.0) == 10
+    assert sum(up.feed(frame(2.0 + i / 30), step(phase="challenge")) for i in range(30)) == 30
+
+
+def challenge(up, t_s: float, index: int = 0, done: bool = False, total: int = 2) -> bool:
+    return up.feed(frame(t_s), SimpleNamespace(
+        phase="done" if done else "challenge", challenge_index=index, done=done,
+        challenges_total=total))
+
+
+def test_past_the_share_challenge_frames_wait_for_a_step_of_the_check(rig):
+    # A member taking long: past 75 % of the budget frames are held in a ring
+    # of the last RING_MS and go when the local check moves on, with the
+    # frames after it; each step left gets its part of the rest.
+    backend, runner, q = rig
+    up = uploader(backend, runner, size=10_000, budget_bytes=2_000_000)
+    sent_direct = sum(challenge(up, i / 30) for i in range(180))
+    assert sent_direct == 150 and up.over_budget and up.bytes_kept == 1_500_000
+    assert up.stats()["frames_held"] == 30 and len(up._ring) == RING_MS // 33 + 1
+    # The first of two steps: half the 500 KB left, half of that for the ring.
+    assert challenge(up, 6.0, index=1)
+    after = [challenge(up, 6.0 + i / 30, index=1) for i in range(1, 30)]
+    assert after[:13] == [True] * 13 and not any(after[13:])  # the 130 KB left after it
+    assert up.bytes_kept == 1_750_000
+    # The end: all that is left, half before and half after (the tail).
+    assert challenge(up, 8.0, index=2, done=True)
+    tail = [challenge(up, 8.0 + i / 30, index=2, done=True) for i in range(1, 15)]
+    assert tail[:13] == [True] * 13 and not any(tail[13:])
+    up.close(lambda v: None, lambda e: None)
+    settle(q, lambda: ("finish", "F1") in backend.calls)
+    sent = backend.sent()
+    assert sent == sorted(set(sent))  # strictly increasing, as the backend demands
+    assert [t for t in sent if 5000 < t < 6000] == [round(5000 + i * 1000 / 30)
+                                                      for i in range(19, 30)]
+    assert 6000 in sent and 8000 in sent and max(sent) == 8433
+    assert up.stats()["bytes_sent"] == 2_000_000 and not up.capped
+
+
+def test_the_frames_after_a_step_go_even_past_the_share(rig):
+    # The judge sees JPEGs and may confirm a challenge a frame or two after
+    # the guide: the tail after the end (and the frames after any step) go
+    # within the budget, wherever the share falls (it fell in the tail, and
+    # the judge found the last challenge incomplete).
+    backend, runner, q = rig
+    up = uploader(backend, runner, size=10_000, budget_bytes=1_000_000)  # share 750 KB
+    assert sum(challenge(up, i / 30, index=1) for i in range(74)) == 74
+    assert challenge(up, 74 / 30, index=2, done=True)
+    tail = [challenge(up, (74 + i) / 30, index=2, done=True) for i in range(1, 13)]
+    assert all(tail) and up.bytes_kept == 870_000
+
+
+def test_a_selfie_that_runs_to_the_timeout_stays_within_the_budget(rig):
+    # A slow member through three challenges, each taking its whole 6 s at
+    # 30 fps of 12 KB frames (6.5 MB), sends at most the budget, and frames
+    # around every step the check saw, the last one and its tail included.
+    backend, runner, q = rig
+    up = uploader(backend, runner, size=12_000)
+    for i in range(10):
+        up.feed(frame(i / 10), step())
+    t = 1.0
+    steps = []
+    for index in range(3):
+        for i in range(180):
+            challenge(up, t + i / 30, index=index, total=3)
+        t += 6.0
+        steps.append(round(t * 1000))
+        assert challenge(up, t, index=index + 1, done=index == 2, total=3)
+    for i in range(1, 12):  # the tail after the check ended
+        challenge(up, t + i / 30, index=3, done=True, total=3)
+    up.close(lambda v: None, lambda e: None)
+    settle(q, lambda: ("finish", "F1") in backend.calls)
+    stats = up.stats()
+    assert stats["bytes_sent"] <= UploadSettings().budget_bytes == 2_000_000
+    sent = backend.sent()
+    for ms in steps:
+        assert ms in sent and ms - 100 in sent and ms + 100 in sent, ms
+    assert not stats["capped"]
+
+
+def test_the_budget_is_never_passed(rig):
+    backend, runner, _ = rig
+    up = uploader(backend, runner, size=10_000, budget_bytes=200_000)  # share 150 KB
+    for i in range(60):
+        challenge(up, i / 30)  # 15 sent, then held in the ring
+    assert up.bytes_kept == 150_000
+    assert challenge(up, 2.0, index=1, total=2)
+    for i in range(1, 60):
+        challenge(up, 2.0 + i / 30, index=1, total=2)
+    assert challenge(up, 4.0, index=2, done=True, total=2)
+    for i in range(1, 60):
+        challenge(up, 4.0 + i / 30, index=2, done=True, total=2)
+    assert up.bytes_kept <= 200_000
+    big = uploader(backend, runner, size=300_000, budget_bytes=200_000)
+    assert not challenge(big, 0.0) and not challenge(big, 0.1, index=1)
+    assert big.capped and big.bytes_kept == 0
+
+
+def test_held_frames_no_step_asked_for_are_never_sent(rig):
+    backend, runner, q = rig
+    up = uploader(backend, runner, size=10_000, budget_bytes=200_000)
+    for i in range(40):
+        challenge(up, i / 30)
+    assert up._ring
+    up.close(lambda v: None, lambda e: None)
+    settle(q, lambda: ("finish", "F1") in backend.calls)
+    assert not up._ring and len(backend.sent()) == 15
+    other = uploader(backend, runner, size=10_000, budget_bytes=200_000)
+    for i in range(40):
+        challenge(other, i / 30)
+    other.cancel()
+    assert not other._ring
 
 
 def test_key_frames_are_always_kept(rig):
@@ -154,8 +267,8 @@ def test_chunks_respect_the_backends_limit(rig):
 
 def test_budget_stops_ordinary_frames_but_not_key_frames(rig):
     backend, runner, _ = rig
-    up = uploader(backend, runner, size=100_000, budget_bytes=350_000)
-    assert feed_steady(up, 10.0, 1.0) == 3
+    up = uploader(backend, runner, size=100_000, budget_bytes=500_000)
+    assert feed_steady(up, 10.0, 1.0) == 3  # 75 % of the budget: 375 KB
     assert up.over_budget and up.bytes_kept == 300_000
     assert up.feed(frame(1.5), step(1))  # the deciding frame still goes
     assert not up.feed(frame(1.7), step(1))
@@ -236,6 +349,16 @@ def test_encode_scales_down_to_640_wide_keeping_the_aspect(shape, expected):
     assert jpeg[:2] == b"\xff\xd8"
     decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape[:2] == expected
+
+
+@pytest.mark.parametrize("jpeg_len", [1, 2, 3, 11_999, 12_000, 12_001, 399_999])
+def test_the_budget_counts_what_a_frame_adds_to_the_request_body(jpeg_len):
+    import json
+
+    one = len(json.dumps(frames_body([(0, b"j")])))
+    for t_ms in (0, 999_999):
+        two = len(json.dumps(frames_body([(0, b"j"), (t_ms + 1, b"j" * jpeg_len)])))
+        assert 0 <= wire_bytes(jpeg_len) - (two - one) <= 12  # never less than sent
 
 
 def test_lower_quality_is_smaller():
