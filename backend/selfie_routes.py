@@ -4,8 +4,8 @@ are captured, and decides (``SelfieDesk``).
 Evidence checks, in this process before a frame reaches a judge worker:
 frames come in order (``t_ms`` strictly increasing over the whole selfie),
 never ahead of real time (a frame stamped 3 s after the selfie opened cannot
-arrive 1 s after it), not after the selfie expired, at most ``MAX_FRAMES``,
-each a JPEG of sane size. A chunk that breaks one of them spoils the selfie:
+arrive 1 s after it), not after the selfie expired, at most ``MAX_FRAMES``
+and ``MAX_SELFIE_BYTES`` in all, each a JPEG of sane size. A chunk that breaks one of them spoils the selfie:
 it will be judged not live and counted as a failed attempt. A retried chunk
 (same Idempotency-Key as the last accepted one) gets the same answer.
 
@@ -45,6 +45,9 @@ from common.errors import short_id
 log = logging.getLogger(__name__)
 
 MAX_FRAMES = 1800  # 60 s at 30 fps: the kiosk sends every frame once the challenges run
+# A kiosk uploads at most its budget (2 MB by default, 4 MB at most:
+# kiosk.config); a caller sending more is not a kiosk streaming a camera.
+MAX_SELFIE_BYTES = 4_000_000
 # How far ahead of the service's own clock a frame's timestamp may be: the
 # kiosk's clock starts after the open answer left here, so an honest kiosk
 # is always behind; this only absorbs clock-rate and scheduling noise.
@@ -61,6 +64,7 @@ class _Track:
     limit_ms: int
     last_t_ms: int = -1
     frames: int = 0
+    bytes: int = 0
     spoiled: str | None = None
     last_key: str | None = None
     last_answer: dict[str, Any] | None = None
@@ -97,6 +101,11 @@ class SelfieDesk:
         self.run_write = run_write
         self.challenge_timeout_s = challenge_timeout_s
         self._tracks: dict[str, _Track] = {}
+        # Finishes judging now: a second finish of the same selfie (the
+        # kiosk's client retries a finish whose answer was late) waits for
+        # the first one's verdict instead of judging a selfie whose state
+        # the first one took ("interrupted" would replace a live verdict).
+        self._finishing: dict[str, asyncio.Future[None]] = {}
         self.replicas: Any = None  # backend.replicas.Replicas when run as a replica
         self.metrics: Any = None  # backend.metrics.Metrics: identity failures counted
 
@@ -163,6 +172,7 @@ class SelfieDesk:
                 raise ApiError(409, "SELFIE_REJECTED",
                                "These frames cannot be judged; finish the selfie.")
             track.frames += len(frames)
+            track.bytes += sum(len(jpeg) for _, jpeg in frames)
             answer = {"selfie_id": selfie_id, "accepted": len(frames),
                       "frames_total": track.frames}
             track.last_key, track.last_answer = key, answer
@@ -171,7 +181,8 @@ class SelfieDesk:
     @staticmethod
     def _evidence(track: _Track, frames: list[tuple[int, bytes]]) -> str | None:
         """Why these frames cannot be the camera's, live (None: they can)."""
-        if track.frames + len(frames) > MAX_FRAMES:
+        if (track.frames + len(frames) > MAX_FRAMES
+                or track.bytes + sum(len(jpeg) for _, jpeg in frames) > MAX_SELFIE_BYTES):
             return "too_many"
         elapsed_ms = 1000.0 * (time.monotonic() - track.opened_mono)
         last = track.last_t_ms
@@ -190,24 +201,35 @@ class SelfieDesk:
 
     async def finish(self, ctx: Any, selfie_id: str) -> dict[str, Any]:
         row: SelfieRow = await self._read(lambda raw: self.service.selfie_of(raw, ctx, selfie_id))
-        live, why = row.live, row.reason
         if row.state == "open":
-            verdict = await self._judge(row)
-            stored = await self._write(lambda raw: self.service.op_judged(
-                raw, row, verdict.live, verdict.face_match, verdict.reason))
-            if stored:
-                log.info("selfie %s judged: live=%s reason=%s face=%s member=%s",
-                         selfie_id[:8], verdict.live, verdict.reason, verdict.face_match,
-                         short_id(row.member_id))
-                self._count(verdict)
-                live, why = verdict.live, verdict.reason
-            else:  # a concurrent finish stored its verdict first: that one stands
-                row = await self._read(lambda raw: self.service.selfie_of(raw, ctx,
-                                                                          selfie_id))
-                live, why = row.live, row.reason
-        live = bool(live)
+            first = self._finishing.get(selfie_id)
+            if first is not None:
+                await asyncio.shield(first)
+            else:
+                done = self._finishing[selfie_id] = asyncio.get_running_loop().create_future()
+                try:
+                    await self._judge_and_store(row)
+                finally:
+                    del self._finishing[selfie_id]
+                    done.set_result(None)
+            # The verdict that was stored (ours, or a concurrent finish's).
+            row = await self._read(lambda raw: self.service.selfie_of(raw, ctx, selfie_id))
+            if row.state == "open":  # the first finish failed before storing one
+                raise ApiError(503, "JUDGE_UNAVAILABLE", "Selfies cannot be judged right now; "
+                                                         "try again.")
+        live, why = bool(row.live), row.reason
         reason = None if live else public_reason("interrupted" if why in NOT_COUNTED else why)
         return {"selfie_id": selfie_id, "live": live, "reason": reason}
+
+    async def _judge_and_store(self, row: SelfieRow) -> None:
+        verdict = await self._judge(row)
+        stored = await self._write(lambda raw: self.service.op_judged(
+            raw, row, verdict.live, verdict.face_match, verdict.reason))
+        if stored:  # else another replica's finish stored its verdict first: that one stands
+            log.info("selfie %s judged: live=%s reason=%s face=%s member=%s",
+                     row.id[:8], verdict.live, verdict.reason, verdict.face_match,
+                     short_id(row.member_id))
+            self._count(verdict)
 
     def _count(self, verdict: Verdict) -> None:
         if self.metrics is None or verdict.reason in NOT_COUNTED:

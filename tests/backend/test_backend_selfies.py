@@ -92,6 +92,30 @@ def test_a_cooperative_member_is_judged_live_and_authorised(tower, member):
     assert late.status_code == 409 and late.json()["error"]["reason"] == "SELFIE_CLOSED"
 
 
+@pytest.mark.parametrize("same_key", [False, True])
+def test_a_finish_retried_while_the_first_is_judging_gets_the_same_verdict(tower, server, member,
+                                                                             same_key):
+    # The kiosk's client asks again when a finish answers late (a busy
+    # judge): the retry must not judge a selfie whose state the first took,
+    # which answered "interrupted" to both and threw a live verdict away.
+    from concurrent.futures import ThreadPoolExecutor
+
+    mid, ps, res, r, opened = _open(tower)
+    selfie = r.json()
+    frames = render_performed_selfie(selfie["challenges"], member, seed=1)
+    answers = play_selfie(tower.post, selfie["selfie_id"], frames, opened)
+    assert all(a.status_code == 200 for a in answers)
+    path = f"/v1/selfies/{selfie['selfie_id']}/finish"
+    with ThreadPoolExecutor(3) as pool:
+        keys = ["retry-1"] * 3 if same_key else [None] * 3
+        verdicts = list(pool.map(lambda k: tower.post(path, {}, key=k), keys))
+    assert [v.status_code for v in verdicts] == [200] * 3, [v.text for v in verdicts]
+    with server.db.read() as s:  # the judge's own reason, which the API does not say
+        why = s.get(Selfie, selfie["selfie_id"]).reason
+    assert [v.json()["live"] for v in verdicts] == [True] * 3, (why, selfie["challenges"])
+    assert _verify(tower, ps, res, selfie["selfie_id"]).status_code == 200
+
+
 def test_nothing_of_a_face_reaches_the_database_or_the_log(tower, server, member, caplog):
     caplog.set_level(logging.DEBUG)
     ps, res, selfie, verdict = _stream(tower, member, "live", seed=5)
@@ -169,6 +193,34 @@ def test_ten_vga_frames_fit_one_chunk_but_other_routes_keep_their_limit(tower, m
     assert up.status_code == 200 and up.json()["accepted"] == 10
     big = tower.post("/v1/reservations", {"session_id": "x" * 70_000, "model": "Aurora"})
     assert big.status_code == 413
+
+
+def test_more_than_a_kiosk_ever_uploads_spoils_the_selfie(tower, member):
+    # Every frame in time, each a sane JPEG, but 4 MB and more of them: no
+    # kiosk streaming a camera sends that (its budget is 2 MB, 4 MB at most).
+    import numpy as np
+
+    from backend.selfie_routes import MAX_SELFIE_BYTES
+    from kiosk.config import parse_config
+
+    noise = np.random.default_rng(3).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    jpeg = encode_jpeg(noise, 640, 90)
+    assert 150_000 < len(jpeg) < 400_000
+    per_chunk = 2_400_000 // len(jpeg)
+    _mid, _ps, _res, r, _ = _open(tower)
+    sid = r.json()["selfie_id"]
+    sent, t_ms, answers = 0, 0, []
+    while sent <= MAX_SELFIE_BYTES:  # 1 ms apart: never ahead of real time
+        body = {"frames": [{"t_ms": t_ms + i, "jpeg": base64.b64encode(jpeg).decode()}
+                           for i in range(per_chunk)]}
+        answers.append(tower.post(f"/v1/selfies/{sid}/frames", body))
+        sent, t_ms = sent + per_chunk * len(jpeg), t_ms + per_chunk
+    assert [a.status_code for a in answers[:-1]] == [200] * (len(answers) - 1)
+    assert answers[-1].status_code == 409
+    assert answers[-1].json()["error"]["reason"] == "SELFIE_REJECTED"
+    assert tower.post(f"/v1/selfies/{sid}/finish", {}).json()["live"] is False
+    with pytest.raises(Exception, match="upload_budget_bytes"):
+        parse_config({"selfie": {"upload_budget_bytes": MAX_SELFIE_BYTES + 1}})
 
 
 def test_a_selfie_belongs_to_one_session_and_one_kiosk(tower, server, member):
@@ -259,3 +311,61 @@ def test_lockout_at_the_sixth_attempt_survives_a_restart_and_spares_others(tmp_p
     with BackendServer(db, seed="demo", clock=SettableClock(T0 + 31 * 60)) as srv:
         text = fetch_member_pass(srv.url, "demo-ok", "T1")
         assert _fail_once(srv.url, headers, text).status_code == 200
+
+
+def test_the_lockout_counts_failures_at_any_kiosk_within_its_window(tower, server):
+    # Issue #12: 5 failed attempts of one member within 3 minutes, at any of
+    # the tower's kiosks, lock selfies and verify; older failures do not count.
+    from backend.seed import add_kiosk
+
+    k2, key2 = f"KX{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    with server.db.write() as s:
+        add_kiosk(s, k2, tower.tower_id, key2)
+    kiosks = [{}, {"Authorization": f"Bearer {key2}", "X-Kiosk-Id": k2}]
+    mid = tower.member()
+    ps = tower.session(mid)
+    res = tower.client.reserve(ps.session_id, "Aurora")
+    judged_live = tower.judged_selfie(ps.session_id)  # before the lock
+
+    def attempt(n: int) -> requests.Response:
+        headers = kiosks[n % 2]
+        sess = tower.post("/v1/sessions", {"pass_text": tower.pass_text(mid)}, headers=headers)
+        assert sess.status_code == 200, sess.text
+        r = tower.post("/v1/selfies", {"session_id": sess.json()["session_id"]}, headers=headers)
+        if r.status_code != 200:
+            return r
+        fin = tower.post(f"/v1/selfies/{r.json()['selfie_id']}/finish", {}, headers=headers)
+        assert fin.json()["live"] is False
+        return fin
+
+    for n in range(4):
+        assert attempt(n).status_code == 200
+    tower.clock.advance(181)  # those four are out of the 3-minute window now
+    for n in range(4, 9):
+        assert attempt(n).status_code == 200, n  # the 5th in the window locks
+    for n in (9, 10):  # at either kiosk
+        locked = attempt(n)
+        assert locked.status_code == 409
+        assert locked.json()["error"]["reason"] == "IDENTITY_LOCKED"
+        assert locked.json()["error"]["retry_at"]
+    v = _verify(tower, ps, res, judged_live)  # a selfie judged live before the lock
+    assert v.status_code == 409 and v.json()["error"]["reason"] == "IDENTITY_LOCKED"
+
+
+def test_a_selfie_judged_live_serves_its_own_session_only(tower):
+    mid = tower.member()
+    ps = tower.session(mid)
+    sid = tower.judged_selfie(ps.session_id)
+    ps2 = tower.session(mid)
+    res2 = tower.client.reserve(ps2.session_id, "Aurora")
+    r = _verify(tower, ps2, res2, sid)
+    assert r.status_code == 404 and r.json()["error"]["reason"] == "SELFIE_UNKNOWN"
+
+
+@pytest.mark.parametrize("t_ms", [-1, -1000])
+def test_a_frame_stamped_before_the_selfie_opened_is_refused(tower, member, t_ms):
+    jpeg = base64.b64encode(encode_jpeg(member.neutral(), 640, 70)).decode()
+    _mid, _ps, _res, r, _ = _open(tower)
+    sid = r.json()["selfie_id"]
+    up = tower.post(f"/v1/selfies/{sid}/frames", {"frames": [{"t_ms": t_ms, "jpeg": jpeg}]})
+    assert up.status_code == 422 and up.json()["error"]["reason"] == "REQUEST_INVALID"
