@@ -162,10 +162,6 @@ def test_bench_liveness_through_the_backend_smoke(capsys):
     # performer misses some pairs (~2 %, the BPCER the full bench reports), so
     # a smoke test of the path cannot demand 0 of 1 (it failed a suite run).
     assert result["bpcer"] in (0.0, 1.0) and result["live_refused_at_verify"] == 0.0
-    if result["bpcer"] == 0.0:
-        # A finished selfie stays within the 2 MB target; one the performer
-        # missed runs to the challenge timeout and uploads its whole window
-        # (4.2 MB seen when the machine was loaded), so only a pass is bounded.
-        assert 0 < result["upload_bytes_median_live"] < 2_000_000
-    else:
-        assert result["upload_bytes_median_live"] > 0
+    # Every selfie within the 2 MB budget, one the performer missed too (it
+    # ran to the challenge timeout and uploaded its whole window: 4.2 MB).
+    assert 0 < result["upload_bytes_median_live"] <= result["upload_bytes_max"] <= 2_000_000
