@@ -168,6 +168,11 @@ class IdentityMixin:
         (count,) = raw.one(self._Q_FAILURES, {"member": selfie.member_id,
                                               "since": now - policy.window_s})
         if count >= policy.failures:
+            held = raw.one(self._Q_LOCK, {"member": selfie.member_id})
+            if held is not None and held[0] > now:
+                # A selfie opened before the lock and finished after it: the
+                # lock runs from the attempt that set it, not from this one.
+                return
             raw.run(self._D_LOCK, {"member": selfie.member_id})
             raw.run(self._I_LOCK, {"member": selfie.member_id, "until": now + policy.lockout_s,
                                    "now": now})

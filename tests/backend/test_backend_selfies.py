@@ -352,6 +352,28 @@ def test_the_lockout_counts_failures_at_any_kiosk_within_its_window(tower, serve
     assert v.status_code == 409 and v.json()["error"]["reason"] == "IDENTITY_LOCKED"
 
 
+def test_a_selfie_opened_before_the_lock_does_not_extend_it(tower):
+    mid = tower.member()
+    ps = tower.session(mid)
+    early = tower.post("/v1/selfies", {"session_id": ps.session_id}).json()["selfie_id"]
+
+    def attempt() -> requests.Response:
+        sess = tower.post("/v1/sessions", {"pass_text": tower.pass_text(mid)}).json()
+        r = tower.post("/v1/selfies", {"session_id": sess["session_id"]})
+        if r.status_code != 200:
+            return r
+        return tower.post(f"/v1/selfies/{r.json()['selfie_id']}/finish", {})
+
+    for _ in range(5):
+        assert attempt().status_code == 200
+    retry_at = attempt().json()["error"]["retry_at"]
+    tower.clock.advance(50)
+    assert tower.post(f"/v1/selfies/{early}/finish", {}).json()["live"] is False
+    later = attempt()
+    assert later.json()["error"]["reason"] == "IDENTITY_LOCKED"
+    assert later.json()["error"]["retry_at"] == retry_at
+
+
 def test_a_selfie_judged_live_serves_its_own_session_only(tower):
     mid = tower.member()
     ps = tower.session(mid)
