@@ -178,7 +178,7 @@ def create_app(service: Service, default_tower: str = "T1", judge: JudgePool | N
             while True:
                 await asyncio.sleep(SWEEP_EVERY_S)
                 try:
-                    desk.forget_expired()
+                    await desk.forget_expired()
                     if replicas is not None:
                         await anyio.to_thread.run_sync(replicas.beat)
                     await anyio.to_thread.run_sync(service.sweep)

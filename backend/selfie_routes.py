@@ -256,12 +256,15 @@ class SelfieDesk:
             except JudgeUnavailable:
                 return Verdict(False, "unknown", None)
 
-    def forget_expired(self) -> None:
-        """Drop tracks of selfies nobody finished (the judge sweeps its own)."""
+    async def forget_expired(self) -> None:
+        """Drop selfies nobody finished (the member walked away, the kiosk
+        died): the track here and the frames in the judge worker, which
+        would otherwise keep them until another selfie opens on it."""
         now = time.monotonic()
         for sid in [s for s, t in self._tracks.items()
                     if now - t.opened_mono > t.limit_ms / 1000.0 + 120.0]:
             self._tracks.pop(sid, None)
+            await self.judge.drop(sid)
 
 
 def add_routes(r: APIRouter, desk: SelfieDesk, write: Any,

@@ -59,3 +59,27 @@ def test_judge_workers_leave_with_a_killed_service(tmp_path):
             proc.stdout.close()
     assert _wait(lambda: not any(_alive(w) for w in workers)), \
         f"judge workers {sorted(w for w in workers if _alive(w))} outlived the service"
+
+
+def test_a_selfie_nobody_finished_leaves_the_judge_worker_too():
+    # The member walked away (the kiosk sends nothing on a cancel): the
+    # service's sweep drops the selfie's frames in the worker, not only its
+    # own track; the worker dropped them only when another selfie opened.
+    import asyncio
+
+    from backend.selfie_routes import SelfieDesk, _Track
+
+    class Judge:  # records what the desk asks of the judge pool
+        def __init__(self) -> None:
+            self.dropped: list[str] = []
+
+        async def drop(self, selfie_id: str) -> None:
+            self.dropped.append(selfie_id)
+
+    judge = Judge()
+    desk = SelfieDesk(service=None, judge=judge, run_write=None)
+    now = time.monotonic()
+    desk._tracks["old"] = _Track(opened_mono=now - 60 - 121, limit_ms=60_000)
+    desk._tracks["new"] = _Track(opened_mono=now - 5, limit_ms=60_000)
+    asyncio.run(desk.forget_expired())
+    assert judge.dropped == ["old"] and list(desk._tracks) == ["new"]
