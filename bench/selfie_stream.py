@@ -20,7 +20,7 @@ from typing import Any
 
 from kiosk.selfie import SelfieUploader, UploadSettings, encode_jpeg
 from kiosk.selfie_api import frames_body
-from kiosk.selfie_step import TAIL_S
+from kiosk.selfie_step import tail_complete
 from kiosk.tasks import CallbackQueue, TaskRunner
 from vision.liveness import LivenessSession
 from vision.liveness_actions import Challenge
@@ -55,8 +55,9 @@ class _Collector:
 
 def render_selfie(challenges: Sequence[str], kind: str, member: SyntheticMember, *,
                   seed: int = 0, camera_fps: float = 25.0, settings: UploadSettings | None = None,
-                  max_s: float = 45.0, tail_s: float = TAIL_S) -> Frames:
-    """The frames one selfie uploads, until the local guide is done (+ ``tail_s``).
+                  max_s: float = 45.0) -> Frames:
+    """The frames one selfie uploads, until the local guide is done and the
+    kiosk's tail after it (``kiosk.selfie_step.tail_complete``) is streamed.
 
     The camera runs at ``camera_fps`` and the guide sees every frame, as on
     the kiosk; the kiosk's own ``SelfieUploader`` picks and encodes the frames
@@ -75,12 +76,12 @@ def render_selfie(challenges: Sequence[str], kind: str, member: SyntheticMember,
                               settings=settings, clock=lambda: float("inf"))
     done_at: float | None = None
     update: Any = None
-    n = 0
+    n = tail = 0
     try:
         while True:
             t = n / camera_fps
             n += 1
-            if t > max_s or (done_at is not None and t > done_at + tail_s):
+            if t > max_s:
                 break
             frame = actor.next_frame(t)
             if done_at is None:
@@ -90,6 +91,10 @@ def render_selfie(challenges: Sequence[str], kind: str, member: SyntheticMember,
                 else:
                     actor.set_action(update.challenge, t)
             uploader.feed(SimpleNamespace(image=frame, t_mono=t), update)
+            if done_at is not None and t > done_at:  # the tail, as the kiosk streams it
+                tail += 1
+                if tail_complete(t - done_at, tail):
+                    break
         uploader.close(lambda _v: None, lambda _e: None)
     finally:
         runner.shutdown(wait=True)  # every chunk, then finish, has run on the lane

@@ -8,12 +8,16 @@
    member (the screen renders its updates) while a ``SelfieUploader``
    streams the frames it saw;
 3. CHECKING: the local check ended (pass or fail, it only guides). The
-   camera keeps streaming for ``TAIL_S`` more: the judge sees JPEGs, not the
-   guide's raw frames, and may confirm the last challenge a frame or two
-   later (measured: without the tail 8 of 30 live members were not done on
-   the backend when the upload stopped; with it none). Then the loop stops,
-   the uploader sends the rest and asks ``finish``; the verdict's selfie id
-   goes to ``on_done`` and the journey moves on to verify.
+   camera keeps streaming the tail: ``TAIL_S`` and at least ``TAIL_FRAMES``
+   frames (``TAIL_MAX_S`` at most). The judge sees JPEGs, not the guide's
+   raw frames, and may confirm the last challenge a frame or two later
+   (measured: without the tail 8 of 30 live members were not done on the
+   backend when the upload stopped; with it none). A tail of time alone
+   is too few frames when the vision worker analyses fewer a second under
+   load: at 12 fps a 0.4 s tail left 10 of 30 live members undecided on the
+   judge, a 10-frame tail none. Then the loop stops, the uploader sends the
+   rest and asks ``finish``; the verdict's selfie id goes to ``on_done`` and
+   the journey moves on to verify.
 
 Everything but ``_process`` (the vision worker) runs on the GUI thread.
 There, just before the screen renders an update, the step notes how long
@@ -38,7 +42,15 @@ from kiosk.tasks import HTTP_LANE, TaskRunner
 log = logging.getLogger(__name__)
 
 TAIL_S = 0.4
+TAIL_FRAMES = 10  # 0.4 s at 25 fps; at fewer frames a second the tail lasts longer
+TAIL_MAX_S = 1.5  # the member has been told "done": not longer than this
 TAIL_DONE = object()  # the vision worker's word that the tail has been sent
+
+
+def tail_complete(elapsed_s: float, frames: int) -> bool:
+    """Whether the tail after the local check ended is streamed: ``elapsed_s``
+    since the end, ``frames`` analysed since (the bench's renderer uses it too)."""
+    return (elapsed_s >= TAIL_S and frames >= TAIL_FRAMES) or elapsed_s >= TAIL_MAX_S
 
 
 class SelfieStage(str, Enum):
@@ -72,6 +84,7 @@ class SelfieStep:
         self._summary: dict[str, Any] = {}
         self._cancelled = False
         self._done_t: float | None = None  # vision thread only: when the local check ended
+        self._tail_frames = 0  # vision thread only: frames streamed since
         self._final: Any = None
         self._lags_ms: list[float] = []  # GUI thread: capture -> shown, per update
         self._first_t: float | None = None  # capture time of the first frame analysed
@@ -112,7 +125,9 @@ class SelfieStep:
             return None  # from before the backend opened the selfie, or cancelled
         if self._done_t is not None:
             uploader.feed(frame, self._final)
-            return TAIL_DONE if frame.t_mono - self._done_t >= TAIL_S else None
+            self._tail_frames += 1
+            return (TAIL_DONE if tail_complete(frame.t_mono - self._done_t, self._tail_frames)
+                    else None)
         update = liveness.feed(frame.image, frame.t_mono)
         uploader.feed(frame, update)
         if update.done:

@@ -151,10 +151,10 @@ class FakeLoop:
 
     def push_tail(self) -> None:
         """The frames the camera still streams after the local check ended
-        (``kiosk.selfie_step.TAIL_S``), after which the selfie is finished."""
-        from kiosk.selfie_step import TAIL_S
+        (``kiosk.selfie_step.tail_complete``), after which the selfie is finished."""
+        from kiosk.selfie_step import TAIL_FRAMES, TAIL_S
 
-        for _ in range(int(TAIL_S / FRAME_PERIOD_S) + 1):
+        for _ in range(max(int(TAIL_S / FRAME_PERIOD_S) + 1, TAIL_FRAMES)):
             self.push(None)
 
     def push(self, frame: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kiosk.config import parse_config
-from kiosk.selfie_step import TAIL_DONE, TAIL_S, SelfieStage, SelfieStep
+from kiosk.selfie_step import TAIL_DONE, TAIL_S, SelfieStage, SelfieStep, tail_complete
 from kiosk.tasks import CallbackQueue, TaskRunner
 from tests.kiosk.fakes import settle
 
@@ -138,3 +138,31 @@ def test_frames_taken_before_the_open_answer_are_never_judged(rig):
     assert deliver(rig, T_OPEN - 0.01, T_OPEN + 0.2, T_OPEN + 0.3) is None
     assert rig.services.guide.fed == [] and rig.shown == []
     assert rig.step.timing()["guidance_lag_ms"] is None
+
+
+@pytest.mark.parametrize(("elapsed_s", "frames", "complete"), [
+    (0.40, 10, True),  # 25 fps: the 0.4 s tail is 10 frames
+    (0.39, 12, False),  # never shorter than TAIL_S
+    (0.40, 4, False),  # 10 fps under load: 0.4 s is 4 frames, too few for the judge
+    (0.90, 9, False),
+    (1.00, 10, True),
+    (1.50, 3, True),  # a stalled camera: the member was told "done", 1.5 s at most
+    (1.49, 3, False),
+])
+def test_the_tail_is_time_and_frames(elapsed_s, frames, complete):
+    # Measured on the judge: at 12 fps a 0.4 s tail left 10 of 30 live
+    # members undecided (their last challenge confirmed a frame or two
+    # later on the JPEGs); 10 frames left none.
+    assert tail_complete(elapsed_s, frames) is complete
+
+
+def test_a_slow_vision_worker_streams_ten_frames_of_tail(rig):
+    for captured in (T_OPEN + 0.5, T_OPEN + 0.62, T_OPEN + 0.74):  # done on the third
+        deliver(rig, captured, captured + 0.01, captured + 0.02)
+    t, tail = T_OPEN + 0.74, 0
+    while True:  # 8 frames a second reach the worker
+        t += 0.125
+        tail += 1
+        if deliver(rig, t, t + 0.01, t + 0.02) is TAIL_DONE:
+            break
+    assert tail == 10 and t - (T_OPEN + 0.74) == pytest.approx(1.25)
