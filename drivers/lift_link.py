@@ -16,6 +16,7 @@ ignored.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -42,6 +43,26 @@ log = logging.getLogger(__name__)
 # Exceptions a port raises when it goes away; anything else is a bug and
 # should surface. SerialTimeoutException is a SerialException.
 PORT_ERRORS = (serial.SerialException, OSError, ValueError)
+# How often the link checks that its port path still names the device it
+# opened (see ``_device_of``).
+DEVICE_CHECK_S = 0.5
+
+
+def _device_of(url: str) -> str | None:
+    """The device a port path names now, its symlinks resolved (None for a
+    pyserial URL handler such as ``socket://``).
+
+    A path like ``/dev/serial/by-id/...`` (or the simulator's ``--link``) is
+    a symlink: when the adapter is re-plugged, or the program behind a pty
+    dies, it may come to name another device, and a device number freed by
+    one is given to the next one opened anywhere on the machine. The link
+    opens the device the path named, and drops it when the path names
+    another. (A kiosk in a soak, whose simulator was SIGKILLed, followed the
+    stale link to a pty a test run had just opened and drove that test's
+    simulated lift for nine minutes.)"""
+    if "://" in url:
+        return None
+    return os.path.realpath(url)
 
 
 class LinkState(str, Enum):
@@ -94,6 +115,8 @@ class LiftLink:
         self.keepalive_sent: tuple[int, float] | None = None
         self.reconnects = 0
         self._taps: list[Callable[[str, bytes], None]] = []
+        self.device: str | None = None  # what the port path named when it was opened
+        self._device_checked = 0.0
 
     # -- public ------------------------------------------------------------------
     @property
@@ -174,6 +197,10 @@ class LiftLink:
                 data = self._read()
             except PORT_ERRORS as exc:
                 self._lose_port(f"port lost: {exc}")
+                continue
+            moved = self._device_moved(time.monotonic())
+            if moved is not None:
+                self._lose_port(f"port moved: {self.url} now names {moved}, not {self.device}")
                 continue
             if data and self._taps:
                 self._tap("rx", data)
@@ -281,17 +308,31 @@ class LiftLink:
         return delay * random.uniform(0.8, 1.2)  # jitter: two kiosks never beat in step
 
     # -- port ----------------------------------------------------------------------
+    def _device_moved(self, now: float) -> str | None:
+        """What the port path names now, if that is not the device open (None:
+        the same, or not checked yet: once every ``DEVICE_CHECK_S``)."""
+        if self.device is None or now - self._device_checked < DEVICE_CHECK_S:
+            return None
+        self._device_checked = now
+        current = _device_of(self.url)
+        return None if current == self.device else current
+
     def _open_port(self) -> bool:
         kwargs: dict[str, Any] = {"baudrate": self.baudrate, "timeout": self._tick_s,
                                   "write_timeout": 1.0}
-        if "://" not in self.url:
+        device = _device_of(self.url)
+        if device is not None:
             kwargs["exclusive"] = True  # a second program on the line would garble both
         try:
-            port = self._factory(self.url, **kwargs)
+            # The device the path names now, resolved once: what is opened is
+            # what is checked against later (a path re-pointed in between
+            # would otherwise go unnoticed).
+            port = self._factory(device or self.url, **kwargs)
         except PORT_ERRORS as exc:
             log.debug("lift port %s not available: %s", self.url, exc)
             return False
         with self._lock:
+            self.device, self._device_checked = device, time.monotonic()
             self._port = port
             self._port_error = None
             self.reconnects += 1

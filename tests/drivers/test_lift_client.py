@@ -266,6 +266,31 @@ def test_port_unplugged_and_back(lift_sim_factory, lift_client_factory, tmp_path
     assert sim.sessions >= 1
 
 
+def test_a_port_path_that_comes_to_name_another_device_is_followed(
+        lift_sim_factory, lift_client_factory, tmp_path) -> None:
+    # The port path is a symlink (by-id, the simulator's --link). When it
+    # comes to name another device (a re-plugged adapter; a pty number
+    # freed by a killed program and given to the next one opened), the
+    # client must drop the device it holds and open the one the path names:
+    # a kiosk in a soak kept driving a test run's simulated lift this way.
+    import os
+
+    link = str(tmp_path / "ttyLIFT")
+    first, url = lift_sim_factory("pty", link=link)
+    client = lift_client_factory(url)
+    events = Events(client)
+    assert not dict(client.bay_map().bays).get(101)
+    second, other = lift_sim_factory("pty", link=str(tmp_path / "ttyOTHER"))
+    second.vehicle(101, True)  # only the second tower has a car in bay 101
+    tmp = link + ".new"
+    os.symlink(os.path.realpath(other), tmp)
+    os.replace(tmp, link)  # the path now names the second device; the first still runs
+    events.expect(lambda e: isinstance(e, LinkChanged) and not e.up, "link dropped")
+    events.expect(lambda e: isinstance(e, LinkChanged) and e.up, "up on the new device")
+    assert dict(client.bay_map().bays).get(101)
+    assert first.sessions == 1 and second.sessions >= 1
+
+
 def test_loop_url_and_missing_port_report_link_down(lift_client_factory, tmp_path) -> None:
     # loop:// hears its own HELLO, which is no answer: never up, never a crash.
     for url in ("loop://", str(tmp_path / "no-such-tty")):
