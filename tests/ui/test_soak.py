@@ -34,3 +34,22 @@ def test_a_tiny_soak_with_one_fault_reports_nothing_lost(tmp_path):
     assert report["journeys_per_hour"] > 0
     # The E-stop journey ended on the lift error screen; staff then acknowledged it.
     assert report["outcomes"].get("staff_ok", 0) >= 1, report
+
+
+def test_killing_the_simulator_removes_its_link_first(tmp_path):
+    # A SIGKILLed simulator cannot remove its --link; left behind, it names
+    # a pty number the kernel gives to the next program that opens one, and
+    # the kiosk's link followed it to a test run's simulator.
+    import os
+
+    from ui.soak.stack import SoakStack
+
+    stack = SoakStack(tmp_path)
+    stack._occupied_bays = lambda: [1, 2]  # no backend here: only the simulator runs
+    stack._start_sim()
+    assert os.path.islink(stack.lift_link)
+    sim = stack.sim
+    stack.kill_sim()
+    assert not os.path.lexists(stack.lift_link)
+    sim.proc.wait(10)
+    assert sim.proc.returncode is not None

@@ -150,7 +150,13 @@ class SoakStack(DemoStack):
         self._start_backend()
 
     def kill_sim(self) -> None:
+        """SIGKILL the simulator. Its link goes first, as a USB adapter's
+        by-id link goes with the adapter: a killed simulator cannot remove
+        it, and a link left naming a freed pty number leads the kiosk to
+        whatever opens that number next (a test run's simulator, once)."""
         assert self.sim is not None
+        with contextlib.suppress(FileNotFoundError):
+            Path(self.lift_link).unlink()  # before the kill: the number is not free yet
         self.sim.kill()
 
     def restart_sim(self) -> None:
