@@ -68,8 +68,11 @@ def test_one_pass_redeemed_once_under_concurrency(tower):
     results = race([lambda: tower.client.redeem_pass(text) for _ in range(20)])
     ok = [r for r in results if not isinstance(r, Exception)]
     assert len(ok) == 1
-    assert all(isinstance(r, RefusedError) and r.reason is Reason.PASS_REPLAYED
-               for r in results if isinstance(r, Exception))
+    others = [r for r in results if isinstance(r, Exception)
+              and not (isinstance(r, RefusedError) and r.reason is Reason.PASS_REPLAYED)]
+    # (Once, in a CI run beside a soak, one was something else: say what.)
+    assert not others, [(type(r).__name__, getattr(r, "reason", None), str(r)[:200])
+                        for r in others]
 
 
 def test_one_member_two_kiosks_one_drive(tower):
