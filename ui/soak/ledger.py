@@ -2,7 +2,9 @@
 simulator's physical moves, compared after every journey.
 
 * lost: a backend job the journal never planned, a journal job not settled
-  and reported, or a report the backend did not learn (states differ). A
+  and reported, a report the backend did not learn (states differ), or a
+  job delivered by the books that this tower's lift never moved (once, the
+  kiosk's link had followed a stale port path to another simulator). A
   job may be in flight at one check (a report retried, a reconcile running);
   it counts as lost when it is still out of step ``GRACE`` checks later, or
   at the last check.
@@ -49,6 +51,9 @@ class Ledger:
                 wrong[job] = f"journal {entry[0]}"
             elif entry[1] != state:
                 wrong[job] = f"journal {entry[1]}, backend {state}"
+            elif state == "delivered" and (loads[job], unloads[job]) != (1, 1):
+                wrong[job] = (f"delivered, but the tower picked it up {loads[job]}x and "
+                              f"set it down {unloads[job]}x")
         for job, entry in journal.items():
             if job not in backend:
                 wrong[job] = f"journal {entry[0]}, unknown to the backend"
