@@ -229,6 +229,12 @@ class Service(JobsMixin, IdentityMixin, PaymentsMixin):
             Pass.member_id == p.member_id, Pass.tower_id == p.tower_id))
         if not hmac.compare_digest(p.nonce, self._pass_nonce(p.member_id, p.tower_id,
                                                               p.expires_at, redeemed or 0)):
+            # A racing redemption of this very pass may have committed
+            # between the two reads above (PostgreSQL's READ COMMITTED: each
+            # statement sees the latest commit; the count did): a replay, not
+            # a forgery. Asked again after the count, the nonce is there.
+            if s.scalar(select(Pass.nonce).where(Pass.nonce == p.nonce)) is not None:
+                raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
             raise Refusal("PASS_INVALID", "This pass was not issued by this service, "
                                           "or a newer one replaced it.")
         member = s.get(Member, p.member_id)
