@@ -223,18 +223,16 @@ class Service(JobsMixin, IdentityMixin, PaymentsMixin):
         # Issued means: our signature, and the nonce current_pass gives for
         # the member's redemptions so far. The nonce, recorded here and only
         # here, makes it single use (the primary key picks one winner).
-        if s.get(Pass, p.nonce) is not None:
-            raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
+        # The count is read before the nonce is looked up: a racing
+        # redemption of this very pass that commits in between is then seen
+        # as used (PostgreSQL's READ COMMITTED: each statement sees the
+        # latest commit), never as a nonce the count no longer matches.
         redeemed = s.scalar(select(func.count()).select_from(Pass).where(
             Pass.member_id == p.member_id, Pass.tower_id == p.tower_id))
+        if s.get(Pass, p.nonce) is not None:
+            raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
         if not hmac.compare_digest(p.nonce, self._pass_nonce(p.member_id, p.tower_id,
                                                               p.expires_at, redeemed or 0)):
-            # A racing redemption of this very pass may have committed
-            # between the two reads above (PostgreSQL's READ COMMITTED: each
-            # statement sees the latest commit; the count did): a replay, not
-            # a forgery. Asked again after the count, the nonce is there.
-            if s.scalar(select(Pass.nonce).where(Pass.nonce == p.nonce)) is not None:
-                raise Refusal("PASS_REPLAYED", "This pass was already used; show a fresh one.")
             raise Refusal("PASS_INVALID", "This pass was not issued by this service, "
                                           "or a newer one replaced it.")
         member = s.get(Member, p.member_id)
