@@ -178,8 +178,9 @@ class SelfieUploader:
             if self._closed:
                 return False
             self._last_t_ms = t_ms
+            size = wire_bytes(len(jpeg))
             if not key:
-                if self.bytes_kept + wire_bytes(len(jpeg)) > self._soft_bytes:
+                if self.bytes_kept + size > self._soft_bytes:
                     self._note_over_budget()
                     return False
                 # Keep the average rate without bursting after a gap.
@@ -198,12 +199,11 @@ class SelfieUploader:
                 allowance = (self.settings.budget_bytes - self.bytes_kept) // _steps_left(update)
                 batch_bytes = sum(wire_bytes(len(j)) for _, j in batch)
                 limit = (None if self.bytes_kept + batch_bytes <= self._soft_bytes
-                         else max(allowance // 2, wire_bytes(len(jpeg))))
+                         else max(allowance // 2, size))
                 used = self._keep(batch, limit=limit)
                 self._follow = (t_ms + FOLLOW_MS, max(0, allowance - used))
                 return used > 0  # the step's own frame is the newest: kept first
             until_ms, follow_bytes = self._follow
-            size = wire_bytes(len(jpeg))
             if t_ms <= until_ms and size <= follow_bytes:
                 self._follow = (until_ms, follow_bytes - size)
                 return self._keep([(t_ms, jpeg)]) > 0
@@ -226,23 +226,25 @@ class SelfieUploader:
         """Queue the newest frames of ``batch`` (oldest first) that fit in
         ``limit`` bytes and the budget; the bytes queued (called with the
         lock held)."""
+        sizes = [wire_bytes(len(jpeg)) for _, jpeg in batch]
         room = self.settings.budget_bytes - self.bytes_kept
         cap = room if limit is None else min(limit, room)
         n = used = 0
-        for _, jpeg in reversed(batch):
-            if used + wire_bytes(len(jpeg)) > cap:
+        for size in reversed(sizes):
+            if used + size > cap:
                 break
-            used += wire_bytes(len(jpeg))
+            used += size
             n += 1
-        if n < len(batch) and used + wire_bytes(len(batch[len(batch) - n - 1][1])) > room:
+        first = len(batch) - n
+        if first > 0 and used + sizes[first - 1] > room:  # the budget, not the limit, stopped it
             if not self.capped:
                 log.info("selfie %s: upload budget of %d bytes reached", self.selfie_id,
                          self.settings.budget_bytes)
             self.capped = True
-        for t_ms, jpeg in batch[len(batch) - n:]:
+        for (t_ms, jpeg), size in zip(batch[first:], sizes[first:], strict=True):
             self._pending.append((t_ms, jpeg))
             self.frames_kept += 1
-            self.bytes_kept += wire_bytes(len(jpeg))
+            self.bytes_kept += size
             if (len(self._pending) >= self._chunk_frames
                     or t_ms - self._pending[0][0] >= self.settings.chunk_s * 1000):
                 self._queue_chunk()
