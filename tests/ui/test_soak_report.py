@@ -3,8 +3,11 @@ kiosk-kill fault restarted it) the slope fitted within each process."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from common.redact import redact
 from ui.soak.report import Figures, pooled_slope
 
 
@@ -57,6 +60,16 @@ def test_a_restart_between_the_points_falls_back_to_the_slope():
     assert "longest" in out["rss_growth_basis"]
     assert out["rss_slope_kb_per_journey"] == pytest.approx(1024.0)
     assert len(out["rss_mb_process_ends"]) == 3
+
+
+def test_the_progress_line_survives_the_log_redactor():
+    # A long run logs its figures every 25 journeys through the redacting
+    # filter; 40 process ends in decimals were masked as "<vector redacted>".
+    fig = Figures()
+    _feed(fig, [250.37 + 0.01 * i for i in range(400)], set(range(10, 400, 10)))
+    line = json.dumps(fig.summary())
+    assert redact(line) == line
+    assert len(json.loads(redact(line))["rss_mb_process_ends"]) == 40
 
 
 def test_a_flat_kiosk_restarted_at_another_height_shows_no_growth():
