@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="strike only this fault, on every other journey it fits "
                    "(backend-kill, backend-slow, lift-kill, lift-noise, estop, "
                    "camera-unplug, kiosk-kill)")
+    p.add_argument("--skip-fault", metavar="NAME", action="append", default=[],
+                   help="leave this fault out of --faults' mix (repeatable); "
+                   "--skip-fault kiosk-kill keeps one kiosk process for the whole run")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workdir", metavar="DIR", help="keep logs, databases and the moves "
                    "log here (default: a temporary folder, removed)")
@@ -36,11 +39,12 @@ def run(args: argparse.Namespace) -> int:
     from ui.soak.plan import FAULTS
     from ui.soak.supervisor import run_soak
 
-    if args.only_fault and args.only_fault not in FAULTS:
-        print(json.dumps({"error": f"unknown fault {args.only_fault!r}"}))
-        return 2
+    for name in filter(None, [args.only_fault, *args.skip_fault]):
+        if name not in FAULTS:
+            print(json.dumps({"error": f"unknown fault {name!r}"}))
+            return 2
     report = run_soak(args.journeys, args.faults or bool(args.only_fault), args.seed,
-                      args.workdir, args.only_fault)
+                      args.workdir, args.only_fault, args.skip_fault)
     print(json.dumps(report))
     bad = report["unexpected"] or report["stuck"] or report["lost_jobs"] or report["double_moves"]
     return 1 if bad else 0

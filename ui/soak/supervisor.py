@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +108,11 @@ class KioskProcess:
 
 class Soak:
     def __init__(self, journeys: int, faults: bool, seed: int, workdir: Path,
-                 only_fault: str | None = None) -> None:
+                 only_fault: str | None = None, skip_faults: Iterable[str] = ()) -> None:
         from ui.soak.stack import SoakStack
 
         self.n = journeys
-        self.planner = Planner(seed, faults)
+        self.planner = Planner(seed, faults, skip_faults)
         self.only_fault = only_fault
         self.workdir = workdir
         self.data_dir = workdir / "kiosk-data"
@@ -316,10 +317,10 @@ class Soak:
 
 
 def run_soak(journeys: int, faults: bool, seed: int, workdir: str | None = None,
-             only_fault: str | None = None) -> dict[str, Any]:
+             only_fault: str | None = None, skip_faults: Iterable[str] = ()) -> dict[str, Any]:
     own = workdir is None
     wd = Path(workdir or tempfile.mkdtemp(prefix="kiosk-soak-"))
-    soak = Soak(journeys, faults, seed, wd, only_fault)
+    soak = Soak(journeys, faults, seed, wd, only_fault, skip_faults)
     try:
         return soak.run()
     finally:
