@@ -217,6 +217,18 @@ class SoakStack(DemoStack):
         return bool(_read(self.db_path, "SELECT 1 FROM drives WHERE member_id = ?"
                           " AND returned_at IS NULL", (member_id,)))
 
+    def last_selfie_verdict(self, member_id: str) -> dict[str, Any] | None:
+        """The backend's verdict on the member's latest selfie (live, and the
+        judge's reason when not): what an unexpected LIVENESS_FAILED needs to
+        be explained. No face data is kept there, only the verdict."""
+        rows = _read(self.db_path, "SELECT challenges, live, reason FROM selfies"
+                     " WHERE member_id = ? ORDER BY opened_at DESC LIMIT 1", (member_id,))
+        if not rows:
+            return None
+        challenges, live, reason = rows[0]
+        return {"challenges": challenges, "live": None if live is None else bool(live),
+                "reason": reason}
+
     def engineer_restock(self) -> None:
         """A field engineer after a failed move: each car is put (by hand, with
         the lift in manual mode) into the bay the backend booked it into, and

@@ -120,6 +120,7 @@ class Soak:
         self.kiosk: KioskProcess | None = None
         self.config_path = workdir / "kiosk-config.json"
         self.drivers_out: list[str] = []
+        self._outcome_detail: dict[str, Any] = {}
         self._seen_open: set[str] = set()
         self.forced: list[str] = []
         self.outcomes: Counter[str] = Counter()
@@ -206,10 +207,13 @@ class Soak:
             self.forced.append("staff")
         self.outcomes[outcome] += 1
         if not j.ok(outcome):
+            detail = dict(self._outcome_detail)
+            if member.startswith("soak-") and outcome in ("LIVENESS_FAILED", "FACE_MISMATCH"):
+                detail["judge"] = self.stack.last_selfie_verdict(member)
             self.unexpected.append({"i": i, "script": j.script, "fault": j.fault,
-                                    "outcome": outcome, "expected": j.expect})
-            log.warning("journey %d %s (fault %s): %s, expected %s", i, j.script, j.fault,
-                        outcome, j.expect)
+                                    "outcome": outcome, "expected": j.expect, **detail})
+            log.warning("journey %d %s (fault %s): %s, expected %s %s", i, j.script, j.fault,
+                        outcome, j.expect, json.dumps(detail))
         if end is not None:
             self.figures.journey_end(i, end)
             # One line per journey: memory and handles can be studied afterwards.
@@ -259,6 +263,7 @@ class Soak:
         fault = FAULTS.get(j.fault) if j.fault else None
         striking: threading.Thread | None = None
         outcome = "no_outcome"
+        self._outcome_detail = {}
         deadline = time.monotonic() + 400.0
         while time.monotonic() < deadline:
             try:
@@ -273,6 +278,8 @@ class Soak:
                 striking.start()
             elif kind == "outcome":
                 outcome = e["outcome"]
+                self._outcome_detail = {k: e[k] for k in ("seconds", "liveness", "guidance")
+                                        if e.get(k) is not None}
             elif kind == "staff_cleared":
                 log.info("staff took bays %s of %s out of maintenance", e.get("bays"),
                          e.get("wanted"))

@@ -340,8 +340,12 @@ class SoakDriver(Autopilot):
 
     # -- the end of a journey -------------------------------------------------------
     def _outcome(self, summary: dict[str, Any]) -> None:
+        # The kiosk's own liveness reason and how fast its vision kept up go
+        # with the outcome: an unexpected refusal is explained from them and
+        # the backend's verdict, not guessed at afterwards.
         emit("outcome", i=self.cmd.get("i"), outcome=summary.get("outcome"),
-             seconds=summary.get("seconds"))
+             seconds=summary.get("seconds"), liveness=summary.get("liveness"),
+             guidance=summary.get("guidance"))
         self._ended_at = time.monotonic()
         state = self.kiosk.journey.state
         if state in TERMINAL and self.cmd.get("done_by") != "timeout":
