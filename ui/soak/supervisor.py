@@ -278,7 +278,7 @@ class Soak:
                 striking.start()
             elif kind == "outcome":
                 outcome = e["outcome"]
-                self._outcome_detail = {k: e[k] for k in ("seconds", "liveness", "guidance")
+                self._outcome_detail = {k: e[k] for k in ("seconds", "selfie")
                                         if e.get(k) is not None}
             elif kind == "staff_cleared":
                 log.info("staff took bays %s of %s out of maintenance", e.get("bays"),

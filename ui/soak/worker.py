@@ -131,6 +131,13 @@ class _Passes:
         pass  # the supervisor parked the car before it sent the journey
 
 
+# What an outcome event carries of the selfie's summary (kiosk.selfie_step):
+# verdicts, reasons and timing only, never frames or measures of the face.
+SELFIE_KEYS = ("local_live", "local_reason", "live", "reason", "challenges",
+               "frames_analysed", "analysed_fps", "guidance_lag_ms", "frames_sent",
+               "stopped")
+
+
 class SoakDriver(Autopilot):
     """The autopilot, reset for each journey; adds walking away, Cancel at
     each step and staff coming and going."""
@@ -340,12 +347,13 @@ class SoakDriver(Autopilot):
 
     # -- the end of a journey -------------------------------------------------------
     def _outcome(self, summary: dict[str, Any]) -> None:
-        # The kiosk's own liveness reason and how fast its vision kept up go
+        # The kiosk's own liveness verdict and how fast its vision kept up go
         # with the outcome: an unexpected refusal is explained from them and
         # the backend's verdict, not guessed at afterwards.
+        selfie = self.kiosk.journey.session.liveness or {}
         emit("outcome", i=self.cmd.get("i"), outcome=summary.get("outcome"),
-             seconds=summary.get("seconds"), liveness=summary.get("liveness"),
-             guidance=summary.get("guidance"))
+             seconds=summary.get("seconds"),
+             selfie={k: selfie[k] for k in SELFIE_KEYS if k in selfie} or None)
         self._ended_at = time.monotonic()
         state = self.kiosk.journey.state
         if state in TERMINAL and self.cmd.get("done_by") != "timeout":
