@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,10 @@ def test_a_tiny_soak_with_one_fault_reports_nothing_lost(tmp_path):
     assert report["journeys_per_hour"] > 0
     # The E-stop journey ended on the lift error screen; staff then acknowledged it.
     assert report["outcomes"].get("staff_ok", 0) >= 1, report
+    # Seed 2's first journey takes a selfie: its journey line says what the
+    # kiosk's own check said and how fast its vision ran.
+    assert re.search(r"journey 0 bad-pass fault=estop -> \S+ selfie local=\S+ fps=[\d.]+",
+                     proc.stderr), proc.stderr[-2000:]
 
 
 def test_killing_the_simulator_removes_its_link_first(tmp_path):

@@ -221,7 +221,12 @@ class Soak:
                      self.figures.generation, end.get("rss_mb"), end.get("threads"),
                      end.get("fds"))
         self.ledger.check(i)
-        log.info("journey %d %s fault=%s -> %s", i, j.script, j.fault, outcome)
+        selfie = self._outcome_detail.get("selfie") or {}
+        # With a selfie, how fast the kiosk's vision ran and what its own check
+        # said: a slow stretch (a fault's aftermath, a busy machine) shows here.
+        log.info("journey %d %s fault=%s -> %s%s", i, j.script, j.fault, outcome,
+                 f" selfie local={selfie.get('local_reason') or selfie.get('local_live')}"
+                 f" fps={selfie.get('analysed_fps')}" if selfie else "")
 
     def _engineer(self) -> list[int]:
         """Before staff come: a field engineer puts each car of a failed move
