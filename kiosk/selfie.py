@@ -186,7 +186,7 @@ class SelfieUploader:
                 # Keep the average rate without bursting after a gap.
                 late = t_ms - self._next_due_ms >= self._interval_ms
                 self._next_due_ms = (t_ms if late else self._next_due_ms) + self._interval_ms
-                return self._keep([(t_ms, jpeg)]) > 0
+                return self._keep([(t_ms, jpeg)], [size]) > 0
             if changed:  # a step of the local check: what led to it goes too
                 self.key_frames += 1
                 batch = [*self._ring, (t_ms, jpeg)]
@@ -197,18 +197,18 @@ class SelfieUploader:
                 # holds it) and the FOLLOW_MS after it, whatever the share
                 # (the tail after the end is evidence the judge needs).
                 allowance = (self.settings.budget_bytes - self.bytes_kept) // _steps_left(update)
-                batch_bytes = sum(wire_bytes(len(j)) for _, j in batch)
-                limit = (None if self.bytes_kept + batch_bytes <= self._soft_bytes
+                sizes = [wire_bytes(len(j)) for _, j in batch]
+                limit = (None if self.bytes_kept + sum(sizes) <= self._soft_bytes
                          else max(allowance // 2, size))
-                used = self._keep(batch, limit=limit)
+                used = self._keep(batch, sizes, limit=limit)
                 self._follow = (t_ms + FOLLOW_MS, max(0, allowance - used))
                 return used > 0  # the step's own frame is the newest: kept first
             until_ms, follow_bytes = self._follow
             if t_ms <= until_ms and size <= follow_bytes:
                 self._follow = (until_ms, follow_bytes - size)
-                return self._keep([(t_ms, jpeg)]) > 0
+                return self._keep([(t_ms, jpeg)], [size]) > 0
             if not self.over_budget and self.bytes_kept + size <= self._soft_bytes:
-                return self._keep([(t_ms, jpeg)]) > 0
+                return self._keep([(t_ms, jpeg)], [size]) > 0
             self._note_over_budget()
             self._ring.append((t_ms, jpeg))
             self.frames_held += 1
@@ -222,11 +222,11 @@ class SelfieUploader:
                      "the steps of the check", self.selfie_id, self.bytes_kept, self.frames_kept)
         self.over_budget = True
 
-    def _keep(self, batch: list[tuple[int, bytes]], limit: int | None = None) -> int:
-        """Queue the newest frames of ``batch`` (oldest first) that fit in
-        ``limit`` bytes and the budget; the bytes queued (called with the
-        lock held)."""
-        sizes = [wire_bytes(len(jpeg)) for _, jpeg in batch]
+    def _keep(self, batch: list[tuple[int, bytes]], sizes: list[int],
+              limit: int | None = None) -> int:
+        """Queue the newest frames of ``batch`` (oldest first, ``sizes`` their
+        ``wire_bytes``, computed once by the caller) that fit in ``limit``
+        bytes and the budget; the bytes queued (called with the lock held)."""
         room = self.settings.budget_bytes - self.bytes_kept
         cap = room if limit is None else min(limit, room)
         n = used = 0
