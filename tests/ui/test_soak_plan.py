@@ -41,6 +41,12 @@ def test_skipping_nothing_keeps_the_seeded_plan():
     assert hashlib.sha256(repr(plan).encode()).hexdigest()[:16] == "a341b45fcb4cc631"
 
 
+def test_the_skip_list_may_be_any_iterable():
+    # A generator is read once: the planner must not go back to it per fault.
+    drawn = _faults(Planner(7, True, skip=(n for n in ["kiosk-kill"])))
+    assert "kiosk-kill" not in drawn
+
+
 def test_skipping_every_fault_plans_none():
     assert not _faults(Planner(7, True, skip=list(FAULTS)), 300)
 

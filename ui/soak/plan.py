@@ -129,7 +129,8 @@ class Planner:
         # ``--skip-fault kiosk-kill`` keeps one kiosk process through the whole
         # run (its memory over 1,000 journeys); skipping nothing leaves the
         # seeded draw exactly as it was.
-        self.mix = [f for f in FAULTS.values() if f.name not in set(skip)]
+        skipped = set(skip)
+        self.mix = [f for f in FAULTS.values() if f.name not in skipped]
 
     def next(self, i: int, drivers_out: int, force_fault: str | None = None) -> Journey:
         names = [n for n in SCRIPTS if n != "return" or drivers_out > 0]
