@@ -120,7 +120,6 @@ class Soak:
         self.kiosk: KioskProcess | None = None
         self.config_path = workdir / "kiosk-config.json"
         self.drivers_out: list[str] = []
-        self._outcome_detail: dict[str, Any] = {}
         self._seen_open: set[str] = set()
         self.forced: list[str] = []
         self.outcomes: Counter[str] = Counter()
@@ -188,7 +187,7 @@ class Soak:
         if j.script == "return":
             self.stack.sim_send("arrive 101")  # the member parked first
         self.kiosk.send(cmd)
-        outcome, end = self._follow(j)
+        outcome, end, said = self._follow(j)
         self.stack.clear_delivery_bays()
         if outcome == "handover":
             self.drivers_out.append(member)
@@ -207,7 +206,7 @@ class Soak:
             self.forced.append("staff")
         self.outcomes[outcome] += 1
         if not j.ok(outcome):
-            detail = dict(self._outcome_detail)
+            detail = dict(said)
             if member.startswith("soak-") and outcome in ("LIVENESS_FAILED", "FACE_MISMATCH"):
                 detail["judge"] = self.stack.last_selfie_verdict(member)
             self.unexpected.append({"i": i, "script": j.script, "fault": j.fault,
@@ -221,7 +220,7 @@ class Soak:
                      self.figures.generation, end.get("rss_mb"), end.get("threads"),
                      end.get("fds"))
         self.ledger.check(i)
-        selfie = self._outcome_detail.get("selfie") or {}
+        selfie = said.get("selfie") or {}
         # With a selfie, how fast the kiosk's vision ran and what its own check
         # said: a slow stretch (a fault's aftermath, a busy machine) shows here.
         log.info("journey %d %s fault=%s -> %s%s", i, j.script, j.fault, outcome,
@@ -262,13 +261,15 @@ class Soak:
             texts["expired"] = self.stack.member_pass(member, expired=True)
         return texts
 
-    def _follow(self, j: Journey) -> tuple[str, dict[str, Any] | None]:
-        """Events of journey ``j`` until its end; strikes its fault on the way."""
+    def _follow(self, j: Journey) -> tuple[str, dict[str, Any] | None, dict[str, Any]]:
+        """Events of journey ``j`` until its end; strikes its fault on the way.
+        Returns the outcome, the end event (None if the kiosk died) and what
+        the outcome event said beside it (its seconds and selfie summary)."""
         assert self.kiosk is not None
         fault = FAULTS.get(j.fault) if j.fault else None
         striking: threading.Thread | None = None
         outcome = "no_outcome"
-        self._outcome_detail = {}
+        said: dict[str, Any] = {}
         deadline = time.monotonic() + 400.0
         while time.monotonic() < deadline:
             try:
@@ -283,8 +284,7 @@ class Soak:
                 striking.start()
             elif kind == "outcome":
                 outcome = e["outcome"]
-                self._outcome_detail = {k: e[k] for k in ("seconds", "selfie")
-                                        if e.get(k) is not None}
+                said = {k: e[k] for k in ("seconds", "selfie") if e.get(k) is not None}
             elif kind == "staff_cleared":
                 log.info("staff took bays %s of %s out of maintenance", e.get("bays"),
                          e.get("wanted"))
@@ -294,17 +294,17 @@ class Soak:
                     self._restart_kiosk()
                 if striking is not None:
                     striking.join()
-                return outcome, e
+                return outcome, e, said
             elif kind == "exit":
                 if striking is not None:
                     striking.join()
                 # Killed by its fault (or it crashed): systemd starts it again.
                 crashed = not (fault is not None and fault.name == "kiosk-kill")
                 self._restart_kiosk(killed=False)
-                return ("crashed" if crashed else "killed"), None
+                return ("crashed" if crashed else "killed"), None, said
         self.stuck += 1
         self._restart_kiosk()
-        return "no_end", None
+        return "no_end", None, said
 
     def _restart_kiosk(self, killed: bool = True) -> None:
         if killed and self.kiosk is not None:
