@@ -107,11 +107,11 @@ class KioskSide:
         return LatestFrameLoop(self.camera, process, on_result, on_error)
 
     def new_liveness(self, challenges: Any) -> Any:
-        from vision.liveness import LivenessConfig, LivenessSession
+        from vision.liveness import LivenessSession, guide_config
         from vision.liveness_actions import parse_challenges
 
-        guide = LivenessSession(parse_challenges(challenges), config=LivenessConfig(
-            challenge_timeout_s=self.config.selfie.challenge_timeout_s))
+        guide = LivenessSession(parse_challenges(challenges), config=guide_config(
+            self.config.selfie.challenge_timeout_s))
         if isinstance(self.backend, LocalJudge):
             self.backend.guide = guide
         return guide

@@ -83,11 +83,11 @@ class RealServices:
 
     # -- selfie --------------------------------------------------------------------
     def new_liveness(self, challenges: Sequence[str]) -> Any:
-        from vision.liveness import LivenessConfig, LivenessSession
+        from vision.liveness import LivenessSession, guide_config
         from vision.liveness_actions import parse_challenges
 
-        return LivenessSession(parse_challenges(challenges), config=LivenessConfig(
-            challenge_timeout_s=self.config.selfie.challenge_timeout_s))
+        return LivenessSession(parse_challenges(challenges), config=guide_config(
+            self.config.selfie.challenge_timeout_s))
 
     def encode_frame(self, image: Any) -> bytes:
         cfg = self.config.selfie

@@ -29,7 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -51,7 +51,7 @@ from vision.pose import eye_aspect_ratio, face_size, head_pose, mouth_ratio
 from vision.quality import Guidance, QualityConfig, QualityReport, assess
 
 __all__ = ["BestFrame", "Challenge", "Failure", "LivenessConfig", "LivenessSession",
-           "LivenessUpdate", "Phase", "draw_challenges", "parse_challenges"]
+           "LivenessUpdate", "Phase", "draw_challenges", "guide_config", "parse_challenges"]
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,33 @@ class LivenessConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     actions: ActionConfig = field(default_factory=ActionConfig)
     passive: PassiveConfig = field(default_factory=PassiveConfig)
+
+
+# How much stricter the kiosk's guide counts a blink than the judge does.
+# The judge decides on the frames the guide saw, as 640 px JPEGs, whose
+# landmarks put the head up to ~2 deg elsewhere and the eye ratio ~0.05
+# apart. Turns, nods and smiles are held for a while, so a judge that sees
+# one a frame later sees it in the tail; a blink is over in ~250 ms and is
+# never seen again. One that closes as the head comes back from a turn was
+# counted by the guide at 11.9 deg from frontal and dropped by the judge at
+# 12.8 deg (outside ``expression_max_yaw_deg``): the guide ended the selfie,
+# the judge was still waiting for the blink, and a genuine member was
+# refused "incomplete". With these margins, a blink the guide counts the
+# judge has already counted; one only the judge counts leaves the guide
+# asking again, and the judge's verdict (live) stands.
+GUIDE_BLINK_MARGIN_DEG = 3.0
+GUIDE_BLINK_MARGIN_RATIO = 0.06
+
+
+def guide_config(challenge_timeout_s: float) -> LivenessConfig:
+    """The kiosk's own check (it guides; the backend's judge decides): the
+    judge's config with a blink counted only inside the margins above."""
+    judge = LivenessConfig(challenge_timeout_s=challenge_timeout_s)
+    a = judge.actions
+    return replace(judge, actions=replace(
+        a, expression_max_yaw_deg=a.expression_max_yaw_deg - GUIDE_BLINK_MARGIN_DEG,
+        expression_max_pitch_deg=a.expression_max_pitch_deg - GUIDE_BLINK_MARGIN_DEG,
+        blink_ratio=a.blink_ratio - GUIDE_BLINK_MARGIN_RATIO))
 
 
 @dataclass(frozen=True)
