@@ -46,5 +46,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_soak(args.journeys, args.faults or bool(args.only_fault), args.seed,
                       args.workdir, args.only_fault, args.skip_fault)
     print(json.dumps(report))
+    if report.get("interrupted"):
+        return 143 if report["interrupted"] == "SIGTERM" else 130  # 128 + the signal
     bad = report["unexpected"] or report["stuck"] or report["lost_jobs"] or report["double_moves"]
     return 1 if bad else 0

@@ -12,6 +12,7 @@ line it prints is the JSON report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 STUCK_S = 120.0
 READY_S = 300.0
 PROGRESS_EVERY = 25  # journeys between progress reports (stderr)
+STRIKE_JOIN_S = 30.0  # the longest strike heals in ~20 s (backend-slow)
 
 
 class KioskProcess:
@@ -106,6 +108,30 @@ class KioskProcess:
         self.kill()
 
 
+class Interrupted(Exception):
+    """SIGTERM (an engineer's ``kill``, systemd, a CI timeout): stop, report."""
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """While inside, SIGTERM raises ``Interrupted`` in the main thread, so the
+    soak stops its kiosk, backend and simulator and reports what it did. By
+    default SIGTERM ends Python at once, leaving them running as orphans."""
+    def _raise(signum: int, _frame: Any) -> None:
+        # Once: a second SIGTERM must not cut the clean-up short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Interrupted(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (a test's thread, say)
+        return
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class Soak:
     def __init__(self, journeys: int, faults: bool, seed: int, workdir: Path,
                  only_fault: str | None = None, skip_faults: Iterable[str] = ()) -> None:
@@ -129,10 +155,15 @@ class Soak:
         self.restocks = 0
         self.figures = Figures()
         self.ledger = Ledger(self.stack, self.data_dir)
+        self._striking: threading.Thread | None = None  # the fault being struck, if any
 
     # -- lifecycle ---------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
+        """The journeys, then the report. Stopped early (Ctrl-C, or SIGTERM
+        inside ``stop_on_sigterm``), it still stops everything it started and
+        reports the journeys done, marked ``interrupted``."""
         t0 = time.monotonic()
+        interrupted: str | None = None
         try:
             self.stack.start()
             self.config_path.write_text(json.dumps(self.stack.kiosk_config(self.data_dir)))
@@ -144,12 +175,24 @@ class Soak:
                     # what is left if the run is stopped before its end).
                     log.info("progress %s", json.dumps(
                         self.report((time.monotonic() - t0) / 3600)))
+        except (KeyboardInterrupt, Interrupted) as exc:
+            interrupted = str(exc) or "SIGINT"
+            log.warning("soak interrupted (%s): stopping the kiosk, backend and simulator",
+                        interrupted)
         finally:
+            striking, self._striking = self._striking, None
+            if striking is not None:
+                # A fault mid-strike may be about to restart the backend or the
+                # simulator: let it finish, or it would start them after stop().
+                striking.join(STRIKE_JOIN_S)
             if self.kiosk is not None:
                 self.kiosk.stop()
             self.stack.stop()
         hours = (time.monotonic() - t0) / 3600
-        return self.report(hours)
+        report = self.report(hours)
+        if interrupted is not None:
+            report["interrupted"] = interrupted
+        return report
 
     def _start_kiosk(self, first: bool = False) -> None:
         self.kiosk = KioskProcess(self.config_path, self.workdir / "kiosk.log")
@@ -281,6 +324,7 @@ class Soak:
                     and e.get("state") in fault.at:
                 striking = threading.Thread(target=strike, args=(fault.name, self),
                                             name="soak-fault", daemon=True)
+                self._striking = striking
                 striking.start()
             elif kind == "outcome":
                 outcome = e["outcome"]
@@ -334,7 +378,8 @@ def run_soak(journeys: int, faults: bool, seed: int, workdir: str | None = None,
     wd = Path(workdir or tempfile.mkdtemp(prefix="kiosk-soak-"))
     soak = Soak(journeys, faults, seed, wd, only_fault, skip_faults)
     try:
-        return soak.run()
+        with stop_on_sigterm():
+            return soak.run()
     finally:
         if own:
             import shutil
