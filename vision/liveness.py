@@ -116,7 +116,9 @@ class LivenessConfig:
 # the judge was still waiting for the blink, and a genuine member was
 # refused "incomplete". With these margins, a blink the guide counts the
 # judge has already counted; one only the judge counts leaves the guide
-# asking again, and the judge's verdict (live) stands.
+# asking again, and the judge's verdict (live) stands. The narrower head
+# limits also apply to the guide's smile, which is held long enough (0.8 s)
+# to be seen once the head is frontal; the judge's limits are unchanged.
 GUIDE_BLINK_MARGIN_DEG = 3.0
 GUIDE_BLINK_MARGIN_RATIO = 0.06
 
